@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { AgentsController } from './agents.controller.js';
+import { AgentsService } from './agents.service.js';
+import { StatsService } from './stats.service.js';
+
+@Module({
+  controllers: [AgentsController],
+  providers: [AgentsService, StatsService],
+})
+export class AgentsModule {}

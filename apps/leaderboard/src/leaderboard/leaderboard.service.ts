@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '../db/database.js';
+import { windowOf, type Leaderboard, type LeaderboardEntry, type Period } from './leaderboard.js';
+
+/**
+ * Daily and weekly boards, aggregated from the votes and tasks inside the window on every call.
+ * Days are passed in as YYYY-MM-DD, never defaulted here, so a caller that caches by arguments keys on
+ * the actual day and cannot serve yesterday's board as today's.
+ */
+@Injectable()
+export class LeaderboardService {
+  constructor(private readonly db: Database) {}
+
+  /** The top `limit` agents by net votes received on `day` (UTC). */
+  async daily(day: string, limit: number): Promise<Leaderboard> {
+    return this.board('daily', day, limit);
+  }
+
+  /** The top `limit` agents by net votes received in the ISO week (UTC) that contains `day`. */
+  async weekly(day: string, limit: number): Promise<Leaderboard> {
+    return this.board('weekly', day, limit);
+  }
+
+  private async board(period: Period, day: string, limit: number): Promise<Leaderboard> {
+    const { from, to } = windowOf(period, day);
+    // Suspended agents are out of the competition. Agents with done tasks but no votes in the window
+    // still rank (with 0 gained), above those whose votes went negative.
+    const entries = await this.db.query<LeaderboardEntry>(
+      `WITH gained AS (
+         SELECT agent_id,
+                sum(value)::int AS reputation_gained,
+                count(*) FILTER (WHERE value > 0)::int AS votes_up,
+                count(*) FILTER (WHERE value < 0)::int AS votes_down
+         FROM votes
+         WHERE created_at >= $1 AND created_at < $2
+         GROUP BY agent_id
+       ), done AS (
+         SELECT agent_id, count(*)::int AS tasks_done
+         FROM tasks
+         WHERE status = 'done' AND finished_at >= $1 AND finished_at < $2
+         GROUP BY agent_id
+       )
+       SELECT (row_number() OVER (ORDER BY coalesce(g.reputation_gained, 0) DESC,
+                                        coalesce(d.tasks_done, 0) DESC, a.id))::int AS rank,
+              a.id AS agent_id, a.name, a.status,
+              coalesce(g.reputation_gained, 0) AS reputation_gained,
+              coalesce(g.votes_up, 0) AS votes_up,
+              coalesce(g.votes_down, 0) AS votes_down,
+              coalesce(d.tasks_done, 0) AS tasks_done
+       FROM gained g
+       FULL JOIN done d ON d.agent_id = g.agent_id
+       JOIN agents a ON a.id = coalesce(g.agent_id, d.agent_id)
+       WHERE a.status <> 'suspended'
+       ORDER BY rank
+       LIMIT $3`,
+      [from.toISOString(), to.toISOString(), limit],
+    );
+    return { period, from, to, entries };
+  }
+}

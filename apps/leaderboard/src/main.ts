@@ -1,0 +1,17 @@
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory.js';
+import { loadConfig } from './config.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp(config);
+  // SIGINT/SIGTERM run the shutdown hooks, which close the database.
+  app.enableShutdownHooks();
+  await app.listen(config.port);
+  new Logger('Leaderboard').log(`listening on ${await app.getUrl()}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import type { Agent } from '../agents/agent.js';
+import { Database } from '../db/database.js';
+import type { CastVote, Vote } from './vote.js';
+import type { NewVote } from './votes.input.js';
+
+@Injectable()
+export class VotesService {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Records a vote and moves the agent's reputation by its value, in one transaction so reputation
+   * always equals the sum of the agent's votes; `null` when there is no such agent.
+   */
+  async cast(input: NewVote): Promise<CastVote | null> {
+    return this.db.transaction(async (tx) => {
+      // Updating the agent first both checks that it exists and locks its row, so concurrent votes
+      // for one agent queue up instead of losing an increment.
+      const [agent] = await tx.query<Agent>(
+        `UPDATE agents SET reputation = reputation + $2, updated_at = now() WHERE id = $1
+         RETURNING id, name, status, reputation, created_at, updated_at`,
+        [input.agent_id, input.value],
+      );
+      if (agent === undefined) return null;
+      const [vote] = await tx.query<Vote>(
+        `INSERT INTO votes (agent_id, voter, value) VALUES ($1, $2, $3)
+         RETURNING id, agent_id, voter, value, created_at`,
+        [input.agent_id, input.voter, input.value],
+      );
+      return { vote, agent };
+    });
+  }
+}

@@ -1,0 +1,46 @@
+/** @jest-config-loader ts-node */
+/** @jest-config-loader-options {"transpileOnly": true} */
+import type { Config } from 'jest';
+
+// Our sources are ESM (NodeNext, `.js` specifiers); Nest 12 and PGlite ship ESM (PGlite's CommonJS build
+// imports Node built-ins dynamically, which Jest's vm sandbox refuses). Jest runs them all as CommonJS
+// through swc, so those packages must not be skipped by the transform.
+const swc = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+  },
+  module: { type: 'commonjs' },
+};
+
+function project(name: string, dir: string): Config {
+  return {
+    displayName: name,
+    rootDir: `<rootDir>/${dir}`,
+    testEnvironment: 'node',
+    testMatch: ['<rootDir>/**/*.spec.ts'],
+    testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+    transform: { '^.+\\.c?(t|j)sx?$': ['@swc/jest', swc] },
+    transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@electric-sql)/)'],
+    moduleNameMapper: {
+      '^@tiercache/core$': '<rootDir>/../../packages/core/src/index.ts',
+      '^@tiercache/core/testing$': '<rootDir>/../../packages/core/src/testing/index.ts',
+      '^@tiercache/nestjs$': '<rootDir>/../../packages/nestjs/src/index.ts',
+      '^@tiercache/nestjs/testing$': '<rootDir>/../../packages/nestjs/src/testing/index.ts',
+      '^(\\.{1,2}/.*)\\.js$': '$1',
+    },
+  };
+}
+
+const config: Config = {
+  globalSetup: '<rootDir>/tools/redis/global-setup.ts',
+  globalTeardown: '<rootDir>/tools/redis/global-teardown.ts',
+  projects: [
+    project('core', 'packages/core'),
+    project('nestjs', 'packages/nestjs'),
+    project('leaderboard', 'apps/leaderboard'),
+  ],
+};
+
+export default config;

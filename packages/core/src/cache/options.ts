@@ -1,0 +1,217 @@
+import { invalidOption } from '../errors.js';
+import { encodeName } from '../keys/key-builder.js';
+import type { CacheLogger } from '../logger.js';
+import { jsonSerializer, type Serializer } from '../serialization/serializer.js';
+import type { CircuitBreakerOptions } from '../tiers/circuit-breaker.js';
+import type { RedisConnection } from '../tiers/redis-tier.js';
+
+/** Every duration in Tiercache is in milliseconds. */
+export interface EntryOptions {
+  /** How long a value stays fresh (L2, and L1 unless `l1Ttl` is shorter). Default 60 000; 0 = don't cache. */
+  ttl?: number;
+  /** Upper bound for the L1 copy, to keep instances closer to L2. Default: `ttl`. */
+  l1Ttl?: number;
+  /** Fraction (0–1) by which each TTL is randomly shortened, so keys set together don't expire together. Default 0. */
+  jitter?: number;
+  /** TTL for `null`/`undefined` values (negative caching). Default: `ttl`; 0 = don't cache them. */
+  negativeTtl?: number;
+}
+
+export interface L1Options {
+  /** Default 10 000. */
+  maxEntries?: number;
+  /** Approximate byte budget. Default 64 MiB. */
+  maxBytes?: number;
+  /**
+   * Default true: values read from L1 are deeply frozen copies (Dates, Maps and Sets are copied on
+   * every read), so a caller mutating what it got cannot change what the next caller gets. `false`
+   * is the fast mode: values are shared by reference and callers must treat them as read-only.
+   */
+  mutationSafe?: boolean;
+}
+
+export interface L2Options {
+  /** A client (never closed by Tiercache), a URL, ioredis options, or `{ cluster: nodes }`. */
+  redis: RedisConnection;
+  breaker?: Partial<CircuitBreakerOptions>;
+  /** Writes kept for replay while Redis is unreachable. Default 10 000. */
+  maxPendingWrites?: number;
+  /** Compress payloads of at least this many characters; `false` (default) never compresses. */
+  compressAbove?: number | false;
+}
+
+export interface TieredCacheOptions extends EntryOptions {
+  /** Prefix of every key of this cache, e.g. `'app'`. Default `'tc'`. */
+  namespace?: string;
+  /** Part of every key: changing it makes all earlier entries unreachable at once. */
+  version?: string | number;
+  /** `false` turns L1 off. */
+  l1?: L1Options | false;
+  /** Omit or `false` for an L1-only cache. */
+  l2?: L2Options | false;
+  serializer?: Serializer;
+  /** Keys longer than this are shortened with a SHA-256 digest. Default 256. */
+  maxKeyLength?: number;
+  logger?: CacheLogger;
+}
+
+export interface ResolvedEntryOptions {
+  readonly ttl: number;
+  readonly l1Ttl: number;
+  readonly jitter: number;
+  readonly negativeTtl: number;
+}
+
+export interface ResolvedOptions {
+  readonly prefix: string;
+  readonly defaults: ResolvedEntryOptions;
+  readonly l1: Required<L1Options> | false;
+  readonly l2:
+    | { redis: RedisConnection; breaker: CircuitBreakerOptions; maxPendingWrites: number; compressAbove: number | false }
+    | false;
+  readonly serializer: Serializer;
+  readonly maxKeyLength: number;
+  readonly logger: CacheLogger;
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nonNegative(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw invalidOption(field, `expected a finite number of milliseconds ≥ 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+function positiveInteger(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw invalidOption(field, `expected a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function fraction(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw invalidOption(field, `expected a fraction between 0 and 1, got ${String(value)}`);
+  }
+  return value;
+}
+
+function name(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) throw invalidOption(field, 'expected a non-empty string');
+  return value;
+}
+
+/**
+ * Applies per-call or per-namespace options over `base`. Field names in errors are prefixed with
+ * `path` so a bad option is named exactly where it was written.
+ */
+export function resolveEntryOptions(
+  options: EntryOptions | undefined,
+  base: ResolvedEntryOptions,
+  path = '',
+): ResolvedEntryOptions {
+  if (options === undefined) return base;
+  if (!isObject(options)) throw invalidOption(path || 'options', 'expected an object');
+  const ttl = options.ttl === undefined ? base.ttl : nonNegative(`${path}ttl`, options.ttl);
+  // A new ttl also becomes the default for the L1 and negative TTLs, unless those are given too.
+  const ttlChanged = options.ttl !== undefined;
+  return {
+    ttl,
+    l1Ttl: options.l1Ttl !== undefined ? nonNegative(`${path}l1Ttl`, options.l1Ttl) : ttlChanged ? ttl : base.l1Ttl,
+    jitter: options.jitter === undefined ? base.jitter : fraction(`${path}jitter`, options.jitter),
+    negativeTtl:
+      options.negativeTtl !== undefined
+        ? nonNegative(`${path}negativeTtl`, options.negativeTtl)
+        : ttlChanged
+          ? ttl
+          : base.negativeTtl,
+  };
+}
+
+const DEFAULT_TTL = 60_000;
+
+/** The one place where cache options get their defaults and are validated. */
+export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOptions {
+  if (!isObject(options)) throw invalidOption('options', 'expected an object');
+  const namespace = options.namespace === undefined ? 'tc' : name('namespace', options.namespace);
+  let version: string | undefined;
+  if (options.version !== undefined) {
+    if (typeof options.version !== 'string' && typeof options.version !== 'number') {
+      throw invalidOption('version', 'expected a string or a number');
+    }
+    version = name('version', String(options.version));
+  }
+  const defaults = resolveEntryOptions(options, {
+    ttl: DEFAULT_TTL,
+    l1Ttl: DEFAULT_TTL,
+    jitter: 0,
+    negativeTtl: DEFAULT_TTL,
+  });
+
+  let l1: ResolvedOptions['l1'] = false;
+  if (options.l1 !== false) {
+    const given = options.l1 ?? {};
+    if (!isObject(given)) throw invalidOption('l1', 'expected an object or false');
+    if (given.mutationSafe !== undefined && typeof given.mutationSafe !== 'boolean') {
+      throw invalidOption('l1.mutationSafe', 'expected a boolean');
+    }
+    l1 = {
+      maxEntries: given.maxEntries === undefined ? 10_000 : positiveInteger('l1.maxEntries', given.maxEntries),
+      maxBytes: given.maxBytes === undefined ? 64 * 1024 * 1024 : positiveInteger('l1.maxBytes', given.maxBytes),
+      mutationSafe: given.mutationSafe ?? true,
+    };
+  }
+
+  let l2: ResolvedOptions['l2'] = false;
+  if (options.l2 !== undefined && options.l2 !== false) {
+    const given = options.l2;
+    if (!isObject(given)) throw invalidOption('l2', 'expected an object or false');
+    if (given.redis === undefined || given.redis === null || (typeof given.redis !== 'string' && !isObject(given.redis))) {
+      throw invalidOption('l2.redis', 'expected an ioredis client, a redis:// URL, ioredis options or { cluster: nodes }');
+    }
+    const breaker = given.breaker ?? {};
+    if (!isObject(breaker)) throw invalidOption('l2.breaker', 'expected an object');
+    const openMs = breaker.openMs === undefined ? 1_000 : positiveInteger('l2.breaker.openMs', breaker.openMs);
+    l2 = {
+      redis: given.redis,
+      breaker: {
+        failureThreshold:
+          breaker.failureThreshold === undefined ? 3 : positiveInteger('l2.breaker.failureThreshold', breaker.failureThreshold),
+        openMs,
+        maxOpenMs: breaker.maxOpenMs === undefined ? Math.max(openMs, 30_000) : positiveInteger('l2.breaker.maxOpenMs', breaker.maxOpenMs),
+      },
+      maxPendingWrites:
+        given.maxPendingWrites === undefined ? 10_000 : positiveInteger('l2.maxPendingWrites', given.maxPendingWrites),
+      compressAbove:
+        given.compressAbove === undefined || given.compressAbove === false
+          ? false
+          : positiveInteger('l2.compressAbove', given.compressAbove),
+    };
+  }
+  if (!l1 && !l2) throw invalidOption('l1', 'both tiers are off: enable l1, l2 or both');
+
+  const serializer: Serializer = options.serializer ?? jsonSerializer;
+  if (typeof serializer?.serialize !== 'function' || typeof serializer.deserialize !== 'function') {
+    throw invalidOption('serializer', 'expected { id, serialize(value), deserialize(text) }');
+  }
+  name('serializer.id', serializer.id);
+  const maxKeyLength = options.maxKeyLength === undefined ? 256 : positiveInteger('maxKeyLength', options.maxKeyLength);
+  if (maxKeyLength < 64) throw invalidOption('maxKeyLength', 'must be at least 64 to leave room for a digest');
+  const logger: CacheLogger = options.logger ?? console;
+  if (typeof logger?.warn !== 'function' || typeof logger.log !== 'function' || typeof logger.error !== 'function') {
+    throw invalidOption('logger', 'expected { log, warn, error }');
+  }
+
+  return {
+    prefix: `${encodeName(namespace)}:${version === undefined ? '' : `v${encodeName(version)}:`}`,
+    defaults,
+    l1,
+    l2,
+    serializer,
+    maxKeyLength,
+    logger,
+  };
+}

@@ -1,0 +1,37 @@
+/** Stable codes carried by every error Tiercache throws; match on `error.code`, not on messages. */
+export const ErrorCode = {
+  /** A cache, lock or module option is missing or out of range. */
+  InvalidOption: 'E_INVALID_OPTION',
+  /** A key, key part, TTL or other call argument is unusable. */
+  InvalidArgument: 'E_INVALID_ARGUMENT',
+  /** The value cannot be encoded (function, symbol, cycle…); the previous entry is left untouched. */
+  Serialization: 'E_SERIALIZATION',
+  /** The loader did not settle within its hard timeout. */
+  LoaderTimeout: 'E_LOADER_TIMEOUT',
+  /** A lock could not be acquired within the allowed wait. */
+  LockTimeout: 'E_LOCK_TIMEOUT',
+  /** The cache was used after `close()`. */
+  Closed: 'E_CLOSED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base class of every error Tiercache throws. */
+export class TiercacheError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TiercacheError';
+  }
+}
+
+export function invalidOption(field: string, problem: string, cause?: unknown): TiercacheError {
+  return new TiercacheError(ErrorCode.InvalidOption, `Invalid Tiercache option \`${field}\`: ${problem}`, { cause });
+}
+
+export function invalidArgument(what: string, problem: string): TiercacheError {
+  return new TiercacheError(ErrorCode.InvalidArgument, `Invalid ${what}: ${problem}`);
+}

@@ -1,0 +1,13 @@
+export { TieredCache } from './cache/tiered-cache.js';
+export type { CacheStatsSnapshot, Loader, LoaderContext, SetManyItem } from './cache/tiered-cache.js';
+export type { EntryOptions, L1Options, L2Options, TieredCacheOptions } from './cache/options.js';
+export { ErrorCode, TiercacheError } from './errors.js';
+export { CacheEvents } from './events/cache-events.js';
+export type { CacheEventMap, CacheStats, TierName } from './events/cache-events.js';
+export { buildKey } from './keys/key-builder.js';
+export type { CacheKey, KeyPart } from './keys/key-builder.js';
+export type { CacheLogger } from './logger.js';
+export { jsonSerializer } from './serialization/serializer.js';
+export type { Serializer } from './serialization/serializer.js';
+export type { CircuitBreakerOptions } from './tiers/circuit-breaker.js';
+export type { RedisClient, RedisConnection } from './tiers/redis-tier.js';

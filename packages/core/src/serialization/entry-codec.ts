@@ -1,0 +1,65 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { CacheEntry } from '../tiers/cache-entry.js';
+import type { Serializer } from './serializer.js';
+
+/**
+ * The L2 wire format, version 1:
+ *
+ *     TC1[createdAt,expiresAt,"serializerId",compressed,[tags…]]\n<payload>
+ *
+ * The header is JSON (cheap to parse, easy to extend); the payload is the serializer's text, or its
+ * deflate-raw bytes in base64 when it exceeds the compression threshold. Anything that does not parse
+ * as this exact shape is rejected, so foreign or old-format data can never be returned as a value.
+ */
+const MAGIC = 'TC1';
+
+export interface EntryCodecOptions {
+  serializer: Serializer;
+  /** Payloads at least this long (in characters) are compressed; `false` never compresses. */
+  compressAbove: number | false;
+}
+
+export class EntryCodec {
+  constructor(private readonly options: EntryCodecOptions) {}
+
+  /** Throws E_SERIALIZATION (from the serializer) before anything is written. */
+  encode(entry: CacheEntry): string {
+    let payload = this.options.serializer.serialize(entry.value);
+    let compressed = 0;
+    const threshold = this.options.compressAbove;
+    if (threshold !== false && payload.length >= threshold) {
+      payload = deflateRawSync(payload).toString('base64');
+      compressed = 1;
+    }
+    const header = JSON.stringify([entry.createdAt, entry.expiresAt, this.options.serializer.id, compressed, entry.tags ?? []]);
+    return `${MAGIC}${header}\n${payload}`;
+  }
+
+  /** Returns the entry, or a string saying why the raw text is not one of ours. Never throws. */
+  decode(raw: string): CacheEntry | string {
+    if (!raw.startsWith(MAGIC)) return 'not a Tiercache entry';
+    const newline = raw.indexOf('\n', MAGIC.length);
+    if (newline < 0) return 'no header terminator';
+    let header: unknown;
+    try {
+      header = JSON.parse(raw.slice(MAGIC.length, newline));
+    } catch {
+      return 'unreadable header';
+    }
+    if (!Array.isArray(header) || header.length !== 5) return 'unexpected header shape';
+    const [createdAt, expiresAt, serializerId, compressed, tags] = header as unknown[];
+    if (typeof createdAt !== 'number' || typeof expiresAt !== 'number') return 'bad timestamps';
+    if (serializerId !== this.options.serializer.id) return `written by serializer "${String(serializerId)}"`;
+    if (compressed !== 0 && compressed !== 1) return 'bad compression flag';
+    if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string')) return 'bad tags';
+    let payload = raw.slice(newline + 1);
+    let value: unknown;
+    try {
+      if (compressed === 1) payload = inflateRawSync(Buffer.from(payload, 'base64')).toString('utf8');
+      value = this.options.serializer.deserialize(payload);
+    } catch {
+      return 'unreadable payload';
+    }
+    return tags.length === 0 ? { value, createdAt, expiresAt } : { value, createdAt, expiresAt, tags: tags as string[] };
+  }
+}

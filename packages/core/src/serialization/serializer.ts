@@ -1,0 +1,113 @@
+import { ErrorCode, TiercacheError } from '../errors.js';
+
+/**
+ * Turns values into text for L2 and back. `id` is stored with every entry, so an entry written by
+ * another serializer reads as a miss instead of being misdecoded.
+ */
+export interface Serializer {
+  readonly id: string;
+  /** Throws a TiercacheError with code E_SERIALIZATION for a value it cannot represent. */
+  serialize(value: unknown): string;
+  deserialize(text: string): unknown;
+}
+
+// Marks a tagged value; a NUL key never occurs in JSON that services return by accident.
+const TAG = '\u0000';
+
+function unsupported(what: string, key: string, cause?: unknown): TiercacheError {
+  const where = key === '' ? 'the value' : `key "${key}"`;
+  return new TiercacheError(ErrorCode.Serialization, `Cannot cache ${where}: ${what} cannot be serialized.`, { cause });
+}
+
+function revive(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || !Object.hasOwn(value, TAG)) return value;
+  const tagged = value as { [TAG]: string; v: unknown };
+  switch (tagged[TAG]) {
+    case 'D':
+      return new Date(tagged.v === null ? Number.NaN : (tagged.v as number));
+    case 'M':
+      return new Map(tagged.v as [unknown, unknown][]);
+    case 'S':
+      return new Set(tagged.v as unknown[]);
+    case 'B':
+      return BigInt(tagged.v as string);
+    case 'N':
+      return Number(tagged.v);
+    case 'O':
+      return Object.fromEntries(tagged.v as [string, unknown][]);
+    default:
+      throw new Error(`unknown tag ${String(tagged[TAG])}`);
+  }
+}
+
+/**
+ * JSON that also round-trips `Date`, `Map`, `Set`, `BigInt`, `NaN`/`±Infinity` and top-level
+ * `undefined`. Output without any of those is plain JSON and decodes without a reviver, which keeps
+ * the common L2 hit as cheap as a bare `JSON.parse`. Functions, symbols and cycles are rejected.
+ */
+export const jsonSerializer: Serializer = {
+  id: 'json',
+  serialize(value: unknown): string {
+    if (value === undefined) return 'u';
+    let tagged = false;
+    function replacer(this: Record<string, unknown>, key: string, encoded: unknown): unknown {
+      const raw = this[key];
+      switch (typeof raw) {
+        case 'function':
+        case 'symbol':
+          throw unsupported(`a ${typeof raw}`, key);
+        case 'bigint':
+          tagged = true;
+          return { [TAG]: 'B', v: raw.toString() };
+        case 'number':
+          if (Number.isFinite(raw)) return encoded;
+          tagged = true;
+          return { [TAG]: 'N', v: String(raw) };
+        case 'object': {
+          if (raw === null) return null;
+          if (raw instanceof Date) {
+            tagged = true;
+            const time = raw.getTime();
+            return { [TAG]: 'D', v: Number.isNaN(time) ? null : time };
+          }
+          if (encoded !== raw) return encoded; // the object's own toJSON() decided its form
+          if (raw instanceof Map) {
+            tagged = true;
+            return { [TAG]: 'M', v: [...raw] };
+          }
+          if (raw instanceof Set) {
+            tagged = true;
+            return { [TAG]: 'S', v: [...raw] };
+          }
+          if (Object.hasOwn(raw, TAG)) {
+            tagged = true;
+            return { [TAG]: 'O', v: Object.entries(raw) };
+          }
+          return raw;
+        }
+        default:
+          return encoded;
+      }
+    }
+    let json: string;
+    try {
+      json = JSON.stringify(value, replacer);
+    } catch (error) {
+      if (error instanceof TiercacheError) throw error;
+      throw unsupported('a value with a cycle (or another structure JSON refuses)', '', error);
+    }
+    return (tagged ? 't' : 'j') + json;
+  },
+  deserialize(text: string): unknown {
+    switch (text.charCodeAt(0)) {
+      case 0x6a: // j
+        return JSON.parse(text.slice(1));
+      case 0x74: // t
+        return JSON.parse(text.slice(1), revive);
+      case 0x75: // u
+        if (text.length === 1) return undefined;
+        break;
+    }
+    throw new Error('not a jsonSerializer payload');
+  },
+};

@@ -1,0 +1,96 @@
+import { LRUCache } from 'lru-cache';
+import { globToRegExp } from './glob.js';
+import type { Tier, TierItem } from './tier.js';
+
+export interface MemoryTierOptions<V> {
+  /** Most entries kept at once. */
+  maxEntries: number;
+  /** Most bytes kept at once, as measured by `sizeOf`. */
+  maxBytes: number;
+  sizeOf: (value: V) => number;
+  onEvict?: (key: string) => void;
+  now?: () => number;
+}
+
+interface Slot<V> {
+  readonly value: V;
+  readonly until: number;
+  readonly size: number;
+}
+
+/**
+ * L1: an in-process LRU bounded by entry count and by bytes. Expiry is checked on read against the
+ * injected clock rather than by lru-cache's own timers, so fake timers drive it in tests and an
+ * expired slot costs nothing until it is read or evicted.
+ */
+export class MemoryTier<V> implements Tier<V> {
+  readonly #lru: LRUCache<string, Slot<V>>;
+  readonly #sizeOf: (value: V) => number;
+  readonly #now: () => number;
+
+  constructor(options: MemoryTierOptions<V>) {
+    this.#sizeOf = options.sizeOf;
+    this.#now = options.now ?? Date.now;
+    const onEvict = options.onEvict;
+    this.#lru = new LRUCache<string, Slot<V>>({
+      max: options.maxEntries,
+      maxSize: options.maxBytes,
+      sizeCalculation: (slot) => slot.size,
+      dispose: onEvict ? (_slot, key, reason) => reason === 'evict' && onEvict(key) : undefined,
+    });
+  }
+
+  get size(): number {
+    return this.#lru.size;
+  }
+
+  get bytes(): number {
+    return this.#lru.calculatedSize;
+  }
+
+  get(key: string): V | undefined {
+    const slot = this.#lru.get(key);
+    if (slot === undefined) return undefined;
+    if (slot.until <= this.#now()) {
+      this.#lru.delete(key);
+      return undefined;
+    }
+    return slot.value;
+  }
+
+  getMany(keys: readonly string[]): (V | undefined)[] {
+    return keys.map((key) => this.get(key));
+  }
+
+  set(key: string, value: V, ttlMs: number): void {
+    // lru-cache refuses an item larger than the whole byte budget and drops any older value with it.
+    const size = Math.max(1, Math.ceil(this.#sizeOf(value)));
+    this.#lru.set(key, { value, until: this.#now() + ttlMs, size });
+  }
+
+  setMany(items: readonly TierItem<V>[]): void {
+    for (const item of items) this.set(item.key, item.value, item.ttlMs);
+  }
+
+  delete(keys: readonly string[]): void {
+    for (const key of keys) this.#lru.delete(key);
+  }
+
+  /** Drops everything. */
+  clear(): void {
+    this.#lru.clear();
+  }
+
+  async deleteMatching(pattern: string): Promise<number> {
+    const matcher = globToRegExp(pattern);
+    let deleted = 0;
+    for (const key of [...this.#lru.keys()]) {
+      if (matcher.test(key) && this.#lru.delete(key)) deleted++;
+    }
+    return deleted;
+  }
+
+  async close(): Promise<void> {
+    this.#lru.clear();
+  }
+}

@@ -1,0 +1,171 @@
+import { once } from 'node:events';
+import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RemoteTier } from './resilient-tier.js';
+import type { TierItem } from './tier.js';
+
+export type RedisClient = Redis | Cluster;
+
+/**
+ * How L2 reaches Redis: an existing client (never closed by Tiercache), a URL, standalone options,
+ * or cluster nodes. Clients Tiercache creates fail fast: no offline queue, short command timeouts.
+ */
+export type RedisConnection =
+  | RedisClient
+  | string
+  | RedisOptions
+  | { cluster: ClusterNode[]; options?: ClusterOptions };
+
+/** Defaults for clients we create: a dead Redis must cost callers nothing, not a 25 s hang. */
+const FAIL_FAST: RedisOptions = {
+  enableOfflineQueue: false,
+  enableAutoPipelining: true,
+  commandTimeout: 500,
+  connectTimeout: 2_000,
+  maxRetriesPerRequest: 1,
+  retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+};
+
+export function isRedisClient(value: unknown): value is RedisClient {
+  return value instanceof Redis || value instanceof Cluster;
+}
+
+/** Returns the client for a connection and whether the caller owns (and so must close) it. */
+export function connectRedis(connection: RedisConnection): { client: RedisClient; owned: boolean } {
+  if (isRedisClient(connection)) return { client: connection, owned: false };
+  if (typeof connection === 'string') return { client: new Redis(connection, FAIL_FAST), owned: true };
+  if ('cluster' in connection) {
+    const options = connection.options ?? {};
+    const client = new Cluster(connection.cluster, {
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      ...options,
+      redisOptions: { ...FAIL_FAST, ...options.redisOptions },
+    });
+    return { client, owned: true };
+  }
+  return { client: new Redis({ ...FAIL_FAST, ...connection }), owned: true };
+}
+
+/**
+ * How long a call waits for the very first connection attempt. A healthy local Redis answers in a
+ * few ms and a refused port fails at once, so this only bounds a server that swallows packets.
+ */
+const FIRST_CONNECTION_WAIT_MS = 200;
+
+/** L2: raw strings in Redis with a millisecond TTL. Every command is single-key, so it runs on Cluster. */
+export class RedisTier implements RemoteTier {
+  readonly client: RedisClient;
+  readonly #owned: boolean;
+  #firstConnection: Promise<void> | undefined;
+
+  constructor(connection: RedisConnection) {
+    const { client, owned } = connectRedis(connection);
+    this.client = client;
+    this.#owned = owned;
+    if (client.status === 'connecting' || client.status === 'connect' || client.status === 'wait') {
+      this.#firstConnection = new Promise<void>((resolve) => {
+        const settle = () => {
+          clearTimeout(timer);
+          client.off('ready', settle).off('close', settle).off('end', settle);
+          this.#firstConnection = undefined;
+          resolve();
+        };
+        const timer = setTimeout(settle, FIRST_CONNECTION_WAIT_MS);
+        timer.unref();
+        client.once('ready', settle).once('close', settle).once('end', settle);
+      });
+    }
+  }
+
+  /** Pending while the client's first connection attempt is under way (bounded); then undefined. */
+  firstConnection(): Promise<void> | undefined {
+    return this.#firstConnection;
+  }
+
+  /** Whether commands can be sent now; a tier that is not ready is skipped, not waited for. */
+  isReady(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  onConnectionChange(listener: (connected: boolean) => void): () => void {
+    const up = () => listener(true);
+    const down = () => listener(false);
+    this.client.on('ready', up).on('close', down);
+    return () => this.client.off('ready', up).off('close', down);
+  }
+
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.client.get(key)) ?? undefined;
+  }
+
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    if (this.client instanceof Redis && !this.client.options.enableAutoPipelining) {
+      const pipeline = this.client.pipeline();
+      for (const key of keys) pipeline.get(key);
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.map(([error, reply]) => {
+        if (error) throw error;
+        return (reply as string | null) ?? undefined;
+      });
+    }
+    // Auto-pipelining batches these into one write per node, on a standalone server or a cluster.
+    return Promise.all(keys.map((key) => this.get(key)));
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+  }
+
+  async setMany(items: readonly TierItem<string>[]): Promise<void> {
+    if (this.client instanceof Redis) {
+      const pipeline = this.client.pipeline();
+      for (const item of items) pipeline.set(item.key, item.value, 'PX', Math.max(1, Math.ceil(item.ttlMs)));
+      const replies = (await pipeline.exec()) ?? [];
+      for (const [error] of replies) if (error) throw error;
+      return;
+    }
+    await Promise.all(items.map((item) => this.set(item.key, item.value, item.ttlMs)));
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.client.unlink(key)));
+  }
+
+  /** SCAN + UNLINK in batches on every master; never KEYS, never a cross-slot UNLINK. */
+  async deleteMatching(pattern: string): Promise<number> {
+    const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    const counts = await Promise.all(nodes.map((node) => this.#deleteMatchingOn(node, pattern)));
+    return counts.reduce((sum, count) => sum + count, 0);
+  }
+
+  async #deleteMatchingOn(node: Redis, pattern: string): Promise<number> {
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) {
+        const replies = await Promise.all(keys.map((key) => this.client.unlink(key)));
+        deleted += replies.reduce((sum, count) => sum + count, 0);
+      }
+    } while (cursor !== '0');
+    return deleted;
+  }
+
+  async close(): Promise<void> {
+    if (!this.#owned) return;
+    if (this.client.status !== 'ready') {
+      // Not connected: this stops reconnecting; there is no socket left to wait for.
+      this.client.disconnect();
+      return;
+    }
+    const ended = once(this.client, 'end');
+    // quit() waits for replies to commands already sent.
+    await this.client.quit().catch(() => this.client.disconnect());
+    await ended;
+  }
+}

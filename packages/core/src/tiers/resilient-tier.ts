@@ -1,0 +1,271 @@
+import type { CacheEvents, CacheStats } from '../events/cache-events.js';
+import type { CacheLogger } from '../logger.js';
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+import { globToRegExp } from './glob.js';
+import type { Tier, TierItem } from './tier.js';
+
+/** A remote tier that can say whether it is connected and be probed. */
+export interface RemoteTier extends Tier<string> {
+  isReady(): boolean;
+  /** Pending while the first connection attempt is under way, so early calls need not skip L2. */
+  firstConnection(): Promise<void> | undefined;
+  ping(): Promise<void>;
+  /** Calls `listener` on every (re)connection and loss of connection; returns an unsubscribe function. */
+  onConnectionChange(listener: (connected: boolean) => void): () => void;
+}
+
+export interface ResilienceOptions {
+  breaker: CircuitBreakerOptions;
+  /** Writes and deletes kept for replay while L2 is unreachable; the oldest are dropped past this. */
+  maxPendingWrites: number;
+}
+
+type PendingWrite = { op: 'set'; value: string; expiresAt: number } | { op: 'delete' };
+
+/**
+ * Wraps L2 so that its failures never reach a caller: reads miss, writes and deletes are kept and
+ * replayed when L2 is back (newest per key wins), and repeated failures open a circuit breaker
+ * that skips L2 until a background probe succeeds. Each state change is logged once; every error
+ * is counted and emitted.
+ */
+export class ResilientTier {
+  readonly #inner: RemoteTier;
+  readonly #breaker: CircuitBreaker;
+  readonly #pending = new Map<string, PendingWrite>();
+  readonly #pendingPatterns: string[] = [];
+  readonly #unsubscribe: () => void;
+  #recovery: NodeJS.Timeout | undefined;
+  #replaying = false;
+  #closed = false;
+  #overflowLogged = false;
+  #connected: boolean | undefined;
+
+  constructor(
+    inner: RemoteTier,
+    private readonly options: ResilienceOptions,
+    private readonly events: CacheEvents,
+    private readonly stats: CacheStats,
+    private readonly logger: CacheLogger,
+  ) {
+    this.#inner = inner;
+    this.#breaker = new CircuitBreaker(options.breaker);
+    this.#unsubscribe = inner.onConnectionChange((connected) => this.#onConnectionChange(connected));
+  }
+
+  get inner(): RemoteTier {
+    return this.#inner;
+  }
+
+  /** Whether L2 is used right now (connected, breaker closed). */
+  get available(): boolean {
+    return !this.#breaker.isOpen && this.#inner.isReady();
+  }
+
+  /** `available`, after waiting out the (bounded) first connection attempt if one is under way. */
+  async #usable(): Promise<boolean> {
+    if (this.available) return true;
+    const connecting = this.#inner.firstConnection();
+    if (connecting === undefined) return false;
+    await connecting;
+    return this.available;
+  }
+
+  get breakerOpen(): boolean {
+    return this.#breaker.isOpen;
+  }
+
+  get pendingWrites(): number {
+    return this.#pending.size + this.#pendingPatterns.length;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    if (!this.available && !(await this.#usable())) return undefined;
+    try {
+      const value = await this.#inner.get(key);
+      this.#succeeded();
+      return value;
+    } catch (error) {
+      this.#failed('get', error, key);
+      return undefined;
+    }
+  }
+
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    if (!this.available && !(await this.#usable())) return keys.map(() => undefined);
+    try {
+      const values = await this.#inner.getMany(keys);
+      this.#succeeded();
+      return values;
+    } catch (error) {
+      this.#failed('getMany', error);
+      return keys.map(() => undefined);
+    }
+  }
+
+  async setMany(items: readonly TierItem<string>[], now: number): Promise<void> {
+    for (const item of items) this.#pending.delete(item.key);
+    if (this.available || (await this.#usable())) {
+      try {
+        await this.#inner.setMany(items);
+        this.#succeeded();
+        return;
+      } catch (error) {
+        this.#failed('set', error, items.length === 1 ? items[0]!.key : undefined);
+      }
+    }
+    for (const item of items) this.#remember(item.key, { op: 'set', value: item.value, expiresAt: now + item.ttlMs });
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.#pending.delete(key);
+    if (this.available || (await this.#usable())) {
+      try {
+        await this.#inner.delete(keys);
+        this.#succeeded();
+        return;
+      } catch (error) {
+        this.#failed('delete', error, keys.length === 1 ? keys[0] : undefined);
+      }
+    }
+    for (const key of keys) this.#remember(key, { op: 'delete' });
+  }
+
+  /** Returns the number deleted now, or 0 when the deletion was deferred until L2 is back. */
+  async deleteMatching(pattern: string): Promise<number> {
+    const matcher = globToRegExp(pattern);
+    for (const key of [...this.#pending.keys()]) if (matcher.test(key)) this.#pending.delete(key);
+    if (this.available || (await this.#usable())) {
+      try {
+        const deleted = await this.#inner.deleteMatching(pattern);
+        this.#succeeded();
+        return deleted;
+      } catch (error) {
+        this.#failed('deleteMatching', error);
+      }
+    }
+    this.#pendingPatterns.push(pattern);
+    return 0;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#recovery);
+    this.#unsubscribe();
+    await this.#inner.close();
+  }
+
+  #remember(key: string, write: PendingWrite): void {
+    if (this.#closed) return;
+    this.#pending.set(key, write);
+    if (this.#pending.size <= this.options.maxPendingWrites) return;
+    const oldest = this.#pending.keys().next().value as string;
+    this.#pending.delete(oldest);
+    if (!this.#overflowLogged) {
+      this.#overflowLogged = true;
+      this.logger.error(
+        `Tiercache: more than ${this.options.maxPendingWrites} L2 writes are waiting for Redis; the oldest are being dropped, so L2 may serve stale entries until they expire.`,
+      );
+    }
+  }
+
+  #onConnectionChange(connected: boolean): void {
+    if (this.#closed || connected === this.#connected) return;
+    const first = this.#connected === undefined;
+    this.#connected = connected;
+    this.events.emit('connection', { tier: 'l2', connected });
+    if (connected) {
+      if (!first) this.logger.log('Tiercache: reconnected to L2 (Redis).');
+      void this.#replay();
+    } else {
+      this.logger.warn('Tiercache: lost the connection to L2 (Redis); serving from L1 and loaders until it is back.');
+    }
+  }
+
+  #succeeded(): void {
+    if (this.#breaker.recordSuccess()) this.#onClosed();
+    if (this.#pending.size + this.#pendingPatterns.length > 0) void this.#replay();
+  }
+
+  #failed(operation: string, error: unknown, key?: string): void {
+    this.stats.errors++;
+    this.events.emit('fault', { tier: 'l2', operation, error, key });
+    if (this.#breaker.recordFailure()) {
+      this.logger.warn(
+        `Tiercache: L2 (Redis) is failing (${describe(error)}); serving from L1 and loaders, and probing Redis in the background.`,
+      );
+      this.events.emit('breaker:open', { tier: 'l2', error });
+    }
+    this.#scheduleRecovery();
+  }
+
+  /** A background loop that probes L2 and replays deferred writes until it succeeds, backing off. */
+  #scheduleRecovery(): void {
+    if (this.#closed || this.#recovery !== undefined) return;
+    this.#recovery = setTimeout(() => void this.#recover(), this.#breaker.takeProbeDelay());
+    this.#recovery.unref();
+  }
+
+  async #recover(): Promise<void> {
+    this.#recovery = undefined;
+    try {
+      await this.#inner.ping();
+      await this.#replay(true);
+      if (this.#breaker.recordSuccess()) this.#onClosed();
+    } catch {
+      this.#scheduleRecovery();
+    }
+  }
+
+  #onClosed(): void {
+    this.#overflowLogged = false;
+    this.logger.log('Tiercache: L2 (Redis) is reachable again; it is back in use.');
+    this.events.emit('breaker:close', { tier: 'l2' });
+  }
+
+  /** Replays deferred writes, patterns first (they predate every write still pending for a key). */
+  async #replay(throwOnFailure = false): Promise<void> {
+    if (this.#replaying || this.#closed || !this.#inner.isReady()) {
+      if (throwOnFailure && !this.#closed) throw new Error('L2 is not ready');
+      return;
+    }
+    this.#replaying = true;
+    try {
+      while (this.#pendingPatterns.length > 0) {
+        await this.#inner.deleteMatching(this.#pendingPatterns[0]!);
+        this.#pendingPatterns.shift();
+      }
+      while (this.#pending.size > 0) {
+        const batch = [...this.#pending].slice(0, 500);
+        for (const [key] of batch) this.#pending.delete(key);
+        try {
+          await this.#applyBatch(batch);
+        } catch (error) {
+          // Put back what a newer call has not superseded meanwhile.
+          for (const [key, write] of batch) if (!this.#pending.has(key)) this.#pending.set(key, write);
+          throw error;
+        }
+      }
+    } catch (error) {
+      if (throwOnFailure) throw error;
+      this.#failed('replay', error);
+    } finally {
+      this.#replaying = false;
+    }
+  }
+
+  async #applyBatch(batch: [string, PendingWrite][]): Promise<void> {
+    const now = Date.now();
+    const sets: TierItem<string>[] = [];
+    const deletes: string[] = [];
+    for (const [key, write] of batch) {
+      if (write.op === 'delete') deletes.push(key);
+      else if (write.expiresAt > now) sets.push({ key, value: write.value, ttlMs: write.expiresAt - now });
+    }
+    if (deletes.length > 0) await this.#inner.delete(deletes);
+    if (sets.length > 0) await this.#inner.setMany(sets);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

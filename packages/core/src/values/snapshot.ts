@@ -1,0 +1,119 @@
+import { ErrorCode, TiercacheError } from '../errors.js';
+
+/** A value prepared for L1, with what the tier needs to account for it. */
+export interface Snapshot {
+  readonly value: unknown;
+  /** Rough retained size in bytes, for the L1 byte bound. */
+  readonly size: number;
+  /**
+   * True when the value holds something `Object.freeze` cannot protect (a Date's time, a Map's or
+   * Set's contents, typed-array bytes), so every read must hand out a fresh copy.
+   */
+  readonly cloneOnRead: boolean;
+}
+
+const OBJECT_OVERHEAD = 32;
+
+function rejected(what: string, path: string): TiercacheError {
+  return new TiercacheError(
+    ErrorCode.Serialization,
+    `Cannot cache the value: ${what} at ${path || 'the top level'} cannot be cached. Return plain data instead.`,
+  );
+}
+
+/**
+ * - `copy`: build a deep copy whose objects and arrays are frozen (the caller keeps its own value);
+ * - `freeze`: freeze in place, for values nobody else holds yet (freshly deserialized ones);
+ * - `measure`: only validate and measure, for the fast mode that shares values by reference.
+ */
+export type SnapshotMode = 'copy' | 'freeze' | 'measure';
+
+/**
+ * Walks a value once to validate it (no functions, symbols or cycles) and measure it, protecting it
+ * as `mode` says. Callers of a mutation-safe cache share one frozen value, so one caller's mutation
+ * can never change what the next caller reads; prototypes are kept so class instances stay instances.
+ */
+export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
+  const copy = mode === 'copy';
+  const freeze = mode !== 'measure';
+  let size = 0;
+  let cloneOnRead = false;
+  const ancestors = new Set<object>();
+
+  const visit = (current: unknown, path: string): unknown => {
+    switch (typeof current) {
+      case 'string':
+        size += 16 + current.length * 2;
+        return current;
+      case 'number':
+      case 'boolean':
+      case 'undefined':
+        size += 8;
+        return current;
+      case 'bigint':
+        size += 16;
+        return current;
+      case 'function':
+      case 'symbol':
+        throw rejected(`a ${typeof current}`, path);
+    }
+    if (current === null) {
+      size += 8;
+      return null;
+    }
+    const object = current as object;
+    if (ancestors.has(object)) throw rejected('a cycle', path);
+    ancestors.add(object);
+    size += OBJECT_OVERHEAD;
+    try {
+      if (Array.isArray(object)) {
+        const out = copy ? new Array<unknown>(object.length) : object;
+        for (let i = 0; i < object.length; i++) {
+          const item = visit(object[i], `${path}[${i}]`);
+          if (copy) out[i] = item;
+        }
+        return freeze ? Object.freeze(out) : out;
+      }
+      if (object instanceof Date) {
+        cloneOnRead = true;
+        return copy ? new Date(object.getTime()) : object;
+      }
+      if (object instanceof Map) {
+        cloneOnRead = true;
+        const out = copy ? new Map<unknown, unknown>() : object;
+        for (const [k, v] of object) {
+          const entryKey = visit(k, `${path}<key>`);
+          const entryValue = visit(v, `${path}.get(${String(k)})`);
+          if (copy) out.set(entryKey, entryValue);
+        }
+        return out;
+      }
+      if (object instanceof Set) {
+        cloneOnRead = true;
+        const out = copy ? new Set<unknown>() : object;
+        for (const item of object) {
+          const visited = visit(item, `${path}<item>`);
+          if (copy) out.add(visited);
+        }
+        return out;
+      }
+      if (ArrayBuffer.isView(object)) {
+        cloneOnRead = true;
+        size += object.byteLength;
+        return copy ? structuredClone(object) : object;
+      }
+      const out = (copy ? Object.create(Object.getPrototypeOf(object) as object | null) : object) as Record<string, unknown>;
+      for (const key of Object.keys(object)) {
+        size += 16 + key.length * 2;
+        const field = visit((object as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+        if (copy) out[key] = field;
+      }
+      return freeze ? Object.freeze(out) : out;
+    } finally {
+      ancestors.delete(object);
+    }
+  };
+
+  const result = visit(value, '');
+  return { value: result, size, cloneOnRead };
+}

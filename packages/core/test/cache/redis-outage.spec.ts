@@ -1,0 +1,90 @@
+import { Redis } from 'ioredis';
+import { startRedisServer, freePort, type RedisServerHandle } from '../../../../tools/redis/redis-server.js';
+import { TieredCache } from '../../src/index.js';
+import { eventually, recordingLogger, uniqueNamespace } from '../support/redis.js';
+
+describe('Redis outages', () => {
+  let server: RedisServerHandle;
+  const open: TieredCache[] = [];
+  const make = (logger = recordingLogger(), extra: object = {}) => {
+    const cache = new TieredCache({
+      namespace: uniqueNamespace('outage'),
+      logger,
+      l2: { redis: server.url, breaker: { failureThreshold: 2, openMs: 50, maxOpenMs: 200 } },
+      ...extra,
+    });
+    open.push(cache);
+    return cache;
+  };
+
+  beforeEach(async () => {
+    server = await startRedisServer();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((cache) => cache.close()));
+    await server.stop();
+  });
+
+  it('serves the loader value at once when Redis was never reachable (closed port)', async () => {
+    const port = await freePort();
+    const cache = new TieredCache({ namespace: 'down', logger: recordingLogger(), l2: { redis: `redis://127.0.0.1:${port}` } });
+    open.push(cache);
+    const loader = jest.fn(async () => 'from-db');
+    expect(await cache.getOrSet('k', loader)).toBe('from-db');
+    expect(await cache.getOrSet('k', loader)).toBe('from-db');
+    expect(loader).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps answering while Redis is killed, opens the breaker, logs once, and recovers after a restart', async () => {
+    const logger = recordingLogger();
+    const cache = make(logger, { l1: false });
+    await cache.set('before', 'v');
+    await server.kill();
+
+    let calls = 0;
+    for (let i = 0; i < 20; i++) {
+      expect(await cache.getOrSet(`during-${i}`, async () => ++calls)).toBe(calls);
+      expect(await cache.get('before')).toBeUndefined();
+    }
+    await server.restart();
+    await eventually(() => cache.status().l2?.connected === true && !cache.status().l2?.breakerOpen);
+    // Writes made during the outage were replayed once Redis came back.
+    await eventually(async () => (await cache.get('during-19')) === 20);
+    // One warning for the lost connection, one line for the reconnection: not one per call.
+    expect(logger.lines.filter((line) => line.startsWith('warn'))).toHaveLength(1);
+    expect(logger.lines.filter((line) => line.includes('reconnected'))).toHaveLength(1);
+  });
+
+  it('opens the breaker on command failures from a server that is up but broken, then closes it', async () => {
+    const logger = recordingLogger();
+    const cache = make(logger);
+    const states: string[] = [];
+    cache.events.on('breaker:open', () => states.push('open'));
+    cache.events.on('breaker:close', () => states.push('close'));
+    await cache.set('warm', 1);
+    const admin = new Redis(server.url);
+    // Out of memory: every write fails with an error reply while the connection stays healthy.
+    await admin.config('SET', 'maxmemory', '1');
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    for (let i = 0; i < 5; i++) await cache.set(`k${i}`, 'x'.repeat(1000));
+    expect(states).toEqual(['open']);
+    expect(logger.lines.filter((l) => l.startsWith('warn'))).toHaveLength(1);
+    await admin.config('SET', 'maxmemory', '0');
+    await eventually(() => states.includes('close'));
+    await eventually(async () => (await admin.exists(cache.keyFor('k4'))) === 1);
+    await admin.quit();
+  });
+
+  it('replays deletes made during an outage, so Redis cannot resurrect a deleted value', async () => {
+    const cache = make(recordingLogger(), { l1: false });
+    const admin = new Redis(server.url);
+    await cache.set('gone', 'old');
+    await admin.client('PAUSE', 2_000, 'ALL');
+    const deleting = cache.delete('gone');
+    await deleting;
+    await admin.client('UNPAUSE');
+    await eventually(async () => (await admin.exists(cache.keyFor('gone'))) === 0);
+    expect(await cache.get('gone')).toBeUndefined();
+    await admin.quit();
+  });
+});

@@ -1,0 +1,260 @@
+import { ErrorCode, TieredCache } from '../../src/index.js';
+import { CacheFactory } from '../support/cache-factory.js';
+import { adminClient, redisUrl, uniqueNamespace } from '../support/redis.js';
+
+const caches = new CacheFactory();
+const admin = adminClient();
+afterEach(() => caches.closeAll());
+afterAll(() => admin.quit());
+
+describe.each([
+  ['L1 + L2', () => caches.twoTier()],
+  ['L1 only', () => caches.l1Only()],
+  ['L2 only', () => caches.l2Only()],
+])('TieredCache (%s)', (_name, make) => {
+  let cache: TieredCache;
+  beforeEach(() => {
+    cache = make();
+  });
+
+  it('gets what was set, and misses what was not', async () => {
+    await cache.set('a', { n: 1 });
+    expect(await cache.get('a')).toEqual({ n: 1 });
+    expect(await cache.get('b')).toBeUndefined();
+    expect(await cache.has('a')).toBe(true);
+    expect(await cache.has('b')).toBe(false);
+  });
+
+  it.each([null, undefined, 0, '', false])('caches %p as a value, never as a miss', async (value) => {
+    const loader = jest.fn(async () => value);
+    expect(await cache.getOrSet('falsy', loader)).toBe(value);
+    expect(await cache.getOrSet('falsy', loader)).toBe(value);
+    expect(loader).toHaveBeenCalledTimes(1);
+    expect(await cache.has('falsy')).toBe(true);
+  });
+
+  it('does not cache null/undefined when negativeTtl is 0, but still returns them', async () => {
+    const loader = jest.fn(async () => null);
+    expect(await cache.getOrSet('neg', loader, { negativeTtl: 0 })).toBeNull();
+    expect(await cache.getOrSet('neg', loader, { negativeTtl: 0 })).toBeNull();
+    expect(loader).toHaveBeenCalledTimes(2);
+  });
+
+  it('deletes one key and many keys', async () => {
+    await cache.setMany([
+      { key: 'd1', value: 1 },
+      { key: 'd2', value: 2 },
+      { key: 'd3', value: 3 },
+    ]);
+    await cache.delete('d1');
+    await cache.deleteMany(['d2', ['not', 'there']]);
+    expect([...(await cache.getMany(['d1', 'd2', 'd3'])).entries()]).toEqual([['d3', 3]]);
+  });
+
+  it('getMany returns found entries only, keyed by the built key', async () => {
+    await cache.set(['agent', 1], 'one');
+    await cache.set('plain', 'p');
+    const found = await cache.getMany([['agent', 1], 'plain', 'missing']);
+    expect(found).toEqual(new Map([['agent:~1', 'one'], ['plain', 'p']]));
+  });
+
+  it('clears its own namespace and its children, not its siblings', async () => {
+    const users = cache.namespace('users');
+    const posts = cache.namespace('posts');
+    await Promise.all([cache.set('root', 1), users.set('u', 2), posts.set('p', 3)]);
+    await users.clear();
+    expect(await users.get('u')).toBeUndefined();
+    expect(await posts.get('p')).toBe(3);
+    expect(await cache.get('root')).toBe(1);
+    await cache.clear();
+    expect(await posts.get('p')).toBeUndefined();
+    expect(await cache.get('root')).toBeUndefined();
+  });
+
+  it('keeps child namespaces apart from keys that look like them', async () => {
+    await cache.namespace('a').set('b', 'child');
+    await cache.set('a:b', 'flat');
+    expect(await cache.namespace('a').get('b')).toBe('child');
+    expect(await cache.get('a:b')).toBe('flat');
+  });
+
+  it('expires entries after their ttl', async () => {
+    await cache.set('ttl', 'v', { ttl: 100 });
+    expect(await cache.get('ttl')).toBe('v');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await cache.get('ttl')).toBeUndefined();
+  });
+
+  it('does not store a value set with ttl 0, and drops the older one', async () => {
+    await cache.set('zero', 'old');
+    await cache.set('zero', 'new', { ttl: 0 });
+    expect(await cache.has('zero')).toBe(false);
+  });
+
+  it('rejects an unserializable value at set with E_SERIALIZATION and keeps the old entry', async () => {
+    await cache.set('keep', { ok: true });
+    await expect(cache.set('keep', { f: () => 1 })).rejects.toMatchObject({ code: ErrorCode.Serialization });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.me = cyclic;
+    await expect(cache.set('keep', cyclic)).rejects.toMatchObject({ code: ErrorCode.Serialization });
+    expect(await cache.get('keep')).toEqual({ ok: true });
+  });
+
+  it('setMany writes nothing when one item cannot be cached', async () => {
+    await expect(
+      cache.setMany([
+        { key: 'sm1', value: 1 },
+        { key: 'sm2', value: Symbol('nope') },
+      ]),
+    ).rejects.toMatchObject({ code: ErrorCode.Serialization });
+    expect(await cache.has('sm1')).toBe(false);
+  });
+
+  it('round-trips Dates, Maps and nested data', async () => {
+    const value = { at: new Date('2026-05-06T07:08:09.010Z'), tags: new Set(['x']), nested: [{ n: 1 }] };
+    await cache.set('rich', value);
+    expect(await cache.get('rich')).toEqual(value);
+  });
+
+  it.each([
+    ['empty key', (c: TieredCache) => c.get('')],
+    ['non-function loader', (c: TieredCache) => c.getOrSet('k', 'nope' as never)],
+    ['negative ttl', (c: TieredCache) => c.set('k', 1, { ttl: -1 })],
+    ['jitter above 1', (c: TieredCache) => c.set('k', 1, { jitter: 2 })],
+  ])('rejects bad input (%s) with a typed error', async (_name, call) => {
+    await expect(call(cache)).rejects.toMatchObject({ code: expect.stringMatching(/^E_INVALID_/) });
+  });
+});
+
+describe('TieredCache mutation safety', () => {
+  it('protects what the next caller gets from a caller that mutates its value', async () => {
+    for (const cache of [caches.l1Only(), caches.twoTier()]) {
+      await cache.set('m', { list: [1, 2], at: new Date(0) });
+      const first = await cache.get<{ list: number[]; at: Date }>('m');
+      expect(() => first!.list.push(3)).toThrow(TypeError);
+      first!.at.setTime(99);
+      expect(await cache.get('m')).toEqual({ list: [1, 2], at: new Date(0) });
+    }
+  });
+
+  it('does not freeze the object the caller stored', async () => {
+    const cache = caches.l1Only();
+    const mine = { n: 1 };
+    await cache.set('own', mine);
+    mine.n = 2;
+    expect(await cache.get('own')).toEqual({ n: 1 });
+  });
+
+  it('shares values by reference in the documented fast mode', async () => {
+    const cache = caches.l1Only({ l1: { mutationSafe: false } });
+    const mine = { n: 1 };
+    await cache.set('fast', mine);
+    expect(await cache.get('fast')).toBe(mine);
+  });
+});
+
+describe('TieredCache tiers', () => {
+  it('fills L1 from L2 and serves the next read from L1', async () => {
+    const namespace = uniqueNamespace('fill');
+    const writer = caches.twoTier({ namespace });
+    const reader = caches.twoTier({ namespace });
+    await writer.set('k', 'v');
+    expect(await reader.get('k')).toBe('v');
+    expect(await reader.get('k')).toBe('v');
+    expect(reader.stats()).toMatchObject({ hitsL2: 1, hitsL1: 1 });
+  });
+
+  it('caps the L1 copy at l1Ttl while L2 keeps the value', async () => {
+    const cache = caches.twoTier({ ttl: 60_000, l1Ttl: 50 });
+    await cache.set('short-l1', 'v');
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(await cache.get('short-l1')).toBe('v');
+    expect(cache.stats().hitsL2).toBe(1);
+  });
+
+  it('treats malformed, foreign and old-format L2 entries as counted misses', async () => {
+    const cache = caches.twoTier();
+    const malformed: string[] = [];
+    cache.events.on('malformed', ({ reason }) => malformed.push(reason));
+    const garbage = ['hello', '{"value":42}', 'TC1[1,2,"json",0,[]]\nj{', 'TC0whatever'];
+    for (const [i, raw] of garbage.entries()) await admin.set(cache.keyFor(`bad${i}`), raw);
+    for (let i = 0; i < garbage.length; i++) {
+      expect(await cache.getOrSet(`bad${i}`, async () => `fresh${i}`)).toBe(`fresh${i}`);
+    }
+    expect(malformed).toHaveLength(garbage.length);
+    expect(cache.stats().malformed).toBe(garbage.length);
+    // The loader's value replaced the garbage.
+    expect(await caches.l2Only({ namespace: cache.prefix.slice(0, -1) }).get('bad0')).toBe('fresh0');
+  });
+
+  it('makes every entry unreachable when the version changes', async () => {
+    const namespace = uniqueNamespace('ver');
+    await caches.twoTier({ namespace, version: 1 }).set('k', 'v1');
+    expect(await caches.twoTier({ namespace, version: 2 }).get('k')).toBeUndefined();
+    expect(await caches.twoTier({ namespace, version: 1 }).get('k')).toBe('v1');
+  });
+
+  it('compresses large values in L2 and reads them back', async () => {
+    const cache = caches.l2Only({ l2: { redis: redisUrl(), compressAbove: 1_000 } });
+    const big = { text: 'abc'.repeat(10_000) };
+    await cache.set('big', big);
+    expect(((await admin.get(cache.keyFor('big'))) ?? '').length).toBeLessThan(2_000);
+    expect(await cache.get('big')).toEqual(big);
+  });
+
+  it('hashes keys that are too long, and they still work', async () => {
+    const cache = caches.twoTier({ maxKeyLength: 64 });
+    const key = ['search', { q: 'x'.repeat(1_000) }];
+    await cache.set(key, 'found');
+    // The prefix stays readable (SCAN-based clearing needs it); the rest becomes a digest.
+    expect(cache.keyFor(key)).toMatch(new RegExp(`^${cache.prefix}#[\\w-]{43}$`));
+    expect(await cache.get(key)).toBe('found');
+  });
+
+  it('emits typed events for hits, misses, sets and deletes', async () => {
+    const cache = caches.twoTier();
+    const seen: string[] = [];
+    cache.events.on('hit', ({ tier }) => seen.push(`hit:${tier}`));
+    cache.events.on('miss', () => seen.push('miss'));
+    cache.events.on('set', () => seen.push('set'));
+    cache.events.on('delete', () => seen.push('delete'));
+    cache.events.on('load', ({ error }) => seen.push(error ? 'load:error' : 'load'));
+    await cache.getOrSet('e', async () => 1);
+    await cache.get('e');
+    await cache.delete('e');
+    expect(seen).toEqual(['miss', 'load', 'set', 'hit:l1', 'delete']);
+  });
+
+  it('reports evictions from a bounded L1', async () => {
+    const cache = caches.l1Only({ l1: { maxEntries: 2 } });
+    const evicted: string[] = [];
+    cache.events.on('eviction', ({ key }) => evicted.push(key));
+    for (const key of ['a', 'b', 'c']) await cache.set(key, key);
+    expect(evicted).toEqual([cache.keyFor('a')]);
+    expect(cache.stats().evictions).toBe(1);
+  });
+
+  it('refuses calls after close with E_CLOSED', async () => {
+    const cache = new TieredCache({ l2: false });
+    await cache.close();
+    await expect(cache.get('x')).rejects.toMatchObject({ code: ErrorCode.Closed });
+  });
+});
+
+describe('options validation', () => {
+  it.each([
+    [{ ttl: -5 }, 'ttl'],
+    [{ l1: { maxEntries: 0 } }, 'l1.maxEntries'],
+    [{ l1: { mutationSafe: 'yes' } }, 'l1.mutationSafe'],
+    [{ l2: { redis: 42 } }, 'l2.redis'],
+    [{ l2: { redis: 'redis://x', breaker: { openMs: -1 } } }, 'l2.breaker.openMs'],
+    [{ l1: false, l2: false }, 'l1'],
+    [{ namespace: '' }, 'namespace'],
+    [{ jitter: 1.5 }, 'jitter'],
+    [{ maxKeyLength: 10 }, 'maxKeyLength'],
+  ])('names the bad field in %p', (options, field) => {
+    expect(() => new TieredCache(options as never)).toThrow(
+      expect.objectContaining({ code: ErrorCode.InvalidOption, message: expect.stringContaining(`\`${field}\``) }),
+    );
+  });
+});

@@ -1,0 +1,73 @@
+import { ErrorCode } from '../../src/errors.js';
+import { EntryCodec } from '../../src/serialization/entry-codec.js';
+import { jsonSerializer } from '../../src/serialization/serializer.js';
+
+const roundTrip = (value: unknown) => jsonSerializer.deserialize(jsonSerializer.serialize(value));
+
+describe('jsonSerializer', () => {
+  it.each([
+    ['plain object', { a: 1, b: 'two', c: [true, null, { d: 0 }] }],
+    ['array', [1, '', false, 0]],
+    ['Date', new Date('2026-01-02T03:04:05.678Z')],
+    ['nested Dates', { at: new Date(0), list: [new Date(1)] }],
+    ['Map and Set', { m: new Map<unknown, unknown>([['k', new Date(5)], [1, 2]]), s: new Set([1, 'x']) }],
+    ['BigInt', { big: 12345678901234567890n }],
+    ['non-finite numbers', [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]],
+    ['falsy values', [0, '', false, null]],
+    ['undefined', undefined],
+    ['null', null],
+    ['object that uses the tag key itself', { '\u0000': 'D', v: 1 }],
+  ])('round-trips %s', (_name, value) => {
+    expect(roundTrip(value)).toEqual(value);
+  });
+
+  it('produces plain JSON when nothing needs tagging', () => {
+    expect(jsonSerializer.serialize({ a: [1, 2] })).toBe('j{"a":[1,2]}');
+  });
+
+  it.each([
+    ['a function', { f: () => 1 }],
+    ['a symbol', { s: Symbol('x') }],
+  ])('rejects %s with E_SERIALIZATION', (_name, value) => {
+    expect(() => jsonSerializer.serialize(value)).toThrow(expect.objectContaining({ code: ErrorCode.Serialization }));
+  });
+
+  it('rejects a cycle with E_SERIALIZATION', () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    expect(() => jsonSerializer.serialize(cyclic)).toThrow(expect.objectContaining({ code: ErrorCode.Serialization }));
+  });
+});
+
+describe('EntryCodec', () => {
+  const codec = new EntryCodec({ serializer: jsonSerializer, compressAbove: 1_000 });
+  const entry = { value: { name: 'x', at: new Date(7) }, createdAt: 1, expiresAt: 2, tags: ['a', 'b'] };
+
+  it('round-trips an entry with its metadata', () => {
+    expect(codec.decode(codec.encode(entry))).toEqual(entry);
+  });
+
+  it('compresses large payloads and still round-trips them', () => {
+    const big = { value: 'y'.repeat(50_000), createdAt: 1, expiresAt: 2 };
+    const encoded = codec.encode(big);
+    expect(encoded.length).toBeLessThan(5_000);
+    expect(codec.decode(encoded)).toEqual(big);
+  });
+
+  it.each([
+    ['foreign text', 'hello'],
+    ['JSON from another library', '{"value":1}'],
+    ['old format marker', 'TC0[1,2,"json",0,[]]\nj1'],
+    ['truncated header', 'TC1[1,2,"json"'],
+    ['bad header shape', 'TC1{"a":1}\nj1'],
+    ['string timestamps', 'TC1["1",2,"json",0,[]]\nj1'],
+    ['another serializer', 'TC1[1,2,"msgpack",0,[]]\nj1'],
+    ['bad compression flag', 'TC1[1,2,"json",7,[]]\nj1'],
+    ['corrupt payload', 'TC1[1,2,"json",0,[]]\nj{"a":'],
+    ['corrupt compressed payload', 'TC1[1,2,"json",1,[]]\n!!!notbase64'],
+    ['unknown payload kind', 'TC1[1,2,"json",0,[]]\nx1'],
+    ['bad tags', 'TC1[1,2,"json",0,[1]]\nj1'],
+  ])('rejects %s with a reason instead of a value', (_name, raw) => {
+    expect(typeof codec.decode(raw)).toBe('string');
+  });
+});
