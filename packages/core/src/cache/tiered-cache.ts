@@ -20,6 +20,11 @@ import {
 export interface LoaderContext {
   /** The full key being loaded, prefix included. */
   readonly key: string;
+  /**
+   * Changes how the value being loaded is stored, once it is known: a TTL that depends on the value,
+   * or `{ ttl: 0, negativeTtl: 0 }` to return it without caching it.
+   */
+  setOptions(options: EntryOptions): void;
 }
 
 /** Produces the value for a missing key; its errors reach the caller unchanged. */
@@ -250,19 +255,27 @@ class CacheStack {
       }
       this.miss(key);
       if (loader === undefined) return undefined;
-      const value = await this.#runLoader(key, loader);
+      let stored = options;
+      const context: LoaderContext = {
+        key,
+        setOptions: (changes) => {
+          stored = resolveEntryOptions(changes, stored, 'setOptions.');
+        },
+      };
+      const value = await this.#runLoader(context, loader);
       if (!current()) return { value };
-      return { value: await this.#store(key, value, options) };
+      return { value: await this.#store(key, value, stored) };
     } finally {
       if (this.flights.get(key) === flight) this.flights.delete(key);
     }
   }
 
-  async #runLoader(key: string, loader: Loader<unknown>): Promise<unknown> {
+  async #runLoader(context: LoaderContext, loader: Loader<unknown>): Promise<unknown> {
+    const { key } = context;
     const started = performance.now();
     this.stats.loads++;
     try {
-      const value = await loader({ key });
+      const value = await loader(context);
       this.events.emit('load', { key, durationMs: performance.now() - started });
       return value;
     } catch (error) {

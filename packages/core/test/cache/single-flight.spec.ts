@@ -95,3 +95,27 @@ describe('a loader whose value cannot be cached', () => {
     expect(errors).toEqual(['serialize']);
   });
 });
+
+describe('LoaderContext.setOptions', () => {
+  it('lets a loader decide not to cache what it returns', async () => {
+    const cache = caches.twoTier();
+    const loader = jest.fn(async (ctx: { setOptions(o: object): void }) => {
+      ctx.setOptions({ ttl: 0 });
+      return 'uncached';
+    });
+    expect(await cache.getOrSet('skip', loader)).toBe('uncached');
+    expect(await cache.getOrSet('skip', loader)).toBe('uncached');
+    expect(loader).toHaveBeenCalledTimes(2);
+  });
+
+  it('lets a loader pick a TTL from the value, validated like any option', async () => {
+    const cache = caches.l1Only();
+    await cache.getOrSet('adaptive', async (ctx) => (ctx.setOptions({ ttl: 80 }), 'v'));
+    expect(await cache.get('adaptive')).toBe('v');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await cache.get('adaptive')).toBeUndefined();
+    await expect(cache.getOrSet('bad', async (ctx) => (ctx.setOptions({ ttl: -1 }), 'v'))).rejects.toMatchObject({
+      code: 'E_INVALID_OPTION',
+    });
+  });
+});
