@@ -1,0 +1,21 @@
+import type { EntryOptions, TieredCacheOptions } from '@tiercache/core';
+
+/**
+ * A further cache, injectable with `@InjectCache(name)`. With entry options only, it is a child
+ * namespace of the default cache, sharing its tiers and connections. Giving any of `l1`, `l2`,
+ * `serializer`, `version` or `maxKeyLength` makes it a separate cache built from the default's
+ * options with these applied over them.
+ */
+export interface NamedCacheOptions extends EntryOptions {
+  /** Defaults to the cache's name. */
+  namespace?: string;
+  l1?: TieredCacheOptions['l1'];
+  l2?: TieredCacheOptions['l2'];
+  serializer?: TieredCacheOptions['serializer'];
+  version?: TieredCacheOptions['version'];
+  maxKeyLength?: TieredCacheOptions['maxKeyLength'];
+}
+
+export interface CacheModuleOptions extends TieredCacheOptions {
+  caches?: Record<string, NamedCacheOptions>;
+}

@@ -1,0 +1,66 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ErrorCode, TieredCache, TiercacheError, invalidOption, type TieredCacheOptions } from '@tiercache/core';
+import type { CacheModuleOptions, NamedCacheOptions } from './cache-module.options.js';
+import { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
+import { DEFAULT_CACHE } from './cache.constants.js';
+
+const SEPARATE_CACHE_FIELDS = ['l1', 'l2', 'serializer', 'version', 'maxKeyLength'] as const;
+
+/**
+ * Every cache of one application, by name. Options are validated here, once, when the module
+ * starts: a bad option fails startup with a message naming it.
+ */
+@Injectable()
+export class CacheRegistry implements OnApplicationShutdown {
+  readonly #caches = new Map<string, TieredCache>();
+  /** Caches with their own connections; child namespaces share the default's. */
+  readonly #owned: TieredCache[] = [];
+
+  constructor(@Inject(CACHE_MODULE_OPTIONS) options: CacheModuleOptions) {
+    const { caches = {}, ...rootOptions } = options ?? {};
+    const root = new TieredCache({ logger: new Logger('Tiercache'), ...rootOptions });
+    this.#caches.set(DEFAULT_CACHE, root);
+    this.#owned.push(root);
+    if (typeof caches !== 'object' || caches === null) throw invalidOption('caches', 'expected an object of named cache options');
+    for (const [name, named] of Object.entries(caches)) {
+      if (name === DEFAULT_CACHE) throw invalidOption(`caches.${name}`, `"${DEFAULT_CACHE}" is the name of the root cache`);
+      try {
+        this.#caches.set(name, this.#build(name, root, rootOptions, named));
+      } catch (error) {
+        // Name the option where the user wrote it: `caches.reports.ttl`, not `defaults.ttl`.
+        if (!(error instanceof TiercacheError) || error.code !== ErrorCode.InvalidOption) throw error;
+        throw new TiercacheError(error.code, error.message.replace(/`(defaults\.)?/, `\`caches.${name}.`), { cause: error });
+      }
+    }
+  }
+
+  /** The named cache (the default one without a name); throws for a name the module does not define. */
+  get(name: string = DEFAULT_CACHE): TieredCache {
+    const cache = this.#caches.get(name);
+    if (cache === undefined) {
+      throw invalidOption('caches', `no cache is named "${name}" (defined: ${[...this.#caches.keys()].join(', ')})`);
+    }
+    return cache;
+  }
+
+  has(name: string): boolean {
+    return this.#caches.has(name);
+  }
+
+  names(): string[] {
+    return [...this.#caches.keys()];
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.#owned.map((cache) => cache.close()));
+  }
+
+  #build(name: string, root: TieredCache, rootOptions: TieredCacheOptions, named: NamedCacheOptions): TieredCache {
+    if (typeof named !== 'object' || named === null) throw invalidOption(`caches.${name}`, 'expected an object');
+    const { namespace = name, ...rest } = named;
+    if (!SEPARATE_CACHE_FIELDS.some((field) => named[field] !== undefined)) return root.namespace(namespace, rest);
+    const cache = new TieredCache({ logger: new Logger(`Tiercache:${name}`), ...rootOptions, ...rest, namespace });
+    this.#owned.push(cache);
+    return cache;
+  }
+}

@@ -1,0 +1,12 @@
+/** Metadata keys and tokens, namespaced so they never meet another library's. */
+export const CACHEABLE_METADATA = 'TIERCACHE:cacheable';
+export const CACHE_PUT_METADATA = 'TIERCACHE:cache-put';
+export const CACHE_EVICT_METADATA = 'TIERCACHE:cache-evict';
+
+/** The name of the cache injected without `@InjectCache`. */
+export const DEFAULT_CACHE = 'default';
+
+/** Token of a named cache; `@InjectCache(name)` injects it. */
+export function getCacheToken(name: string): string {
+  return name === DEFAULT_CACHE ? 'TIERCACHE:cache' : `TIERCACHE:cache:${name}`;
+}

@@ -1,0 +1,57 @@
+import { invalidOption, type CacheKey } from '@tiercache/core';
+import { CACHE_EVICT_METADATA } from '../cache.constants.js';
+import type { AsyncMethodDecorator, AsyncMethod } from './cacheable.decorator.js';
+import { appendMetadata, checkFunction, checkKeySpec, keyOf, registryFor, replaceMethod, type KeySpec } from './method-binding.js';
+
+export interface CacheEvictOptions<A extends unknown[]> {
+  /** The key to evict, fixed or from the arguments. */
+  key?: KeySpec<A>;
+  /** Several keys to evict, from the arguments. */
+  keys?: (...args: A) => readonly CacheKey[];
+  /** Clear the whole cache (its namespace) instead of single keys. */
+  allEntries?: boolean;
+  /** Evict before the method runs (and even if it throws). Default: after it succeeds. */
+  beforeInvocation?: boolean;
+  condition?: (...args: A) => boolean;
+  cache?: string;
+}
+
+/**
+ * Removes entries when a method runs, by default after it succeeds. Stack several to evict from
+ * several caches.
+ *
+ * @example
+ * @CacheEvict({ key: (id: number) => ['agent', id] })
+ * async suspend(id: number): Promise<void> { ... }
+ */
+export function CacheEvict<A extends unknown[] = any[]>(options: CacheEvictOptions<A>): AsyncMethodDecorator<A, unknown> {
+  if (typeof options !== 'object' || options === null) throw invalidOption('@CacheEvict', 'expected an options object');
+  checkKeySpec('@CacheEvict', options.key);
+  checkFunction('@CacheEvict', 'keys', options.keys);
+  checkFunction('@CacheEvict', 'condition', options.condition);
+  if (options.key === undefined && options.keys === undefined && options.allEntries !== true) {
+    throw invalidOption('@CacheEvict', 'say what to evict: `key`, `keys` or `allEntries: true`');
+  }
+  return (target, propertyKey, descriptor) => {
+    const original = descriptor.value as unknown as AsyncMethod<A, unknown>;
+    const method = `${target.constructor.name}.${String(propertyKey)}`;
+    const evict = async (self: unknown, args: A): Promise<void> => {
+      if (options.condition && !options.condition(...args)) return;
+      const registry = registryFor(self, method);
+      if (registry === undefined) return;
+      const cache = registry.get(options.cache);
+      if (options.allEntries) return cache.clear();
+      const keys = options.keys ? [...options.keys(...args)] : [];
+      if (options.key !== undefined) keys.push(keyOf(options.key, [], args));
+      await cache.deleteMany(keys);
+    };
+    replaceMethod(descriptor, async function (this: unknown, ...args: unknown[]) {
+      const callArgs = args as A;
+      if (options.beforeInvocation) await evict(this, callArgs);
+      const result = await original.apply(this, callArgs);
+      if (!options.beforeInvocation) await evict(this, callArgs);
+      return result;
+    });
+    appendMetadata(CACHE_EVICT_METADATA, { cache: options.cache }, descriptor.value as object);
+  };
+}

@@ -1,0 +1,122 @@
+import { Logger } from '@nestjs/common';
+import type { EntryOptions } from '@tiercache/core';
+import { CACHEABLE_METADATA, CACHE_PUT_METADATA } from '../cache.constants.js';
+import {
+  appendMetadata,
+  checkFunction,
+  checkKeySpec,
+  keyOf,
+  registryFor,
+  replaceMethod,
+  type KeySpec,
+} from './method-binding.js';
+
+/** A method these decorators accept: any method returning a Promise. */
+export type AsyncMethod<A extends unknown[], R> = (...args: A) => Promise<R>;
+
+/**
+ * Checks the decorated method against the options: it must return a Promise of R and accept the
+ * arguments the key/condition functions expect (it may take more after them).
+ */
+export type AsyncMethodDecorator<A extends unknown[], R> = <M extends AsyncMethod<[...A, ...any[]], R>>(
+  target: object,
+  propertyKey: string | symbol,
+  descriptor: TypedPropertyDescriptor<M>,
+) => void;
+
+export interface CacheableOptions<A extends unknown[], R> extends EntryOptions {
+  /** Default: the class name, the method name and the arguments. */
+  key?: KeySpec<A>;
+  /** Evaluated before the call: false bypasses the cache entirely. */
+  condition?: (...args: A) => boolean;
+  /** Evaluated on the result: true returns it without storing it. */
+  unless?: (result: R, ...args: A) => boolean;
+  /** A cache named in `CacheModule` options (`caches`); default: the default cache. */
+  cache?: string;
+}
+
+function entryOptions({ ttl, l1Ttl, jitter, negativeTtl }: EntryOptions): EntryOptions {
+  return { ttl, l1Ttl, jitter, negativeTtl };
+}
+
+function checkOptions(decorator: string, options: CacheableOptions<never, never>): void {
+  checkKeySpec(decorator, options.key);
+  checkFunction(decorator, 'condition', options.condition);
+  checkFunction(decorator, 'unless', options.unless);
+}
+
+/**
+ * Caches what an async method resolves to. Concurrent calls with the same key share one
+ * execution; `null` and `undefined` results are cached too (see `negativeTtl`).
+ *
+ * @example
+ * @Cacheable({ key: (id: number) => ['agent', id], ttl: 30_000 })
+ * async findAgent(id: number): Promise<Agent | null> { ... }
+ */
+export function Cacheable<A extends unknown[] = any[], R = any>(options: CacheableOptions<A, R> = {}): AsyncMethodDecorator<A, R> {
+  checkOptions('@Cacheable', options as CacheableOptions<never, never>);
+  const stored = entryOptions(options);
+  return (target, propertyKey, descriptor) => {
+    const original = descriptor.value as unknown as AsyncMethod<A, R>;
+    const className = target.constructor.name;
+    const method = `${className}.${String(propertyKey)}`;
+    replaceMethod(descriptor, async function (this: unknown, ...args: unknown[]) {
+      const callArgs = args as A;
+      const registry = registryFor(this, method);
+      if (registry === undefined || (options.condition && !options.condition(...callArgs))) {
+        return original.apply(this, callArgs);
+      }
+      const cache = registry.get(options.cache);
+      const key = keyOf(options.key, [className, String(propertyKey)], callArgs);
+      return cache.getOrSet(
+        key,
+        async (context) => {
+          const result = await original.apply(this, callArgs);
+          if (options.unless?.(result, ...callArgs)) context.setOptions({ ttl: 0, negativeTtl: 0 });
+          return result;
+        },
+        stored,
+      );
+    });
+    appendMetadata(CACHEABLE_METADATA, { cache: options.cache }, descriptor.value as object);
+  };
+}
+
+export type CachePutOptions<A extends unknown[], R> = CacheableOptions<A, R>;
+
+const putLogger = new Logger('Tiercache');
+
+/**
+ * Write-through: always runs the method, then stores its result under the key, so the next
+ * `@Cacheable` read of that key gets it without a load. A result that cannot be cached is
+ * returned anyway, and logged.
+ *
+ * @example
+ * @CachePut({ key: (id: number) => ['agent', id] })
+ * async rename(id: number, name: string): Promise<Agent> { ... }
+ */
+export function CachePut<A extends unknown[] = any[], R = any>(options: CachePutOptions<A, R> = {}): AsyncMethodDecorator<A, R> {
+  checkOptions('@CachePut', options as CacheableOptions<never, never>);
+  const stored = entryOptions(options);
+  return (target, propertyKey, descriptor) => {
+    const original = descriptor.value as unknown as AsyncMethod<A, R>;
+    const className = target.constructor.name;
+    const method = `${className}.${String(propertyKey)}`;
+    replaceMethod(descriptor, async function (this: unknown, ...args: unknown[]) {
+      const callArgs = args as A;
+      const result = await original.apply(this, callArgs);
+      if (options.condition && !options.condition(...callArgs)) return result;
+      if (options.unless?.(result, ...callArgs)) return result;
+      const registry = registryFor(this, method);
+      if (registry === undefined) return result;
+      const key = keyOf(options.key, [className, String(propertyKey)], callArgs);
+      try {
+        await registry.get(options.cache).set(key, result, stored);
+      } catch (error) {
+        putLogger.error(`@CachePut on ${method} could not store its result: ${(error as Error).message}`);
+      }
+      return result;
+    });
+    appendMetadata(CACHE_PUT_METADATA, { cache: options.cache }, descriptor.value as object);
+  };
+}

@@ -1,0 +1,12 @@
+export { CacheModule } from './cache.module.js';
+export type { CacheModuleExtras } from './cache.module-definition.js';
+export type { CacheModuleOptions, NamedCacheOptions } from './cache-module.options.js';
+export { CacheRegistry } from './cache-registry.js';
+export { DEFAULT_CACHE, getCacheToken } from './cache.constants.js';
+export { Cacheable, CachePut } from './decorators/cacheable.decorator.js';
+export type { AsyncMethod, AsyncMethodDecorator, CacheableOptions, CachePutOptions } from './decorators/cacheable.decorator.js';
+export { CacheEvict } from './decorators/cache-evict.decorator.js';
+export type { CacheEvictOptions } from './decorators/cache-evict.decorator.js';
+export type { KeySpec } from './decorators/method-binding.js';
+export { InjectCache } from './decorators/inject-cache.decorator.js';
+export { TieredCache } from '@tiercache/core';
