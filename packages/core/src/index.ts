@@ -1,6 +1,6 @@
 export { TieredCache } from './cache/tiered-cache.js';
 export type { CacheStatsSnapshot, Loader, LoaderContext, SetManyItem } from './cache/tiered-cache.js';
-export type { EntryOptions, L1Options, L2Options, TieredCacheOptions } from './cache/options.js';
+export type { EntryOptions, GetOrSetOptions, L1Options, L2Options, TieredCacheOptions } from './cache/options.js';
 export { ErrorCode, TiercacheError, invalidArgument, invalidOption } from './errors.js';
 export { CacheEvents } from './events/cache-events.js';
 export type { CacheEventMap, CacheStats, TierName } from './events/cache-events.js';

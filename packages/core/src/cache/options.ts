@@ -17,6 +17,12 @@ export interface EntryOptions {
   negativeTtl?: number;
 }
 
+/** Options of one `getOrSet` call. */
+export interface GetOrSetOptions extends EntryOptions {
+  /** Names the caller in `hit`, `miss` and `load` events, for per-method metrics. */
+  label?: string;
+}
+
 export interface L1Options {
   /** Default 10 000. */
   maxEntries?: number;

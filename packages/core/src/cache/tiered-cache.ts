@@ -12,6 +12,7 @@ import {
   resolveEntryOptions,
   resolveOptions,
   type EntryOptions,
+  type GetOrSetOptions,
   type ResolvedEntryOptions,
   type ResolvedOptions,
   type TieredCacheOptions,
@@ -111,15 +112,15 @@ class CacheStack {
     }
   }
 
-  hit(key: string, tier: TierName): void {
+  hit(key: string, tier: TierName, label?: string): void {
     if (tier === 'l1') this.stats.hitsL1++;
     else this.stats.hitsL2++;
-    if (this.events.listenerCount('hit') > 0) this.events.emit('hit', { key, tier });
+    if (this.events.listenerCount('hit') > 0) this.events.emit('hit', { key, tier, label });
   }
 
-  miss(key: string): void {
+  miss(key: string, label?: string): void {
     this.stats.misses++;
-    if (this.events.listenerCount('miss') > 0) this.events.emit('miss', { key });
+    if (this.events.listenerCount('miss') > 0) this.events.emit('miss', { key, label });
   }
 
   read(record: MemoryRecord): unknown {
@@ -233,14 +234,20 @@ class CacheStack {
   }
 
   /** Starts the one flight for `key`; `loader` absent means an L2 read only. */
-  startFlight(key: string, options: ResolvedEntryOptions, loader?: Loader<unknown>): Flight {
+  startFlight(key: string, options: ResolvedEntryOptions, loader?: Loader<unknown>, label?: string): Flight {
     const flight: Flight = { promise: Promise.resolve(undefined), loads: loader !== undefined, invalidated: false };
     this.flights.set(key, flight);
-    flight.promise = this.#fly(key, flight, options, loader);
+    flight.promise = this.#fly(key, flight, options, loader, label);
     return flight;
   }
 
-  async #fly(key: string, flight: Flight, options: ResolvedEntryOptions, loader?: Loader<unknown>): Promise<Found | undefined> {
+  async #fly(
+    key: string,
+    flight: Flight,
+    options: ResolvedEntryOptions,
+    loader?: Loader<unknown>,
+    label?: string,
+  ): Promise<Found | undefined> {
     const wideEpoch = this.wideEpoch;
     const current = (): boolean => !flight.invalidated && wideEpoch === this.wideEpoch;
     try {
@@ -248,12 +255,12 @@ class CacheStack {
       const raw = this.l2 === undefined ? undefined : await this.l2.get(key);
       const entry = raw === undefined ? undefined : this.decode(key, raw, now);
       if (entry !== undefined && raw !== undefined) {
-        this.hit(key, 'l2');
+        this.hit(key, 'l2', label);
         // An invalidation that arrived while Redis answered wins: serve the answer, don't keep it.
         const value = current() ? this.fillL1(key, entry, raw.length, options.l1Ttl, Date.now()) : entry.value;
         return { value };
       }
-      this.miss(key);
+      this.miss(key, label);
       if (loader === undefined) return undefined;
       let stored = options;
       const context: LoaderContext = {
@@ -262,7 +269,7 @@ class CacheStack {
           stored = resolveEntryOptions(changes, stored, 'setOptions.');
         },
       };
-      const value = await this.#runLoader(context, loader);
+      const value = await this.#runLoader(context, loader, label);
       if (!current()) return { value };
       return { value: await this.#store(key, value, stored) };
     } finally {
@@ -270,17 +277,17 @@ class CacheStack {
     }
   }
 
-  async #runLoader(context: LoaderContext, loader: Loader<unknown>): Promise<unknown> {
+  async #runLoader(context: LoaderContext, loader: Loader<unknown>, label?: string): Promise<unknown> {
     const { key } = context;
     const started = performance.now();
     this.stats.loads++;
     try {
       const value = await loader(context);
-      this.events.emit('load', { key, durationMs: performance.now() - started });
+      this.events.emit('load', { key, durationMs: performance.now() - started, label });
       return value;
     } catch (error) {
       this.stats.loadErrors++;
-      this.events.emit('load', { key, durationMs: performance.now() - started, error });
+      this.events.emit('load', { key, durationMs: performance.now() - started, error, label });
       throw error;
     }
   }
@@ -356,12 +363,12 @@ export class TieredCache {
    * Returns the cached value, or runs `loader` once for all concurrent callers of this key in this
    * process, stores its result and returns it. The loader's errors reach every waiting caller.
    */
-  async getOrSet<T>(key: CacheKey, loader: Loader<T>, options?: EntryOptions): Promise<T> {
+  async getOrSet<T>(key: CacheKey, loader: Loader<T>, options?: GetOrSetOptions): Promise<T> {
     const fullKey = this.keyFor(key);
     const stack = this.#stack;
     const record = stack.l1?.get(fullKey);
     if (record !== undefined) {
-      stack.hit(fullKey, 'l1');
+      stack.hit(fullKey, 'l1', options?.label);
       return stack.read(record) as T;
     }
     if (typeof loader !== 'function') throw invalidArgument('loader', 'expected a function');
@@ -373,7 +380,7 @@ export class TieredCache {
       // A read-only flight that missed ends before we loop, so the next pass starts the load.
       if (found !== undefined) return found.value as T;
     }
-    const found = await stack.startFlight(fullKey, resolved, loader as Loader<unknown>).promise;
+    const found = await stack.startFlight(fullKey, resolved, loader as Loader<unknown>, options?.label).promise;
     return found!.value as T;
   }
 

@@ -4,12 +4,12 @@ export type TierName = 'l1' | 'l2';
 
 /** Every event a cache emits, with its payload; subscribe with `cache.events.on(name, listener)`. */
 export interface CacheEventMap {
-  /** A fresh value was found in `tier`. */
-  hit: [{ key: string; tier: TierName }];
+  /** A fresh value was found in `tier`. `label` names the caller (e.g. `Class.method`) when given. */
+  hit: [{ key: string; tier: TierName; label?: string }];
   /** No tier had a fresh value. */
-  miss: [{ key: string }];
+  miss: [{ key: string; label?: string }];
   /** A loader ran for `key` (`error` set when it threw). */
-  load: [{ key: string; durationMs: number; error?: unknown }];
+  load: [{ key: string; durationMs: number; error?: unknown; label?: string }];
   set: [{ key: string }];
   delete: [{ key: string }];
   /** A namespace (key prefix) was cleared. */

@@ -119,3 +119,16 @@ describe('LoaderContext.setOptions', () => {
     });
   });
 });
+
+describe('labels', () => {
+  it('name the caller in hit, miss and load events', async () => {
+    const cache = caches.twoTier();
+    const labels: string[] = [];
+    cache.events.on('miss', ({ label }) => labels.push(`miss:${label}`));
+    cache.events.on('load', ({ label }) => labels.push(`load:${label}`));
+    cache.events.on('hit', ({ label, tier }) => labels.push(`hit:${tier}:${label}`));
+    await cache.getOrSet('l', async () => 1, { label: 'Agents.find' });
+    await cache.getOrSet('l', async () => 1, { label: 'Agents.find' });
+    expect(labels).toEqual(['miss:Agents.find', 'load:Agents.find', 'hit:l1:Agents.find']);
+  });
+});

@@ -60,6 +60,7 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
     const original = descriptor.value as unknown as AsyncMethod<A, R>;
     const className = target.constructor.name;
     const method = `${className}.${String(propertyKey)}`;
+    const callOptions = { ...stored, label: method };
     replaceMethod(descriptor, async function (this: unknown, ...args: unknown[]) {
       const callArgs = args as A;
       const registry = registryFor(this, method);
@@ -75,7 +76,7 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
           if (options.unless?.(result, ...callArgs)) context.setOptions({ ttl: 0, negativeTtl: 0 });
           return result;
         },
-        stored,
+        callOptions,
       );
     });
     appendMetadata(CACHEABLE_METADATA, { cache: options.cache }, descriptor.value as object);
