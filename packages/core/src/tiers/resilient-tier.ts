@@ -39,6 +39,8 @@ export class ResilientTier {
   #closed = false;
   #overflowLogged = false;
   #connected: boolean | undefined;
+  /** What was last logged: a lost connection and an open breaker are one outage, logged once. */
+  #healthy = true;
 
   constructor(
     inner: RemoteTier,
@@ -173,11 +175,19 @@ export class ResilientTier {
     const first = this.#connected === undefined;
     this.#connected = connected;
     this.events.emit('connection', { tier: 'l2', connected });
-    if (connected) {
-      if (!first) this.logger.log('Tiercache: reconnected to L2 (Redis).');
-      void this.#replay();
+    if (!first || !connected) this.#updateHealth('connection lost');
+    if (connected) void this.#replay();
+  }
+
+  #updateHealth(reason: string): void {
+    const healthy = this.#connected !== false && !this.#breaker.isOpen;
+    if (healthy === this.#healthy) return;
+    this.#healthy = healthy;
+    if (healthy) {
+      this.#overflowLogged = false;
+      this.logger.log('Tiercache: L2 (Redis) is back in use.');
     } else {
-      this.logger.warn('Tiercache: lost the connection to L2 (Redis); serving from L1 and loaders until it is back.');
+      this.logger.warn(`Tiercache: L2 (Redis) is unavailable (${reason}); serving from L1 and loaders, and retrying in the background.`);
     }
   }
 
@@ -190,10 +200,8 @@ export class ResilientTier {
     this.stats.errors++;
     this.events.emit('fault', { tier: 'l2', operation, error, key });
     if (this.#breaker.recordFailure()) {
-      this.logger.warn(
-        `Tiercache: L2 (Redis) is failing (${describe(error)}); serving from L1 and loaders, and probing Redis in the background.`,
-      );
       this.events.emit('breaker:open', { tier: 'l2', error });
+      this.#updateHealth(describe(error));
     }
     this.#scheduleRecovery();
   }
@@ -217,9 +225,8 @@ export class ResilientTier {
   }
 
   #onClosed(): void {
-    this.#overflowLogged = false;
-    this.logger.log('Tiercache: L2 (Redis) is reachable again; it is back in use.');
     this.events.emit('breaker:close', { tier: 'l2' });
+    this.#updateHealth('');
   }
 
   /** Replays deferred writes, patterns first (they predate every write still pending for a key). */
