@@ -10,6 +10,8 @@ export const ErrorCode = {
   LoaderTimeout: 'E_LOADER_TIMEOUT',
   /** A lock could not be acquired within the allowed wait. */
   LockTimeout: 'E_LOCK_TIMEOUT',
+  /** A held lock's lease was lost (expired or taken): work relying on it must stop. */
+  LockLost: 'E_LOCK_LOST',
   /** The cache was used after `close()`. */
   Closed: 'E_CLOSED',
 } as const;

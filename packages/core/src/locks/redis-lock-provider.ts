@@ -1,0 +1,241 @@
+import { randomUUID } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { invalidArgument, invalidOption } from '../errors.js';
+import { Lease, now, type LeaseStore } from './lease.js';
+import { lockTimeout, providerClosed, resolveLockOptions, type ResolvedLockOptions } from './lock-options.js';
+import { LockProvider, type LockHandle, type LockOptions } from './lock-provider.js';
+import { acquireScript, extendScript, releaseScript } from './redis-scripts.js';
+
+export interface RedisLockProviderOptions {
+  /** Runs the lock scripts. Left open by `close()`: it is yours. */
+  client: Redis | Cluster;
+  /**
+   * Listens for releases. Defaults to a `duplicate()` of `client`, made on the first wait and closed by
+   * `close()`; a connection you pass is only unsubscribed.
+   */
+  subscriber?: Redis | Cluster;
+  /** Prefix of the lock keys and of the release channel. No braces: the resource is the Cluster hash tag. Default 'tc:lock:'. */
+  keyPrefix?: string;
+}
+
+/**
+ * Locks shared by every process using the same Redis (or Redis Cluster). Keys per resource:
+ * `<prefix>{<resource>}` holds the owner token with the lease as its TTL, and `<prefix>{<resource>}:fence`
+ * the last fence handed out; it never expires, so keep resource names to a bounded set.
+ *
+ * @example
+ * ```ts
+ * const locks = new RedisLockProvider({ client: new Redis(process.env.REDIS_URL) });
+ * await locks.withLock(`invoice:${id}`, (lock) => sendInvoice(id, lock.signal), { ttlMs: 30_000 });
+ * ```
+ */
+export class RedisLockProvider extends LockProvider {
+  readonly #client: Redis | Cluster;
+  readonly #keyPrefix: string;
+  readonly #channel: string;
+  #subscriber: Redis | Cluster | undefined;
+  readonly #ownsSubscriber: boolean;
+  #subscribed: Promise<unknown> | undefined;
+  readonly #waiters = new Map<string, Set<Wakeup>>();
+  readonly #leases = new Set<Lease>();
+  #closed = false;
+
+  readonly #store: LeaseStore = {
+    extend: async (resource, token, ttlMs) =>
+      (await extendScript.run(this.#client, [this.#lockKey(resource)], [token, ttlMs])) === 1,
+    release: async (resource, token) =>
+      (await releaseScript.run(this.#client, [this.#lockKey(resource)], [token, this.#channel, resource])) === 1,
+    forget: (lease) => this.#leases.delete(lease),
+  };
+
+  constructor(options: RedisLockProviderOptions) {
+    super();
+    if (!options?.client) throw invalidOption('client', 'expected an ioredis Redis or Cluster client');
+    const keyPrefix = options.keyPrefix ?? 'tc:lock:';
+    if (typeof keyPrefix !== 'string' || /[{}]/.test(keyPrefix)) {
+      throw invalidOption('keyPrefix', 'expected a string without braces (the resource name is the hash tag)');
+    }
+    this.#client = options.client;
+    this.#subscriber = options.subscriber;
+    this.#ownsSubscriber = !options.subscriber;
+    this.#keyPrefix = keyPrefix;
+    this.#channel = `${keyPrefix}released`;
+  }
+
+  override async tryAcquire(resource: string, options?: LockOptions): Promise<LockHandle | undefined> {
+    const resolved = this.#resolve(resource, options);
+    const result = await this.#attempt(resource, randomUUID(), resolved);
+    return result instanceof Lease ? result : undefined;
+  }
+
+  override async acquire(resource: string, options?: LockOptions): Promise<LockHandle> {
+    const resolved = this.#resolve(resource, options);
+    const deadline = now() + resolved.waitMs;
+    const token = randomUUID();
+    // A free lock costs one round trip and no subscription.
+    const first = await this.#attempt(resource, token, resolved);
+    if (first instanceof Lease) return first;
+    if (resolved.waitMs === 0) throw lockTimeout(resource, resolved.waitMs);
+
+    // Every later attempt is made registered and subscribed, so a release landing between a failed
+    // attempt and the wait after it still wakes us; one that slipped in before we subscribed is seen
+    // by the attempt right after subscribing.
+    this.#assertOpen(resource);
+    const wakeup = this.#register(resource);
+    try {
+      // Connecting the subscriber counts against waitMs too.
+      await Promise.race([this.#subscribe(), wakeup.wait(deadline - now())]);
+      for (;;) {
+        this.#assertOpen(resource);
+        wakeup.reset();
+        const result = await this.#attempt(resource, token, resolved);
+        if (result instanceof Lease) return result;
+        const remaining = deadline - now();
+        if (remaining <= 0) throw lockTimeout(resource, resolved.waitMs);
+        // A holder that dies sends no release message: also retry the moment its lease runs out.
+        // PTTL is -1 only for a key someone set without a TTL; then only a release can free it.
+        const pttl = result;
+        await wakeup.wait(pttl >= 0 ? Math.min(Math.max(pttl, 1), remaining) : remaining);
+      }
+    } finally {
+      this.#unregister(resource, wakeup);
+    }
+  }
+
+  override async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const wakeups of this.#waiters.values()) for (const wakeup of wakeups) wakeup.wake();
+    for (const lease of this.#leases) lease.revoke(providerClosed(lease.resource));
+
+    const subscriber = this.#subscriber;
+    if (!subscriber) return;
+    subscriber.off('message', this.#onMessage);
+    if (this.#ownsSubscriber) {
+      subscriber.disconnect();
+    } else if (this.#subscribed) {
+      // Not awaited: our listener is already gone, and a disconnected subscriber would hold shutdown
+      // hostage until it reconnects.
+      subscriber.unsubscribe(this.#channel).catch(() => undefined);
+    }
+  }
+
+  #resolve(resource: string, options: LockOptions | undefined): ResolvedLockOptions {
+    const resolved = resolveLockOptions(resource, options);
+    // `{}x}` would leave an empty hash tag, putting the lock and fence keys in different Cluster slots.
+    if (resource.startsWith('}')) throw invalidArgument('lock resource', `"${resource}" must not start with "}"`);
+    this.#assertOpen(resource);
+    return resolved;
+  }
+
+  #assertOpen(resource: string): void {
+    if (this.#closed) throw providerClosed(resource);
+  }
+
+  #lockKey(resource: string): string {
+    return `${this.#keyPrefix}{${resource}}`;
+  }
+
+  /** One attempt: the lease if we got the lock, else the current holder's remaining PTTL. */
+  async #attempt(resource: string, token: string, options: ResolvedLockOptions): Promise<Lease | number> {
+    const lockKey = this.#lockKey(resource);
+    const sentAt = now();
+    const [acquired, value] = (await acquireScript.run(
+      this.#client,
+      [lockKey, `${lockKey}:fence`],
+      [token, options.ttlMs],
+    )) as [number, number];
+    if (acquired !== 1) return value;
+
+    const lease = new Lease(this.#store, resource, token, value, { ...options, sentAt });
+    if (this.#closed) {
+      // Closed while the script ran: hand the lock straight back instead of leaving it to expire.
+      await lease.release();
+      throw providerClosed(resource);
+    }
+    this.#leases.add(lease);
+    return lease;
+  }
+
+  #register(resource: string): Wakeup {
+    const wakeup = new Wakeup();
+    let wakeups = this.#waiters.get(resource);
+    if (!wakeups) this.#waiters.set(resource, (wakeups = new Set()));
+    wakeups.add(wakeup);
+    return wakeup;
+  }
+
+  #unregister(resource: string, wakeup: Wakeup): void {
+    wakeup.dispose();
+    const wakeups = this.#waiters.get(resource);
+    wakeups?.delete(wakeup);
+    if (wakeups?.size === 0) this.#waiters.delete(resource);
+  }
+
+  /** One subscription per provider, shared by every waiter; messages name the released resource. */
+  #subscribe(): Promise<unknown> {
+    if (this.#subscribed) return this.#subscribed;
+    const subscriber = (this.#subscriber ??= duplicateForSubscribing(this.#client));
+    subscriber.on('message', this.#onMessage);
+    const subscribed = subscriber.subscribe(this.#channel).catch((error: unknown) => {
+      subscriber.off('message', this.#onMessage);
+      this.#subscribed = undefined;
+      throw error;
+    });
+    this.#subscribed = subscribed;
+    return subscribed;
+  }
+
+  readonly #onMessage = (channel: string, resource: string): void => {
+    if (channel !== this.#channel) return;
+    for (const wakeup of this.#waiters.get(resource) ?? []) wakeup.wake();
+  };
+}
+
+/**
+ * Our own subscriber queues SUBSCRIBE until it is connected even if the application's client fails fast
+ * (enableOfflineQueue: false): a fresh connection is never connected yet, and acquire bounds the wait.
+ */
+function duplicateForSubscribing(client: Redis | Cluster): Redis | Cluster {
+  const queued = { enableOfflineQueue: true };
+  return client.isCluster ? (client as Cluster).duplicate(undefined, queued) : (client as Redis).duplicate(queued);
+}
+
+/**
+ * Lets one waiting `acquire` sleep until a release message or a deadline. A wake-up that arrives while
+ * the waiter is busy attempting is remembered, so the next `wait` returns at once instead of missing it.
+ */
+class Wakeup {
+  #woken = false;
+  #done: (() => void) | undefined;
+
+  /** Forgets earlier wake-ups; called just before an attempt, which sees everything released before it. */
+  reset(): void {
+    this.#woken = false;
+  }
+
+  wake(): void {
+    this.#woken = true;
+    this.#done?.();
+  }
+
+  /** Resolves on a wake-up or after `ms`. A new wait ends the previous one. */
+  wait(ms: number): Promise<void> {
+    this.#done?.();
+    if (this.#woken) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        if (this.#done === done) this.#done = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#done = done;
+    });
+  }
+
+  /** Ends a pending wait so its timer does not outlive the acquire. */
+  dispose(): void {
+    this.#done?.();
+  }
+}
