@@ -1,6 +1,7 @@
 export { TieredCache } from './cache/tiered-cache.js';
-export type { CacheStatsSnapshot, Loader, LoaderContext, SetManyItem } from './cache/tiered-cache.js';
-export type { EntryOptions, GetOrSetOptions, L1Options, L2Options, TieredCacheOptions } from './cache/options.js';
+export type { CacheStatsSnapshot, InvalidateOptions, Loader, LoaderContext, PurgeProgress, SetManyItem } from './cache/tiered-cache.js';
+export type { EntryOptions, GetOrSetOptions, L1Options, L2Options, TieredCacheOptions, WriteOptions } from './cache/options.js';
+export type { InvalidationMode } from './invalidation/marks.js';
 export { ErrorCode, TiercacheError, invalidArgument, invalidOption } from './errors.js';
 export { CacheEvents } from './events/cache-events.js';
 export type { CacheEventMap, CacheStats, TierName } from './events/cache-events.js';
@@ -11,3 +12,5 @@ export { jsonSerializer } from './serialization/serializer.js';
 export type { Serializer } from './serialization/serializer.js';
 export type { CircuitBreakerOptions } from './tiers/circuit-breaker.js';
 export type { RedisClient, RedisConnection } from './tiers/redis-tier.js';
+export { InProcessLockProvider, LockProvider, RedisLockProvider } from './locks/index.js';
+export type { LockHandle, LockOptions, RedisLockProviderOptions } from './locks/index.js';

@@ -17,8 +17,17 @@ export interface EntryOptions {
   negativeTtl?: number;
 }
 
+/** Options of a write (`set`, `setMany`, `getOrSet`). */
+export interface WriteOptions extends EntryOptions {
+  /**
+   * Tags for `invalidateTags`, scoped to this cache's namespace. Invalidating a tag costs the same
+   * whether 10 or 100 000 entries carry it.
+   */
+  tags?: readonly string[];
+}
+
 /** Options of one `getOrSet` call. */
-export interface GetOrSetOptions extends EntryOptions {
+export interface GetOrSetOptions extends WriteOptions {
   /** Names the caller in `hit`, `miss` and `load` events, for per-method metrics. */
   label?: string;
 }
@@ -44,6 +53,11 @@ export interface L2Options {
   maxPendingWrites?: number;
   /** Compress payloads of at least this many characters; `false` (default) never compresses. */
   compressAbove?: number | false;
+  /**
+   * Default true: instances sharing this Redis tell each other over pub/sub to drop L1 copies
+   * they've invalidated. Turn it off only for a single instance.
+   */
+  bus?: boolean;
 }
 
 export interface TieredCacheOptions extends EntryOptions {
@@ -69,11 +83,19 @@ export interface ResolvedEntryOptions {
 }
 
 export interface ResolvedOptions {
+  readonly namespace: string;
+  readonly version: string | undefined;
   readonly prefix: string;
   readonly defaults: ResolvedEntryOptions;
   readonly l1: Required<L1Options> | false;
   readonly l2:
-    | { redis: RedisConnection; breaker: CircuitBreakerOptions; maxPendingWrites: number; compressAbove: number | false }
+    | {
+        redis: RedisConnection;
+        breaker: CircuitBreakerOptions;
+        maxPendingWrites: number;
+        compressAbove: number | false;
+        bus: boolean;
+      }
     | false;
   readonly serializer: Serializer;
   readonly maxKeyLength: number;
@@ -103,6 +125,20 @@ function fraction(field: string, value: unknown): number {
     throw invalidOption(field, `expected a fraction between 0 and 1, got ${String(value)}`);
   }
   return value;
+}
+
+function boolean(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw invalidOption(field, `expected a boolean, got ${String(value)}`);
+  return value;
+}
+
+/** Tags are non-empty strings; duplicates are dropped. */
+export function resolveTags(tags: unknown, field: string): readonly string[] {
+  if (tags === undefined) return [];
+  if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string' && tag.length > 0)) {
+    throw invalidOption(field, 'expected an array of non-empty strings');
+  }
+  return [...new Set(tags as string[])];
 }
 
 function name(field: string, value: unknown): string {
@@ -161,13 +197,10 @@ export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOption
   if (options.l1 !== false) {
     const given = options.l1 ?? {};
     if (!isObject(given)) throw invalidOption('l1', 'expected an object or false');
-    if (given.mutationSafe !== undefined && typeof given.mutationSafe !== 'boolean') {
-      throw invalidOption('l1.mutationSafe', 'expected a boolean');
-    }
     l1 = {
       maxEntries: given.maxEntries === undefined ? 10_000 : positiveInteger('l1.maxEntries', given.maxEntries),
       maxBytes: given.maxBytes === undefined ? 64 * 1024 * 1024 : positiveInteger('l1.maxBytes', given.maxBytes),
-      mutationSafe: given.mutationSafe ?? true,
+      mutationSafe: given.mutationSafe === undefined ? true : boolean('l1.mutationSafe', given.mutationSafe),
     };
   }
 
@@ -195,6 +228,7 @@ export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOption
         given.compressAbove === undefined || given.compressAbove === false
           ? false
           : positiveInteger('l2.compressAbove', given.compressAbove),
+      bus: given.bus === undefined ? true : boolean('l2.bus', given.bus),
     };
   }
   if (!l1 && !l2) throw invalidOption('l1', 'both tiers are off: enable l1, l2 or both');
@@ -212,6 +246,8 @@ export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOption
   }
 
   return {
+    namespace,
+    version,
     prefix: `${encodeName(namespace)}:${version === undefined ? '' : `v${encodeName(version)}:`}`,
     defaults,
     l1,

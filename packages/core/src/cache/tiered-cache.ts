@@ -1,31 +1,44 @@
 import { ErrorCode, TiercacheError, invalidArgument } from '../errors.js';
 import { CacheEvents, emptyStats, type CacheStats, type TierName } from '../events/cache-events.js';
-import { NAMESPACE_SEPARATOR, buildKey, encodeName, escapeGlob, limitKeyLength, type CacheKey } from '../keys/key-builder.js';
+import { InvalidationBus, type BusMessage } from '../invalidation/bus.js';
+import { MarkStore, clearMarkKey, tagMarkKey, type InvalidationMode, type Verdict } from '../invalidation/marks.js';
+import {
+  NAMESPACE_SEPARATOR,
+  buildKey,
+  encodeName,
+  escapeGlob,
+  escapeRawPattern,
+  limitKeyLength,
+  type CacheKey,
+} from '../keys/key-builder.js';
 import { EntryCodec } from '../serialization/entry-codec.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
+import { globToRegExp } from '../tiers/glob.js';
 import { MemoryTier } from '../tiers/memory-tier.js';
-import { RedisTier } from '../tiers/redis-tier.js';
+import { RedisTier, type ScanProgress } from '../tiers/redis-tier.js';
 import { ResilientTier } from '../tiers/resilient-tier.js';
 import type { TierItem } from '../tiers/tier.js';
 import { snapshot } from '../values/snapshot.js';
 import {
   resolveEntryOptions,
   resolveOptions,
+  resolveTags,
   type EntryOptions,
   type GetOrSetOptions,
   type ResolvedEntryOptions,
   type ResolvedOptions,
   type TieredCacheOptions,
+  type WriteOptions,
 } from './options.js';
 
 export interface LoaderContext {
   /** The full key being loaded, prefix included. */
   readonly key: string;
   /**
-   * Changes how the value being loaded is stored, once it is known: a TTL that depends on the value,
-   * or `{ ttl: 0, negativeTtl: 0 }` to return it without caching it.
+   * Changes how the value being loaded is stored, once it is known: a TTL or tags that depend on
+   * the value, or `{ ttl: 0, negativeTtl: 0 }` to return it without caching it.
    */
-  setOptions(options: EntryOptions): void;
+  setOptions(options: WriteOptions): void;
 }
 
 /** Produces the value for a missing key; its errors reach the caller unchanged. */
@@ -34,7 +47,7 @@ export type Loader<T> = (context: LoaderContext) => T | Promise<T>;
 export interface SetManyItem<T = unknown> {
   key: CacheKey;
   value: T;
-  options?: EntryOptions;
+  options?: WriteOptions;
 }
 
 /** Counters plus the overall hit rate (0–1, or 0 before the first read). */
@@ -42,9 +55,34 @@ export interface CacheStatsSnapshot extends CacheStats {
   hitRate: number;
 }
 
+export interface InvalidateOptions {
+  /** `hard` (default): the entries are gone. `soft`: they are only stale, usable as a fallback. */
+  mode?: InvalidationMode;
+}
+
+/** How much of a background purge is done. */
+export type PurgeProgress = ScanProgress;
+
+/** Where a cache's entries and marks live: its key prefix and those of its parent namespaces. */
+interface Scope {
+  readonly prefix: string;
+  /** Clear marks that apply to this namespace: its own and every ancestor's. */
+  readonly clearMarks: readonly string[];
+}
+
+/** Entry options once resolved, with the tags that go with them. */
+interface WriteSettings extends ResolvedEntryOptions {
+  readonly tags: readonly string[];
+}
+
 interface MemoryRecord extends CacheEntry {
   readonly size: number;
   readonly cloneOnRead: boolean;
+  /** The marks that can invalidate this entry. */
+  readonly marks: readonly string[];
+  /** `MarkStore.version` when `verdict` was last worked out. */
+  checked: number;
+  verdict: Verdict;
 }
 
 /** A hit, boxed so that a cached `undefined` is never mistaken for a miss. */
@@ -68,20 +106,27 @@ interface Prepared {
   readonly value: unknown;
 }
 
+/** Marks outlive every entry they can invalidate: at least a day, and at least the longest TTL used. */
+const MIN_MARK_RETENTION_MS = 24 * 60 * 60 * 1000;
+
 /** State shared by a cache and all of its child namespaces. */
 class CacheStack {
   readonly events = new CacheEvents();
   readonly stats = emptyStats();
   readonly l1: MemoryTier<MemoryRecord> | undefined;
   readonly l2: ResilientTier | undefined;
+  readonly bus: InvalidationBus | undefined;
   readonly codec: EntryCodec;
+  readonly marks = new MarkStore();
   readonly flights = new Map<string, Flight>();
   readonly mutationSafe: boolean;
   /** Bumped by any invalidation; a bulk read that spans one does not fill L1. */
   epoch = 0;
-  /** Bumped by invalidations wider than one key (clear, patterns). */
+  /** Bumped by invalidations wider than one key (clear, tags, patterns, a bus reconnection). */
   wideEpoch = 0;
   closed = false;
+  #lastStamp = 0;
+  #longestTtl = 0;
   #serializationWarned = false;
 
   constructor(readonly options: ResolvedOptions) {
@@ -102,14 +147,34 @@ class CacheStack {
       });
     }
     if (options.l2 !== false) {
+      const redis = new RedisTier(options.l2.redis);
       this.l2 = new ResilientTier(
-        new RedisTier(options.l2.redis),
+        redis,
         { breaker: options.l2.breaker, maxPendingWrites: options.l2.maxPendingWrites },
         this.events,
         this.stats,
         options.logger,
       );
+      if (options.l2.bus && this.l1 !== undefined) {
+        this.bus = new InvalidationBus(
+          redis.client,
+          `tiercache:bus:${options.prefix}`,
+          { onMessage: (message) => this.#receive(message), onResubscribed: () => this.#distrust() },
+          options.logger,
+        );
+      }
     }
+  }
+
+  /**
+   * A strictly increasing time in ms: entries are stamped with it when their load starts and marks
+   * when an invalidation happens, so in one process an entry written after an invalidation always
+   * outlives it, even within the same millisecond.
+   */
+  stamp(): number {
+    const now = Date.now();
+    this.#lastStamp = now > this.#lastStamp ? now : this.#lastStamp + 0.001;
+    return this.#lastStamp;
   }
 
   hit(key: string, tier: TierName, label?: string): void {
@@ -123,17 +188,37 @@ class CacheStack {
     if (this.events.listenerCount('miss') > 0) this.events.emit('miss', { key, label });
   }
 
+  /** The L1 record for `key` if it is fresh; a record that an invalidation killed is dropped. */
+  fresh(key: string): MemoryRecord | undefined {
+    const record = this.l1?.get(key);
+    if (record === undefined) return undefined;
+    if (record.checked !== this.marks.version) {
+      record.verdict = this.marks.verdict(record.createdAt, record.marks);
+      record.checked = this.marks.version;
+      if (record.verdict === 'dead') this.l1!.delete([key]);
+    }
+    return record.verdict === 'fresh' ? record : undefined;
+  }
+
   read(record: MemoryRecord): unknown {
     return record.cloneOnRead ? snapshot(record.value, 'copy').value : record.value;
   }
 
-  /** Reads and decodes L2; a malformed entry is counted and reads as a miss. */
-  async readL2(key: string, now: number): Promise<CacheEntry | undefined> {
-    if (this.l2 === undefined) return undefined;
-    const raw = await this.l2.get(key);
-    return raw === undefined ? undefined : this.decode(key, raw, now);
+  marksOf(scope: Scope, tags: readonly string[] | undefined): readonly string[] {
+    return tags === undefined || tags.length === 0
+      ? scope.clearMarks
+      : [...scope.clearMarks, ...tags.map((tag) => tagMarkKey(scope.prefix, tag))];
   }
 
+  /** Fetches from L2 the marks this process doesn't know yet, so an L2 entry can be judged. */
+  async learnMarks(keys: readonly string[]): Promise<void> {
+    const unknown = keys.filter((key) => !this.marks.has(key));
+    if (unknown.length === 0 || this.l2 === undefined) return;
+    const marks = await this.l2.readMarks(unknown);
+    marks?.forEach((mark, i) => this.marks.merge(unknown[i]!, mark));
+  }
+
+  /** Decodes an L2 value; a malformed entry is counted and reads as a miss, an expired one too. */
   decode(key: string, raw: string, now: number): CacheEntry | undefined {
     const entry = this.codec.decode(raw);
     if (typeof entry === 'string') {
@@ -144,10 +229,25 @@ class CacheStack {
     return entry.expiresAt > now ? entry : undefined;
   }
 
+  /** Reads entries from L2 and keeps those that are fresh: not expired, malformed or invalidated. */
+  async readL2(scope: Scope, keys: readonly string[]): Promise<({ entry: CacheEntry; rawLength: number } | undefined)[]> {
+    if (this.l2 === undefined) return keys.map(() => undefined);
+    const raws = keys.length === 1 ? [await this.l2.get(keys[0]!)] : await this.l2.getMany(keys);
+    const now = Date.now();
+    const entries = raws.map((raw, i) => (raw === undefined ? undefined : this.decode(keys[i]!, raw, now)));
+    const markKeys = entries.flatMap((entry) => (entry === undefined ? [] : this.marksOf(scope, entry.tags)));
+    await this.learnMarks(markKeys);
+    return entries.map((entry, i) => {
+      if (entry === undefined) return undefined;
+      const verdict = this.marks.verdict(entry.createdAt, this.marksOf(scope, entry.tags));
+      return verdict === 'fresh' ? { entry, rawLength: raws[i]!.length } : undefined;
+    });
+  }
+
   /** Copies an L2 entry into L1 and returns the value to hand out. */
-  fillL1(key: string, entry: CacheEntry, rawLength: number, l1Ttl: number, now: number): unknown {
+  fillL1(scope: Scope, key: string, entry: CacheEntry, rawLength: number, l1Ttl: number): unknown {
     if (this.l1 === undefined) return entry.value;
-    const ttl = Math.min(l1Ttl, entry.expiresAt - now);
+    const ttl = Math.min(l1Ttl, entry.expiresAt - Date.now());
     // A freshly decoded value is ours alone: freezing it in place protects it without a copy.
     const snap = this.mutationSafe ? snapshot(entry.value, 'freeze') : undefined;
     const record: MemoryRecord = {
@@ -155,6 +255,9 @@ class CacheStack {
       value: snap ? snap.value : entry.value,
       size: snap ? snap.size : rawLength * 2,
       cloneOnRead: snap ? snap.cloneOnRead : false,
+      marks: this.marksOf(scope, entry.tags),
+      checked: this.marks.version,
+      verdict: 'fresh',
     };
     if (ttl > 0) this.l1.set(key, record, ttl);
     return this.read(record);
@@ -165,47 +268,62 @@ class CacheStack {
    * E_SERIALIZATION and leaves the old entry in place. Returns undefined when the options say the
    * value must not be cached (a zero TTL).
    */
-  prepare(key: string, value: unknown, options: ResolvedEntryOptions, now: number): Prepared | undefined {
-    let ttl = value === null || value === undefined ? options.negativeTtl : options.ttl;
+  prepare(scope: Scope, key: string, value: unknown, settings: WriteSettings, createdAt: number): Prepared | undefined {
+    let ttl = value === null || value === undefined ? settings.negativeTtl : settings.ttl;
     if (ttl <= 0) return undefined;
-    if (options.jitter > 0) ttl = Math.max(1, Math.round(ttl * (1 - options.jitter * Math.random())));
-    const entry: CacheEntry = { value, createdAt: now, expiresAt: now + ttl };
+    if (settings.jitter > 0) ttl = Math.max(1, Math.round(ttl * (1 - settings.jitter * Math.random())));
+    if (ttl > this.#longestTtl) this.#longestTtl = ttl;
+    const tags = settings.tags.length > 0 ? settings.tags : undefined;
+    const entry: CacheEntry = { value, createdAt, expiresAt: createdAt + ttl, tags };
     let record: MemoryRecord | undefined;
     if (this.l1 !== undefined) {
       const snap = snapshot(value, this.mutationSafe ? 'copy' : 'measure');
-      record = { ...entry, value: snap.value, size: snap.size, cloneOnRead: snap.cloneOnRead };
+      record = {
+        ...entry,
+        value: snap.value,
+        size: snap.size,
+        cloneOnRead: snap.cloneOnRead,
+        marks: this.marksOf(scope, tags),
+        checked: -1,
+        verdict: 'fresh',
+      };
     }
     const l2Item = this.l2 === undefined ? undefined : { key, value: this.codec.encode(entry), ttlMs: ttl };
     return {
       record,
-      l1TtlMs: Math.min(options.l1Ttl, ttl),
+      l1TtlMs: Math.min(settings.l1Ttl, ttl),
       l2Item,
       value: record === undefined ? value : this.read(record),
     };
   }
 
-  async write(items: readonly { key: string; prepared: Prepared | undefined }[], now: number): Promise<void> {
+  /**
+   * `announce`: tell other instances to drop their L1 copies. A loaded value needn't: an L1 copy
+   * never outlives the L2 entry it came from, so nobody holds an older copy of a key that missed.
+   */
+  async write(items: readonly { key: string; prepared: Prepared | undefined }[], announce: boolean): Promise<void> {
     const l2Items: TierItem<string>[] = [];
     const dropped: string[] = [];
+    const written: string[] = [];
     for (const { key, prepared } of items) {
       if (prepared === undefined) {
         dropped.push(key);
         continue;
       }
+      written.push(key);
       if (this.l1 !== undefined && prepared.record !== undefined) {
         if (prepared.l1TtlMs > 0) this.l1.set(key, prepared.record, prepared.l1TtlMs);
         else this.l1.delete([key]);
       }
       if (prepared.l2Item !== undefined) l2Items.push(prepared.l2Item);
     }
-    this.stats.sets += items.length - dropped.length;
+    this.stats.sets += written.length;
     await Promise.all([
-      l2Items.length > 0 ? this.l2?.setMany(l2Items, now) : undefined,
+      l2Items.length > 0 ? this.l2?.setMany(l2Items, Date.now()) : undefined,
       dropped.length > 0 ? this.remove(dropped) : undefined,
     ]);
-    if (this.events.listenerCount('set') > 0) {
-      for (const { key, prepared } of items) if (prepared !== undefined) this.events.emit('set', { key });
-    }
+    if (announce && written.length > 0) await this.publish({ op: 'keys', keys: written });
+    if (this.events.listenerCount('set') > 0) for (const key of written) this.events.emit('set', { key });
   }
 
   /** Marks concurrent flights stale so that a result read or loaded before this change is not stored. */
@@ -217,61 +335,117 @@ class CacheStack {
     }
   }
 
+  invalidateWide(): void {
+    this.epoch++;
+    this.wideEpoch++;
+  }
+
   async remove(keys: readonly string[]): Promise<void> {
     this.invalidate(keys);
     this.l1?.delete(keys);
     await this.l2?.delete(keys);
+    await this.publish({ op: 'keys', keys });
     this.stats.deletes += keys.length;
     if (this.events.listenerCount('delete') > 0) for (const key of keys) this.events.emit('delete', { key });
   }
 
+  /** Records invalidation marks here, in L2 (kept for replay if L2 is away) and on every other instance. */
+  async mark(keys: readonly string[], mode: InvalidationMode): Promise<void> {
+    const at = this.stamp();
+    for (const key of keys) this.marks.apply(key, mode, at);
+    this.invalidateWide();
+    await this.l2?.writeMarks(keys, mode, at, Math.max(MIN_MARK_RETENTION_MS, this.#longestTtl * 2));
+    await this.publish({ op: 'marks', keys, mode, at });
+  }
+
   async removeMatching(pattern: string): Promise<number> {
-    this.epoch++;
-    this.wideEpoch++;
+    this.invalidateWide();
     const fromL1 = (await this.l1?.deleteMatching(pattern)) ?? 0;
     const fromL2 = (await this.l2?.deleteMatching(pattern)) ?? 0;
-    return Math.max(fromL1, fromL2);
+    await this.publish({ op: 'pattern', pattern });
+    return this.l2 === undefined ? fromL1 : fromL2;
+  }
+
+  async publish(message: BusMessage): Promise<void> {
+    if (this.bus === undefined) return;
+    try {
+      await this.bus.publish(message);
+    } catch (error) {
+      // Instances that miss this keep their L1 copy until it expires, the usual bound of a lost message.
+      this.stats.errors++;
+      this.events.emit('fault', { tier: 'l2', operation: 'publish', error });
+    }
+  }
+
+  #receive(message: BusMessage): void {
+    switch (message.op) {
+      case 'keys':
+        this.invalidate(message.keys);
+        this.l1?.delete(message.keys);
+        break;
+      case 'marks':
+        this.invalidateWide();
+        for (const key of message.keys) this.marks.apply(key, message.mode, message.at);
+        break;
+      case 'pattern':
+        this.invalidateWide();
+        void this.l1?.deleteMatching(message.pattern);
+        break;
+    }
+    this.events.emit('remote', { op: message.op });
+  }
+
+  /** After a bus reconnection: messages may have been lost, so nothing in L1 can be trusted. */
+  #distrust(): void {
+    this.invalidateWide();
+    this.marks.flush();
+    this.l1?.clear();
+    this.events.emit('remote', { op: 'resync' });
   }
 
   /** Starts the one flight for `key`; `loader` absent means an L2 read only. */
-  startFlight(key: string, options: ResolvedEntryOptions, loader?: Loader<unknown>, label?: string): Flight {
+  startFlight(scope: Scope, key: string, settings: WriteSettings, loader?: Loader<unknown>, label?: string): Flight {
     const flight: Flight = { promise: Promise.resolve(undefined), loads: loader !== undefined, invalidated: false };
     this.flights.set(key, flight);
-    flight.promise = this.#fly(key, flight, options, loader, label);
+    flight.promise = this.#fly(scope, key, flight, settings, loader, label);
     return flight;
   }
 
   async #fly(
+    scope: Scope,
     key: string,
     flight: Flight,
-    options: ResolvedEntryOptions,
+    settings: WriteSettings,
     loader?: Loader<unknown>,
     label?: string,
   ): Promise<Found | undefined> {
     const wideEpoch = this.wideEpoch;
     const current = (): boolean => !flight.invalidated && wideEpoch === this.wideEpoch;
+    // The entry's creation time is when its load began: an invalidation after that kills it.
+    const startedAt = this.stamp();
     try {
-      const now = Date.now();
-      const raw = this.l2 === undefined ? undefined : await this.l2.get(key);
-      const entry = raw === undefined ? undefined : this.decode(key, raw, now);
-      if (entry !== undefined && raw !== undefined) {
+      const [found] = await this.readL2(scope, [key]);
+      if (found !== undefined) {
         this.hit(key, 'l2', label);
         // An invalidation that arrived while Redis answered wins: serve the answer, don't keep it.
-        const value = current() ? this.fillL1(key, entry, raw.length, options.l1Ttl, Date.now()) : entry.value;
+        const value = current() ? this.fillL1(scope, key, found.entry, found.rawLength, settings.l1Ttl) : found.entry.value;
         return { value };
       }
       this.miss(key, label);
       if (loader === undefined) return undefined;
-      let stored = options;
+      let stored = settings;
       const context: LoaderContext = {
         key,
         setOptions: (changes) => {
-          stored = resolveEntryOptions(changes, stored, 'setOptions.');
+          stored = {
+            ...resolveEntryOptions(changes, stored, 'setOptions.'),
+            tags: changes.tags === undefined ? stored.tags : resolveTags(changes.tags, 'setOptions.tags'),
+          };
         },
       };
       const value = await this.#runLoader(context, loader, label);
       if (!current()) return { value };
-      return { value: await this.#store(key, value, stored) };
+      return { value: await this.#store(scope, key, value, stored, startedAt) };
     } finally {
       if (this.flights.get(key) === flight) this.flights.delete(key);
     }
@@ -293,11 +467,10 @@ class CacheStack {
   }
 
   /** Stores a loaded value; one that cannot be cached is still returned, and the problem reported. */
-  async #store(key: string, value: unknown, options: ResolvedEntryOptions): Promise<unknown> {
-    const now = Date.now();
+  async #store(scope: Scope, key: string, value: unknown, settings: WriteSettings, createdAt: number): Promise<unknown> {
     let prepared: Prepared | undefined;
     try {
-      prepared = this.prepare(key, value, options, now);
+      prepared = this.prepare(scope, key, value, settings, createdAt);
     } catch (error) {
       this.stats.errors++;
       this.events.emit('fault', { operation: 'serialize', error, key });
@@ -307,42 +480,44 @@ class CacheStack {
       }
       return value;
     }
-    await this.write([{ key, prepared }], now);
+    await this.write([{ key, prepared }], false);
     return prepared === undefined ? value : prepared.value;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.bus?.close();
     await this.l2?.close();
     await this.l1?.close();
   }
 }
 
-let adopting: { stack: CacheStack; prefix: string; defaults: ResolvedEntryOptions } | undefined;
+let adopting: { stack: CacheStack; scope: Scope; defaults: ResolvedEntryOptions } | undefined;
 
 /**
  * A multi-tier cache: an in-process LRU (L1) over Redis (L2), with single-flight loading, negative
- * caching, and Redis failures kept away from callers.
+ * caching, tags, invalidation across instances, and Redis failures kept away from callers.
  *
  * @example
  * const cache = new TieredCache({ namespace: 'app', ttl: 60_000, l2: { redis: 'redis://localhost:6379' } });
- * const user = await cache.getOrSet(['user', id], () => db.findUser(id));
+ * const agent = await cache.getOrSet(['agent', id], () => db.findAgent(id), { tags: [`agent:${id}`] });
+ * await cache.invalidateTags([`agent:${id}`]);
  */
 export class TieredCache {
   readonly events: CacheEvents;
   readonly #stack: CacheStack;
-  readonly #prefix: string;
+  readonly #scope: Scope;
   readonly #defaults: ResolvedEntryOptions;
 
   constructor(options: TieredCacheOptions = {}) {
     if (adopting !== undefined) {
-      ({ stack: this.#stack, prefix: this.#prefix, defaults: this.#defaults } = adopting);
+      ({ stack: this.#stack, scope: this.#scope, defaults: this.#defaults } = adopting);
       adopting = undefined;
     } else {
       const resolved = resolveOptions(options);
       this.#stack = new CacheStack(resolved);
-      this.#prefix = resolved.prefix;
+      this.#scope = { prefix: resolved.prefix, clearMarks: [clearMarkKey(resolved.prefix)] };
       this.#defaults = resolved.defaults;
     }
     this.events = this.#stack.events;
@@ -350,13 +525,13 @@ export class TieredCache {
 
   /** The prefix of every key of this cache (namespace, version and child namespaces). */
   get prefix(): string {
-    return this.#prefix;
+    return this.#scope.prefix;
   }
 
   /** The full key a user key maps to in every tier. */
   keyFor(key: CacheKey): string {
     if (this.#stack.closed) throw new TiercacheError(ErrorCode.Closed, 'This cache was closed; create a new one.');
-    return limitKeyLength(this.#prefix, buildKey(key), this.#stack.options.maxKeyLength);
+    return limitKeyLength(this.#scope.prefix, buildKey(key), this.#stack.options.maxKeyLength);
   }
 
   /**
@@ -366,13 +541,13 @@ export class TieredCache {
   async getOrSet<T>(key: CacheKey, loader: Loader<T>, options?: GetOrSetOptions): Promise<T> {
     const fullKey = this.keyFor(key);
     const stack = this.#stack;
-    const record = stack.l1?.get(fullKey);
+    const record = stack.fresh(fullKey);
     if (record !== undefined) {
       stack.hit(fullKey, 'l1', options?.label);
       return stack.read(record) as T;
     }
     if (typeof loader !== 'function') throw invalidArgument('loader', 'expected a function');
-    const resolved = resolveEntryOptions(options, this.#defaults, 'options.');
+    const settings = this.#settings(options, 'options.');
     for (;;) {
       const flight = stack.flights.get(fullKey);
       if (flight === undefined) break;
@@ -380,8 +555,8 @@ export class TieredCache {
       // A read-only flight that missed ends before we loop, so the next pass starts the load.
       if (found !== undefined) return found.value as T;
     }
-    const found = await stack.startFlight(fullKey, resolved, loader as Loader<unknown>, options?.label).promise;
-    return found!.value as T;
+    const flight = stack.startFlight(this.#scope, fullKey, settings, loader as Loader<unknown>, options?.label);
+    return (await flight.promise)!.value as T;
   }
 
   /** The cached value, or undefined on a miss (use `has` or `getMany` to tell a cached undefined apart). */
@@ -402,7 +577,7 @@ export class TieredCache {
     for (const key of keys) {
       const userKey = typeof key === 'string' ? key : buildKey(key);
       const fullKey = this.keyFor(key);
-      const record = stack.l1?.get(fullKey);
+      const record = stack.fresh(fullKey);
       if (record === undefined) {
         missing.push({ userKey, fullKey });
       } else {
@@ -410,41 +585,37 @@ export class TieredCache {
         found.set(userKey, stack.read(record) as T);
       }
     }
-    if (missing.length === 0 || stack.l2 === undefined) {
-      for (const { fullKey } of missing) stack.miss(fullKey);
-      return found;
-    }
+    if (missing.length === 0) return found;
     const epoch = stack.epoch;
-    const raws = await stack.l2.getMany(missing.map((item) => item.fullKey));
-    const now = Date.now();
+    const entries = await stack.readL2(this.#scope, missing.map((item) => item.fullKey));
     missing.forEach(({ userKey, fullKey }, i) => {
-      const raw = raws[i];
-      const entry = raw === undefined ? undefined : stack.decode(fullKey, raw, now);
-      if (entry === undefined || raw === undefined) return stack.miss(fullKey);
+      const hit = entries[i];
+      if (hit === undefined) return stack.miss(fullKey);
       stack.hit(fullKey, 'l2');
-      const value = epoch === stack.epoch ? stack.fillL1(fullKey, entry, raw.length, resolved.l1Ttl, now) : entry.value;
+      const value =
+        epoch === stack.epoch ? stack.fillL1(this.#scope, fullKey, hit.entry, hit.rawLength, resolved.l1Ttl) : hit.entry.value;
       found.set(userKey, value as T);
     });
     return found;
   }
 
   /** Stores `value` in every tier. Throws E_SERIALIZATION, leaving the old entry intact, if it cannot be cached. */
-  async set<T>(key: CacheKey, value: T, options?: EntryOptions): Promise<void> {
+  async set<T>(key: CacheKey, value: T, options?: WriteOptions): Promise<void> {
     await this.setMany([{ key, value, options }]);
   }
 
   /** Validates every item first: if one cannot be cached, nothing is written. L2 writes are pipelined. */
   async setMany(items: readonly SetManyItem[]): Promise<void> {
     if (!Array.isArray(items)) throw invalidArgument('items', 'expected an array of { key, value, options? }');
-    const now = Date.now();
+    const stack = this.#stack;
     const prepared = items.map((item, i) => {
       if (typeof item !== 'object' || item === null) throw invalidArgument(`items[${i}]`, 'expected { key, value, options? }');
       const key = this.keyFor(item.key);
-      const options = resolveEntryOptions(item.options, this.#defaults, `items[${i}].options.`);
-      return { key, prepared: this.#stack.prepare(key, item.value, options, now) };
+      const settings = this.#settings(item.options, `items[${i}].options.`);
+      return { key, prepared: stack.prepare(this.#scope, key, item.value, settings, stack.stamp()) };
     });
-    this.#stack.invalidate(prepared.map((item) => item.key));
-    await this.#stack.write(prepared, now);
+    stack.invalidate(prepared.map((item) => item.key));
+    await stack.write(prepared, true);
   }
 
   async delete(key: CacheKey): Promise<void> {
@@ -456,11 +627,56 @@ export class TieredCache {
     await this.#stack.remove(keys.map((key) => this.keyFor(key)));
   }
 
-  /** Removes every entry of this namespace (and its child namespaces) from every tier. */
+  /**
+   * Invalidates every entry of this namespace carrying any of `tags`, in every tier and on every
+   * instance. One write per tag, however many entries carry it.
+   */
+  async invalidateTags(tags: readonly string[], options: InvalidateOptions = {}): Promise<void> {
+    this.keyFor('tags');
+    const list = resolveTags(tags, 'tags');
+    const mode = options.mode ?? 'hard';
+    if (mode !== 'hard' && mode !== 'soft') throw invalidArgument('mode', "expected 'hard' or 'soft'");
+    if (list.length > 0) await this.#stack.mark(list.map((tag) => tagMarkKey(this.#scope.prefix, tag)), mode);
+  }
+
+  /**
+   * Removes every entry of this namespace (and its child namespaces) from every tier and instance.
+   * A clear mark makes them unreachable at once, so no read racing with the clear can bring one
+   * back; then L1 and Redis are emptied (SCAN + UNLINK, never KEYS).
+   */
   async clear(): Promise<void> {
     this.keyFor('clear');
-    await this.#stack.removeMatching(`${escapeGlob(this.#prefix)}*`);
-    this.events.emit('clear', { prefix: this.#prefix });
+    const pattern = `${escapeGlob(this.#scope.prefix)}*`;
+    await this.#stack.mark([clearMarkKey(this.#scope.prefix)], 'hard');
+    await this.#stack.removeMatching(pattern);
+    this.events.emit('clear', { prefix: this.#scope.prefix });
+  }
+
+  /**
+   * Deletes the keys of this namespace matching a Redis glob, written as your keys are
+   * (`'tasks:agent:42:*'`), from L2 (SCAN + UNLINK in batches) and from every instance's L1.
+   * Returns how many were deleted (from L2 when there is one).
+   */
+  async deleteByPattern(pattern: string): Promise<number> {
+    if (typeof pattern !== 'string' || pattern.length === 0) throw invalidArgument('pattern', 'expected a non-empty glob');
+    this.keyFor('pattern');
+    return this.#stack.removeMatching(`${escapeGlob(this.#scope.prefix)}${escapeRawPattern(pattern)}`);
+  }
+
+  /**
+   * After `version` changed, deletes from Redis the keys of this namespace written under any other
+   * version, in the background (SCAN + UNLINK), reporting progress. Entries of other versions are
+   * unreachable already; this only frees their memory.
+   */
+  async purgeOtherVersions(onProgress?: (progress: PurgeProgress) => void): Promise<PurgeProgress> {
+    const { version, namespace } = this.#stack.options;
+    if (version === undefined) throw invalidArgument('purgeOtherVersions', 'this cache has no `version` option');
+    const redis = this.#stack.l2?.inner;
+    if (redis === undefined) return { scanned: 0, deleted: 0 };
+    const root = `${encodeName(namespace)}:`;
+    const current = `${root}v${encodeName(version)}:`;
+    const otherVersion = globToRegExp(`${escapeGlob(root)}v*:*`);
+    return redis.scanDelete(`${escapeGlob(root)}v*`, (key) => otherVersion.test(key) && !key.startsWith(current), onProgress);
   }
 
   /**
@@ -469,9 +685,10 @@ export class TieredCache {
    */
   namespace(name: string, defaults?: EntryOptions): TieredCache {
     if (typeof name !== 'string' || name.length === 0) throw invalidArgument('namespace name', 'expected a non-empty string');
+    const prefix = `${this.#scope.prefix}${encodeName(name)}${NAMESPACE_SEPARATOR}`;
     adopting = {
       stack: this.#stack,
-      prefix: `${this.#prefix}${encodeName(name)}${NAMESPACE_SEPARATOR}`,
+      scope: { prefix, clearMarks: [...this.#scope.clearMarks, clearMarkKey(prefix)] },
       defaults: resolveEntryOptions(defaults, this.#defaults, 'defaults.'),
     };
     return new TieredCache();
@@ -484,7 +701,10 @@ export class TieredCache {
   }
 
   /** L1 fill level and L2 state, for health checks. */
-  status(): { l1?: { entries: number; bytes: number; maxEntries: number; maxBytes: number }; l2?: { connected: boolean; breakerOpen: boolean; pendingWrites: number } } {
+  status(): {
+    l1?: { entries: number; bytes: number; maxEntries: number; maxBytes: number };
+    l2?: { connected: boolean; breakerOpen: boolean; pendingWrites: number };
+  } {
     const { l1, l2, options } = this.#stack;
     return {
       l1:
@@ -495,19 +715,35 @@ export class TieredCache {
     };
   }
 
+  /**
+   * Resolves true once L2 is usable and the invalidation bus subscribed, false if that takes longer
+   * than `timeoutMs` (the cache works meanwhile, without them). Never throws.
+   */
+  async ready(timeoutMs = 2_000): Promise<boolean> {
+    const { l2, bus } = this.#stack;
+    const deadline = Date.now() + timeoutMs;
+    const up = () => l2 === undefined || (l2.available && (bus === undefined || bus.subscribed));
+    while (!up() && Date.now() < deadline && !this.#stack.closed) await new Promise((resolve) => setTimeout(resolve, 5));
+    return up();
+  }
+
   /** Closes the connections this cache created (never a client you passed in). Idempotent. */
   async close(): Promise<void> {
     await this.#stack.close();
   }
 
+  #settings(options: WriteOptions | undefined, path: string): WriteSettings {
+    return { ...resolveEntryOptions(options, this.#defaults, path), tags: resolveTags(options?.tags, `${path}tags`) };
+  }
+
   async #find(fullKey: string, options: EntryOptions | undefined): Promise<Found | undefined> {
     const stack = this.#stack;
-    const record = stack.l1?.get(fullKey);
+    const record = stack.fresh(fullKey);
     if (record !== undefined) {
       stack.hit(fullKey, 'l1');
       return { value: stack.read(record) };
     }
-    const flight = stack.flights.get(fullKey) ?? stack.startFlight(fullKey, resolveEntryOptions(options, this.#defaults, 'options.'));
+    const flight = stack.flights.get(fullKey) ?? stack.startFlight(this.#scope, fullKey, this.#settings(options, 'options.'));
     return flight.promise;
   }
 }

@@ -21,6 +21,11 @@ export interface CacheEventMap {
    * EventEmitter throws an `error` event that nobody listens to).
    */
   fault: [{ tier?: TierName; operation: string; error: unknown; key?: string }];
+  /**
+   * Another instance's invalidation was applied here (`resync`: the bus reconnected and L1 was
+   * flushed because messages may have been missed).
+   */
+  remote: [{ op: 'keys' | 'marks' | 'pattern' | 'resync' }];
   /** L2's connection was lost or (re)established. */
   connection: [{ tier: TierName; connected: boolean }];
   /** L2 held something that is not a readable entry; it was treated as a miss. */

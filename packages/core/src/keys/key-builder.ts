@@ -88,6 +88,11 @@ export function buildKey(key: CacheKey): string {
   return out;
 }
 
+/** A glob over string keys, escaped as the keys themselves are; glob metacharacters keep their meaning. */
+export function escapeRawPattern(pattern: string): string {
+  return escapeRaw(pattern);
+}
+
 /** Escapes one name (namespace, version) for use inside a prefix. */
 export function encodeName(name: string): string {
   return escapeText(name);

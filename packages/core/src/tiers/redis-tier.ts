@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RemoteTier } from './resilient-tier.js';
+import { isMarkKey, type InvalidationMode, type Mark } from '../invalidation/marks.js';
 import type { TierItem } from './tier.js';
 
 export type RedisClient = Redis | Cluster;
@@ -44,6 +45,18 @@ export function connectRedis(connection: RedisConnection): { client: RedisClient
     return { client, owned: true };
   }
   return { client: new Redis({ ...FAIL_FAST, ...connection }), owned: true };
+}
+
+// Keeps the later of the stored and the new time, and never shortens how long the mark is kept.
+const WRITE_MARK = `
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 1`;
+
+export interface ScanProgress {
+  scanned: number;
+  deleted: number;
 }
 
 /**
@@ -135,25 +148,49 @@ export class RedisTier implements RemoteTier {
     await Promise.all(keys.map((key) => this.client.unlink(key)));
   }
 
-  /** SCAN + UNLINK in batches on every master; never KEYS, never a cross-slot UNLINK. */
+  /** Invalidation marks are never deleted this way: removing one could revive what it invalidated. */
   async deleteMatching(pattern: string): Promise<number> {
-    const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
-    const counts = await Promise.all(nodes.map((node) => this.#deleteMatchingOn(node, pattern)));
-    return counts.reduce((sum, count) => sum + count, 0);
+    return (await this.scanDelete(pattern, (key) => !isMarkKey(key))).deleted;
   }
 
-  async #deleteMatchingOn(node: Redis, pattern: string): Promise<number> {
-    let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) {
-        const replies = await Promise.all(keys.map((key) => this.client.unlink(key)));
-        deleted += replies.reduce((sum, count) => sum + count, 0);
-      }
-    } while (cursor !== '0');
-    return deleted;
+  /**
+   * SCAN + UNLINK in batches on every master, deleting the matching keys `select` accepts; never
+   * KEYS, never a cross-slot UNLINK. `onProgress` hears after every batch.
+   */
+  async scanDelete(
+    pattern: string,
+    select: (key: string) => boolean,
+    onProgress?: (progress: ScanProgress) => void,
+  ): Promise<ScanProgress> {
+    const progress: ScanProgress = { scanned: 0, deleted: 0 };
+    const nodes = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+    await Promise.all(
+      nodes.map(async (node) => {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+          cursor = next;
+          progress.scanned += keys.length;
+          const doomed = keys.filter(select);
+          if (doomed.length > 0) {
+            const replies = await Promise.all(doomed.map((key) => this.client.unlink(key)));
+            progress.deleted += replies.reduce((sum, count) => sum + count, 0);
+          }
+          onProgress?.({ ...progress });
+        } while (cursor !== '0');
+      }),
+    );
+    return progress;
+  }
+
+  /** Reads invalidation marks; a missing one reads as "never invalidated". */
+  async readMarks(keys: readonly string[]): Promise<Mark[]> {
+    const replies = await Promise.all(keys.map((key) => this.client.hmget(key, 'hard', 'soft')));
+    return replies.map(([hard, soft]) => ({ hard: Number(hard ?? 0) || 0, soft: Number(soft ?? 0) || 0 }));
+  }
+
+  async writeMark(key: string, mode: InvalidationMode, at: number, retentionMs: number): Promise<void> {
+    await this.client.eval(WRITE_MARK, 1, key, mode, String(at), String(Math.ceil(retentionMs)));
   }
 
   async close(): Promise<void> {

@@ -1,11 +1,16 @@
 import type { CacheEvents, CacheStats } from '../events/cache-events.js';
+import type { InvalidationMode, Mark } from '../invalidation/marks.js';
 import type { CacheLogger } from '../logger.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { globToRegExp } from './glob.js';
+import type { ScanProgress } from './redis-tier.js';
 import type { Tier, TierItem } from './tier.js';
 
-/** A remote tier that can say whether it is connected and be probed. */
+/** A remote tier that can say whether it is connected, be probed, and keep invalidation marks. */
 export interface RemoteTier extends Tier<string> {
+  scanDelete(pattern: string, select: (key: string) => boolean, onProgress?: (progress: ScanProgress) => void): Promise<ScanProgress>;
+  readMarks(keys: readonly string[]): Promise<Mark[]>;
+  writeMark(key: string, mode: InvalidationMode, at: number, retentionMs: number): Promise<void>;
   isReady(): boolean;
   /** Pending while the first connection attempt is under way, so early calls need not skip L2. */
   firstConnection(): Promise<void> | undefined;
@@ -21,6 +26,7 @@ export interface ResilienceOptions {
 }
 
 type PendingWrite = { op: 'set'; value: string; expiresAt: number } | { op: 'delete' };
+type PendingMark = { key: string; mode: InvalidationMode; at: number; retentionMs: number };
 
 /**
  * Wraps L2 so that its failures never reach a caller: reads miss, writes and deletes are kept and
@@ -33,6 +39,8 @@ export class ResilientTier {
   readonly #breaker: CircuitBreaker;
   readonly #pending = new Map<string, PendingWrite>();
   readonly #pendingPatterns: string[] = [];
+  /** Invalidations wait here while L2 is away; they are replayed first, and are never dropped. */
+  readonly #pendingMarks = new Map<string, PendingMark>();
   readonly #unsubscribe: () => void;
   #recovery: NodeJS.Timeout | undefined;
   #replaying = false;
@@ -77,7 +85,38 @@ export class ResilientTier {
   }
 
   get pendingWrites(): number {
-    return this.#pending.size + this.#pendingPatterns.length;
+    return this.#pending.size + this.#pendingPatterns.length + this.#pendingMarks.size;
+  }
+
+  /** Marks for `keys`, or undefined when L2 can't say (the caller then treats them as unknown). */
+  async readMarks(keys: readonly string[]): Promise<Mark[] | undefined> {
+    if (!this.available && !(await this.#usable())) return undefined;
+    try {
+      const marks = await this.#inner.readMarks(keys);
+      this.#succeeded();
+      return marks;
+    } catch (error) {
+      this.#failed('readMarks', error);
+      return undefined;
+    }
+  }
+
+  async writeMarks(keys: readonly string[], mode: InvalidationMode, at: number, retentionMs: number): Promise<void> {
+    const marks = keys.map((key) => ({ key, mode, at, retentionMs }));
+    if (this.available || (await this.#usable())) {
+      try {
+        await Promise.all(marks.map((mark) => this.#inner.writeMark(mark.key, mark.mode, mark.at, mark.retentionMs)));
+        this.#succeeded();
+        return;
+      } catch (error) {
+        this.#failed('writeMarks', error);
+      }
+    }
+    for (const mark of marks) {
+      const id = `${mark.mode}\u0000${mark.key}`;
+      const older = this.#pendingMarks.get(id);
+      if (older === undefined || older.at < mark.at) this.#pendingMarks.set(id, mark);
+    }
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -193,7 +232,7 @@ export class ResilientTier {
 
   #succeeded(): void {
     if (this.#breaker.recordSuccess()) this.#onClosed();
-    if (this.#pending.size + this.#pendingPatterns.length > 0) void this.#replay();
+    if (this.pendingWrites > 0) void this.#replay();
   }
 
   #failed(operation: string, error: unknown, key?: string): void {
@@ -237,6 +276,10 @@ export class ResilientTier {
     }
     this.#replaying = true;
     try {
+      for (const [id, mark] of [...this.#pendingMarks]) {
+        await this.#inner.writeMark(mark.key, mark.mode, mark.at, mark.retentionMs);
+        if (this.#pendingMarks.get(id) === mark) this.#pendingMarks.delete(id);
+      }
       while (this.#pendingPatterns.length > 0) {
         await this.#inner.deleteMatching(this.#pendingPatterns[0]!);
         this.#pendingPatterns.shift();

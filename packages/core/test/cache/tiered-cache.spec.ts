@@ -159,9 +159,12 @@ describe('TieredCache tiers', () => {
     const writer = caches.twoTier({ namespace });
     const reader = caches.twoTier({ namespace });
     await writer.set('k', 'v');
-    expect(await reader.get('k')).toBe('v');
-    expect(await reader.get('k')).toBe('v');
-    expect(reader.stats()).toMatchObject({ hitsL2: 1, hitsL1: 1 });
+    // The writer's "drop your copy" message may land during the first read, which then isn't
+    // kept (it can't tell whether it predates the write); a later read fills L1.
+    for (let i = 0; i < 3; i++) expect(await reader.get('k')).toBe('v');
+    const { hitsL1, hitsL2 } = reader.stats();
+    expect(hitsL1 + hitsL2).toBe(3);
+    expect(hitsL1).toBeGreaterThanOrEqual(1);
   });
 
   it('caps the L1 copy at l1Ttl while L2 keeps the value', async () => {

@@ -1,4 +1,4 @@
-import { invalidOption, type CacheKey } from '@tiercache/core';
+import { invalidOption, type CacheKey, type InvalidationMode } from '@tiercache/core';
 import { CACHE_EVICT_METADATA } from '../cache.constants.js';
 import type { AsyncMethodDecorator, AsyncMethod } from './cacheable.decorator.js';
 import { appendMetadata, checkFunction, checkKeySpec, keyOf, registryFor, replaceMethod, type KeySpec } from './method-binding.js';
@@ -8,6 +8,10 @@ export interface CacheEvictOptions<A extends unknown[]> {
   key?: KeySpec<A>;
   /** Several keys to evict, from the arguments. */
   keys?: (...args: A) => readonly CacheKey[];
+  /** Invalidate every entry carrying these tags (see `@CacheTags`). */
+  tags?: readonly string[] | ((...args: A) => readonly string[]);
+  /** `hard` (default): tagged entries are gone. `soft`: they are stale, still usable as a fallback. */
+  tagMode?: InvalidationMode;
   /** Clear the whole cache (its namespace) instead of single keys. */
   allEntries?: boolean;
   /** Evict before the method runs (and even if it throws). Default: after it succeeds. */
@@ -29,8 +33,11 @@ export function CacheEvict<A extends unknown[] = any[]>(options: CacheEvictOptio
   checkKeySpec('@CacheEvict', options.key);
   checkFunction('@CacheEvict', 'keys', options.keys);
   checkFunction('@CacheEvict', 'condition', options.condition);
-  if (options.key === undefined && options.keys === undefined && options.allEntries !== true) {
-    throw invalidOption('@CacheEvict', 'say what to evict: `key`, `keys` or `allEntries: true`');
+  if (options.tags !== undefined && !Array.isArray(options.tags) && typeof options.tags !== 'function') {
+    throw invalidOption('@CacheEvict.tags', 'expected an array of tags or a function of the arguments');
+  }
+  if (options.key === undefined && options.keys === undefined && options.tags === undefined && options.allEntries !== true) {
+    throw invalidOption('@CacheEvict', 'say what to evict: `key`, `keys`, `tags` or `allEntries: true`');
   }
   return (target, propertyKey, descriptor) => {
     const original = descriptor.value as unknown as AsyncMethod<A, unknown>;
@@ -43,7 +50,11 @@ export function CacheEvict<A extends unknown[] = any[]>(options: CacheEvictOptio
       if (options.allEntries) return cache.clear();
       const keys = options.keys ? [...options.keys(...args)] : [];
       if (options.key !== undefined) keys.push(keyOf(options.key, [], args));
-      await cache.deleteMany(keys);
+      const tags = typeof options.tags === 'function' ? options.tags(...args) : options.tags;
+      await Promise.all([
+        keys.length > 0 ? cache.deleteMany(keys) : undefined,
+        tags !== undefined && tags.length > 0 ? cache.invalidateTags(tags, { mode: options.tagMode }) : undefined,
+      ]);
     };
     replaceMethod(descriptor, async function (this: unknown, ...args: unknown[]) {
       const callArgs = args as A;

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { EntryOptions } from '@tiercache/core';
-import { CACHEABLE_METADATA, CACHE_PUT_METADATA } from '../cache.constants.js';
+import { invalidOption, type EntryOptions } from '@tiercache/core';
+import { CACHEABLE_METADATA, CACHE_PUT_METADATA, CACHE_TAGS_METADATA } from '../cache.constants.js';
 import {
   appendMetadata,
   checkFunction,
@@ -45,6 +45,40 @@ function checkOptions(decorator: string, options: CacheableOptions<never, never>
   checkFunction(decorator, 'unless', options.unless);
 }
 
+/** A tag: fixed, or computed from the method's arguments followed by its result. */
+export type TagSpec<A extends unknown[], R> = string | ((...argsThenResult: [...A, R]) => string | readonly string[]);
+
+function tagsOf(specs: readonly TagSpec<any[], unknown>[], args: readonly unknown[], result: unknown): string[] {
+  return specs.flatMap((spec) => (typeof spec === 'string' ? [spec] : spec(...args, result)));
+}
+
+/**
+ * Tags what `@Cacheable` (or `@CachePut`) stores, for `@CacheEvict({ tags })` and
+ * `cache.invalidateTags()`. Stack it with them, above or below; several accumulate.
+ *
+ * @example
+ * @Cacheable({ key: (id: number) => ['stats', id] })
+ * @CacheTags('leaderboard', (id: number) => `agent:${id}`)
+ * async statsFor(id: number): Promise<Stats> { ... }
+ */
+export function CacheTags<A extends unknown[] = any[], R = any>(...tags: TagSpec<A, R>[]): AsyncMethodDecorator<A, R> {
+  for (const tag of tags) {
+    if (typeof tag === 'function') continue;
+    if (typeof tag !== 'string' || tag.length === 0) {
+      throw invalidOption('@CacheTags', 'expected non-empty strings or functions of the arguments and result');
+    }
+  }
+  return (_target, _propertyKey, descriptor) => {
+    for (const tag of tags) appendMetadata(CACHE_TAGS_METADATA, tag, descriptor.value as object);
+  };
+}
+
+/** The tags stacked on a method, read once on its first call, when every decorator has run. */
+function lazyTags(method: () => object): () => readonly TagSpec<any[], unknown>[] {
+  let tags: readonly TagSpec<any[], unknown>[] | undefined;
+  return () => (tags ??= (Reflect.getMetadata(CACHE_TAGS_METADATA, method()) as TagSpec<any[], unknown>[] | undefined) ?? []);
+}
+
 /**
  * Caches what an async method resolves to. Concurrent calls with the same key share one
  * execution; `null` and `undefined` results are cached too (see `negativeTtl`).
@@ -61,7 +95,8 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
     const className = target.constructor.name;
     const method = `${className}.${String(propertyKey)}`;
     const callOptions = { ...stored, label: method };
-    replaceMethod(descriptor, async function (this: unknown, ...args: unknown[]) {
+    const tags = lazyTags(() => wrapper);
+    const wrapper = async function (this: unknown, ...args: unknown[]) {
       const callArgs = args as A;
       const registry = registryFor(this, method);
       if (registry === undefined || (options.condition && !options.condition(...callArgs))) {
@@ -74,11 +109,13 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
         async (context) => {
           const result = await original.apply(this, callArgs);
           if (options.unless?.(result, ...callArgs)) context.setOptions({ ttl: 0, negativeTtl: 0 });
+          else if (tags().length > 0) context.setOptions({ tags: tagsOf(tags(), callArgs, result) });
           return result;
         },
         callOptions,
       );
-    });
+    };
+    replaceMethod(descriptor, wrapper);
     appendMetadata(CACHEABLE_METADATA, { cache: options.cache }, descriptor.value as object);
   };
 }
@@ -103,7 +140,8 @@ export function CachePut<A extends unknown[] = any[], R = any>(options: CachePut
     const original = descriptor.value as unknown as AsyncMethod<A, R>;
     const className = target.constructor.name;
     const method = `${className}.${String(propertyKey)}`;
-    replaceMethod(descriptor, async function (this: unknown, ...args: unknown[]) {
+    const tags = lazyTags(() => wrapper);
+    const wrapper = async function (this: unknown, ...args: unknown[]) {
       const callArgs = args as A;
       const result = await original.apply(this, callArgs);
       if (options.condition && !options.condition(...callArgs)) return result;
@@ -112,12 +150,13 @@ export function CachePut<A extends unknown[] = any[], R = any>(options: CachePut
       if (registry === undefined) return result;
       const key = keyOf(options.key, [className, String(propertyKey)], callArgs);
       try {
-        await registry.get(options.cache).set(key, result, stored);
+        await registry.get(options.cache).set(key, result, { ...stored, tags: tagsOf(tags(), callArgs, result) });
       } catch (error) {
         putLogger.error(`@CachePut on ${method} could not store its result: ${(error as Error).message}`);
       }
       return result;
-    });
+    };
+    replaceMethod(descriptor, wrapper);
     appendMetadata(CACHE_PUT_METADATA, { cache: options.cache }, descriptor.value as object);
   };
 }

@@ -1,0 +1,118 @@
+import { Redis } from 'ioredis';
+import { CacheFactory } from '../support/cache-factory.js';
+import { adminClient, eventually, uniqueNamespace } from '../support/redis.js';
+
+const caches = new CacheFactory();
+const admin = adminClient();
+afterEach(() => caches.closeAll());
+afterAll(() => admin.quit());
+
+async function commandCount(client: Redis): Promise<number> {
+  const info = await client.info('commandstats');
+  return [...info.matchAll(/calls=(\d+)/g)].reduce((sum, [, calls]) => sum + Number(calls), 0);
+}
+
+describe.each([
+  ['L1 + L2', () => caches.twoTier()],
+  ['L1 only', () => caches.l1Only()],
+  ['L2 only', () => caches.l2Only()],
+])('tags (%s)', (_name, make) => {
+  it('hard invalidation removes every tagged entry and only those', async () => {
+    const cache = make();
+    await cache.set('a1', 'x', { tags: ['agent:1'] });
+    await cache.getOrSet('a1-stats', async () => 'y', { tags: ['agent:1', 'stats'] });
+    await cache.set('a2', 'z', { tags: ['agent:2'] });
+    await cache.invalidateTags(['agent:1']);
+    expect(await cache.has('a1')).toBe(false);
+    expect(await cache.has('a1-stats')).toBe(false);
+    expect(await cache.get('a2')).toBe('z');
+    const loader = jest.fn(async () => 'reloaded');
+    expect(await cache.getOrSet('a1', loader, { tags: ['agent:1'] })).toBe('reloaded');
+    expect(await cache.getOrSet('a1', loader, { tags: ['agent:1'] })).toBe('reloaded');
+    expect(loader).toHaveBeenCalledTimes(1);
+  });
+
+  it('soft invalidation makes entries stale: no longer served fresh', async () => {
+    const cache = make();
+    await cache.set('s', 'old', { tags: ['soft'] });
+    await cache.invalidateTags(['soft'], { mode: 'soft' });
+    expect(await cache.getOrSet('s', async () => 'new', { tags: ['soft'] })).toBe('new');
+  });
+
+  it('scopes tags to their namespace', async () => {
+    const cache = make();
+    const child = cache.namespace('child');
+    await cache.set('k', 'root', { tags: ['t'] });
+    await child.set('k', 'child', { tags: ['t'] });
+    await child.invalidateTags(['t']);
+    expect(await cache.get('k')).toBe('root');
+    expect(await child.get('k')).toBeUndefined();
+  });
+
+  it('does not serve a value whose load began before an invalidation of its tag', async () => {
+    const cache = make();
+    let release!: () => void;
+    const loading = cache.getOrSet('racy', () => new Promise<string>((resolve) => (release = () => resolve('before'))), { tags: ['r'] });
+    await new Promise((resolve) => setImmediate(resolve));
+    await cache.invalidateTags(['r']);
+    release();
+    expect(await loading).toBe('before');
+    expect(await cache.getOrSet('racy', async () => 'after', { tags: ['r'] })).toBe('after');
+  });
+
+  it('keeps a value written right after an invalidation, even within the same millisecond', async () => {
+    const cache = make();
+    for (let i = 0; i < 20; i++) {
+      await cache.invalidateTags(['ms']);
+      await cache.set('ms', i, { tags: ['ms'] });
+      expect(await cache.get('ms')).toBe(i);
+    }
+  });
+
+  it('rejects bad tags with a typed error', async () => {
+    const cache = make();
+    await expect(cache.set('k', 1, { tags: [''] })).rejects.toMatchObject({ code: 'E_INVALID_OPTION' });
+    await expect(cache.invalidateTags([42 as never])).rejects.toMatchObject({ code: 'E_INVALID_OPTION' });
+    await expect(cache.invalidateTags(['t'], { mode: 'gentle' as never })).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT' });
+  });
+});
+
+describe('tag cost and bookkeeping in Redis', () => {
+  it('sends the same commands to invalidate a tag on 10 entries as on 2 000', async () => {
+    const counts: number[] = [];
+    for (const size of [10, 2_000]) {
+      const cache = caches.l2Only({ l2: { redis: process.env.REDIS_URL!, bus: false } });
+      await cache.setMany(Array.from({ length: size }, (_, i) => ({ key: `k${i}`, value: i, options: { tags: ['bulk'] } })));
+      const before = await commandCount(admin);
+      await cache.invalidateTags(['bulk']);
+      counts.push((await commandCount(admin)) - before);
+      expect(await cache.has('k7')).toBe(false);
+    }
+    expect(counts[1]).toBe(counts[0]);
+  });
+
+  it('stores nothing per tag until it is invalidated, then one expiring key', async () => {
+    const namespace = uniqueNamespace('book');
+    const cache = caches.l2Only({ namespace });
+    await cache.setMany(Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: i, options: { tags: ['t1', 't2'] } })));
+    const keys = async () => (await admin.keys(`${namespace}:*`)).sort();
+    expect(await keys()).toHaveLength(100);
+    await cache.invalidateTags(['t1']);
+    const marks = (await keys()).filter((key) => key.includes('|t|'));
+    expect(marks).toEqual([`${namespace}:|t|t1`]);
+    expect(await admin.pttl(marks[0]!)).toBeGreaterThan(0);
+  });
+
+  it('keeps invalidations made while Redis is unreachable and writes them when it is back', async () => {
+    const namespace = uniqueNamespace('pending');
+    const writer = caches.l2Only({ namespace, l2: { redis: process.env.REDIS_URL!, bus: false, breaker: { openMs: 30 } } });
+    const reader = caches.l2Only({ namespace });
+    await writer.set('k', 'v', { tags: ['p'] });
+    const pauser = new Redis(process.env.REDIS_URL!);
+    await pauser.client('PAUSE', 1_200, 'ALL');
+    await writer.invalidateTags(['p']);
+    await pauser.client('UNPAUSE');
+    await pauser.quit();
+    await eventually(async () => !(await reader.has('k')));
+  });
+});
