@@ -45,10 +45,14 @@ function checkOptions(decorator: string, options: CacheableOptions<never, never>
   checkFunction(decorator, 'unless', options.unless);
 }
 
-/** A tag: fixed, or computed from the method's arguments followed by its result. */
-export type TagSpec<A extends unknown[], R> = string | ((...argsThenResult: [...A, R]) => string | readonly string[]);
+/**
+ * A tag: fixed, or computed from the method's arguments followed by its result, e.g.
+ * `(id: number) => \`agent:${id}\`` or `(limit: number, rows: Row[]) => rows.map(…)`. (A tuple type
+ * can't tell TypeScript where the arguments end and the result begins, so these are typed loosely.)
+ */
+export type TagSpec = string | ((...argsThenResult: any[]) => string | readonly string[]);
 
-function tagsOf(specs: readonly TagSpec<any[], unknown>[], args: readonly unknown[], result: unknown): string[] {
+function tagsOf(specs: readonly TagSpec[], args: readonly unknown[], result: unknown): string[] {
   return specs.flatMap((spec) => (typeof spec === 'string' ? [spec] : spec(...args, result)));
 }
 
@@ -61,7 +65,7 @@ function tagsOf(specs: readonly TagSpec<any[], unknown>[], args: readonly unknow
  * @CacheTags('leaderboard', (id: number) => `agent:${id}`)
  * async statsFor(id: number): Promise<Stats> { ... }
  */
-export function CacheTags<A extends unknown[] = any[], R = any>(...tags: TagSpec<A, R>[]): AsyncMethodDecorator<A, R> {
+export function CacheTags(...tags: TagSpec[]): AsyncMethodDecorator<any[], any> {
   for (const tag of tags) {
     if (typeof tag === 'function') continue;
     if (typeof tag !== 'string' || tag.length === 0) {
@@ -74,9 +78,9 @@ export function CacheTags<A extends unknown[] = any[], R = any>(...tags: TagSpec
 }
 
 /** The tags stacked on a method, read once on its first call, when every decorator has run. */
-function lazyTags(method: () => object): () => readonly TagSpec<any[], unknown>[] {
-  let tags: readonly TagSpec<any[], unknown>[] | undefined;
-  return () => (tags ??= (Reflect.getMetadata(CACHE_TAGS_METADATA, method()) as TagSpec<any[], unknown>[] | undefined) ?? []);
+function lazyTags(method: () => object): () => readonly TagSpec[] {
+  let tags: readonly TagSpec[] | undefined;
+  return () => (tags ??= (Reflect.getMetadata(CACHE_TAGS_METADATA, method()) as TagSpec[] | undefined) ?? []);
 }
 
 /**
