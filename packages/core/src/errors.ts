@@ -34,6 +34,13 @@ export function invalidOption(field: string, problem: string, cause?: unknown): 
   return new TiercacheError(ErrorCode.InvalidOption, `Invalid Tiercache option \`${field}\`: ${problem}`, { cause });
 }
 
+export function loaderTimeout(key: string, ms: number): TiercacheError {
+  return new TiercacheError(
+    ErrorCode.LoaderTimeout,
+    `The loader for "${key}" took longer than its hard timeout of ${ms} ms; it goes on in the background and its value will be stored.`,
+  );
+}
+
 export function invalidArgument(what: string, problem: string): TiercacheError {
   return new TiercacheError(ErrorCode.InvalidArgument, `Invalid ${what}: ${problem}`);
 }

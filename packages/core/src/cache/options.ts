@@ -15,6 +15,29 @@ export interface EntryOptions {
   jitter?: number;
   /** TTL for `null`/`undefined` values (negative caching). Default: `ttl`; 0 = don't cache them. */
   negativeTtl?: number;
+  /**
+   * How long past its expiry an entry may still be served while one background refresh runs
+   * (stale-while-revalidate), and used as the fail-safe fallback. Default 0 (off).
+   */
+  grace?: number;
+  /** After a failed or timed-out load that served a stale value, how long to serve it before retrying. Default 5 000. */
+  failSafeThrottle?: number;
+  /** A load slower than this returns the stale value, if there is one, and finishes in the background. Default 0 (off). */
+  softTimeout?: number;
+  /** A load slower than this fails with E_LOADER_TIMEOUT (or serves the stale value); it still finishes in the background. Default 0 (off). */
+  hardTimeout?: number;
+  /** Refresh in the background once this fraction (0–1) of the TTL has passed. Default 0 (off). */
+  refreshAhead?: number;
+  /**
+   * Probabilistic early refresh (XFetch): β > 0 refreshes early with a probability that rises as
+   * expiry nears, scaled by how long the value took to load. 1 is the usual choice. Default 0 (off).
+   */
+  earlyRefreshBeta?: number;
+  /**
+   * With Redis: one loader run per key across the whole fleet, others waiting for its value (woken
+   * by pub/sub). Default true.
+   */
+  distributed?: boolean;
 }
 
 /** Options of a write (`set`, `setMany`, `getOrSet`). */
@@ -58,6 +81,11 @@ export interface L2Options {
    * they've invalidated. Turn it off only for a single instance.
    */
   bus?: boolean;
+  /**
+   * Lease of the fleet-wide load lock; renewed while the load runs, so it only matters when the
+   * loading process dies: then another process takes over after at most this long. Default 10 000.
+   */
+  loadLockTtl?: number;
 }
 
 export interface TieredCacheOptions extends EntryOptions {
@@ -80,6 +108,13 @@ export interface ResolvedEntryOptions {
   readonly l1Ttl: number;
   readonly jitter: number;
   readonly negativeTtl: number;
+  readonly grace: number;
+  readonly failSafeThrottle: number;
+  readonly softTimeout: number;
+  readonly hardTimeout: number;
+  readonly refreshAhead: number;
+  readonly earlyRefreshBeta: number;
+  readonly distributed: boolean;
 }
 
 export interface ResolvedOptions {
@@ -95,6 +130,7 @@ export interface ResolvedOptions {
         maxPendingWrites: number;
         compressAbove: number | false;
         bus: boolean;
+        loadLockTtl: number;
       }
     | false;
   readonly serializer: Serializer;
@@ -170,6 +206,15 @@ export function resolveEntryOptions(
         : ttlChanged
           ? ttl
           : base.negativeTtl,
+    grace: options.grace === undefined ? base.grace : nonNegative(`${path}grace`, options.grace),
+    failSafeThrottle:
+      options.failSafeThrottle === undefined ? base.failSafeThrottle : nonNegative(`${path}failSafeThrottle`, options.failSafeThrottle),
+    softTimeout: options.softTimeout === undefined ? base.softTimeout : nonNegative(`${path}softTimeout`, options.softTimeout),
+    hardTimeout: options.hardTimeout === undefined ? base.hardTimeout : nonNegative(`${path}hardTimeout`, options.hardTimeout),
+    refreshAhead: options.refreshAhead === undefined ? base.refreshAhead : fraction(`${path}refreshAhead`, options.refreshAhead),
+    earlyRefreshBeta:
+      options.earlyRefreshBeta === undefined ? base.earlyRefreshBeta : nonNegative(`${path}earlyRefreshBeta`, options.earlyRefreshBeta),
+    distributed: options.distributed === undefined ? base.distributed : boolean(`${path}distributed`, options.distributed),
   };
 }
 
@@ -191,6 +236,13 @@ export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOption
     l1Ttl: DEFAULT_TTL,
     jitter: 0,
     negativeTtl: DEFAULT_TTL,
+    grace: 0,
+    failSafeThrottle: 5_000,
+    softTimeout: 0,
+    hardTimeout: 0,
+    refreshAhead: 0,
+    earlyRefreshBeta: 0,
+    distributed: true,
   });
 
   let l1: ResolvedOptions['l1'] = false;
@@ -229,6 +281,7 @@ export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOption
           ? false
           : positiveInteger('l2.compressAbove', given.compressAbove),
       bus: given.bus === undefined ? true : boolean('l2.bus', given.bus),
+      loadLockTtl: given.loadLockTtl === undefined ? 10_000 : positiveInteger('l2.loadLockTtl', given.loadLockTtl),
     };
   }
   if (!l1 && !l2) throw invalidOption('l1', 'both tiers are off: enable l1, l2 or both');

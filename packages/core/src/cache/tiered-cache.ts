@@ -1,6 +1,8 @@
-import { ErrorCode, TiercacheError, invalidArgument } from '../errors.js';
+import { ErrorCode, TiercacheError, invalidArgument, loaderTimeout } from '../errors.js';
 import { CacheEvents, emptyStats, type CacheStats, type TierName } from '../events/cache-events.js';
 import { InvalidationBus, type BusMessage } from '../invalidation/bus.js';
+import type { LockHandle } from '../locks/lock-provider.js';
+import { RedisLockProvider } from '../locks/redis-lock-provider.js';
 import { MarkStore, clearMarkKey, tagMarkKey, type InvalidationMode, type Verdict } from '../invalidation/marks.js';
 import {
   NAMESPACE_SEPARATOR,
@@ -18,6 +20,7 @@ import { MemoryTier } from '../tiers/memory-tier.js';
 import { RedisTier, type ScanProgress } from '../tiers/redis-tier.js';
 import { ResilientTier } from '../tiers/resilient-tier.js';
 import type { TierItem } from '../tiers/tier.js';
+import { refreshAheadDue, xfetchDue } from '../stampede/early-refresh.js';
 import { snapshot } from '../values/snapshot.js';
 import {
   resolveEntryOptions,
@@ -76,6 +79,8 @@ interface WriteSettings extends ResolvedEntryOptions {
 }
 
 interface MemoryRecord extends CacheEntry {
+  /** Until when this L1 copy is served without asking L2 (at most `expiresAt`, except when fail-safe throttles). */
+  readonly freshUntil: number;
   readonly size: number;
   readonly cloneOnRead: boolean;
   /** The marks that can invalidate this entry. */
@@ -90,12 +95,65 @@ interface Found {
   readonly value: unknown;
 }
 
-/** One L2 read (and, when `loads`, loader run) shared by every concurrent caller of a key. */
+/**
+ * One L2 read (and, when `loads`, loader run) shared by every concurrent caller of a key. It may
+ * answer its callers early (a stale value) and go on loading in the background; it stays in the
+ * flight map until its work is done, so nobody starts a second load meanwhile.
+ */
 interface Flight {
-  promise: Promise<Found | undefined>;
+  readonly promise: Promise<Found | undefined>;
   readonly loads: boolean;
   /** Set when the key is written or deleted meanwhile: the flight's result must not be stored. */
   invalidated: boolean;
+}
+
+/** Where an L1 copy stands: served as is, worth checking L2 for, or past its expiry. */
+type L1State = 'fresh' | 'aged' | 'stale';
+
+interface L2Read {
+  readonly entry: CacheEntry;
+  readonly rawLength: number;
+  /** Expired (or soft-invalidated) but within the reader's grace. */
+  readonly stale: boolean;
+}
+
+interface FlightRequest {
+  readonly loader?: Loader<unknown>;
+  readonly label?: string;
+  readonly refreshOf?: number;
+  /** A stale value the caller already has (from L1), for fail-safe. */
+  readonly fallback?: Fallback;
+}
+
+/** How a flight answers its callers: once, possibly before its work is done. */
+interface Reply {
+  answer(found: Found | undefined): void;
+  fail(error: unknown): void;
+}
+
+/** Resolves whether `promise` settles (either way) within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms <= 0) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([settled, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A process waiting for another's load gives up after this, and loads itself. */
+const LOAD_LOCK_WAIT_MS = 10_000;
+
+/** A value to fall back on while (or when) a load fails: the entry and how to hand it out. */
+interface Fallback {
+  readonly entry: CacheEntry;
+  readonly value: () => unknown;
 }
 
 interface Prepared {
@@ -119,6 +177,8 @@ class CacheStack {
   readonly codec: EntryCodec;
   readonly marks = new MarkStore();
   readonly flights = new Map<string, Flight>();
+  /** Fleet-wide single-flight: one loader run per key across every process sharing Redis. */
+  readonly loadLocks: RedisLockProvider | undefined;
   readonly mutationSafe: boolean;
   /** Bumped by any invalidation; a bulk read that spans one does not fill L1. */
   epoch = 0;
@@ -155,6 +215,8 @@ class CacheStack {
         this.stats,
         options.logger,
       );
+      // Per-key locks: no fence keys, which would accumulate one per cache key forever.
+      this.loadLocks = new RedisLockProvider({ client: redis.client, keyPrefix: `tiercache:load:`, fencing: false });
       if (options.l2.bus && this.l1 !== undefined) {
         this.bus = new InvalidationBus(
           redis.client,
@@ -188,16 +250,40 @@ class CacheStack {
     if (this.events.listenerCount('miss') > 0) this.events.emit('miss', { key, label });
   }
 
-  /** The L1 record for `key` if it is fresh; a record that an invalidation killed is dropped. */
-  fresh(key: string): MemoryRecord | undefined {
+  /** The L1 record for `key` and where it stands; a record that an invalidation killed is dropped. */
+  lookup(key: string, now: number): { record: MemoryRecord; state: L1State } | undefined {
     const record = this.l1?.get(key);
     if (record === undefined) return undefined;
     if (record.checked !== this.marks.version) {
       record.verdict = this.marks.verdict(record.createdAt, record.marks);
       record.checked = this.marks.version;
-      if (record.verdict === 'dead') this.l1!.delete([key]);
+      if (record.verdict === 'dead') {
+        this.l1!.delete([key]);
+        return undefined;
+      }
     }
-    return record.verdict === 'fresh' ? record : undefined;
+    if (record.verdict === 'stale') return { record, state: 'stale' };
+    if (now < record.freshUntil) return { record, state: 'fresh' };
+    return { record, state: now < record.expiresAt ? 'aged' : 'stale' };
+  }
+
+  /** The fresh L1 record for `key`, if any. */
+  fresh(key: string): MemoryRecord | undefined {
+    const found = this.lookup(key, Date.now());
+    return found?.state === 'fresh' ? found.record : undefined;
+  }
+
+  staleServed(key: string, reason: 'grace' | 'fail-safe' | 'timeout', label?: string): void {
+    this.stats.staleServes++;
+    this.events.emit('stale', { key, reason, label });
+  }
+
+  /** Whether a fresh hit should also refresh in the background (refresh-ahead or XFetch). */
+  refreshDue(entry: CacheEntry, settings: ResolvedEntryOptions, now: number): boolean {
+    return (
+      refreshAheadDue(now, entry.createdAt, entry.expiresAt, settings.refreshAhead) ||
+      xfetchDue(now, entry.expiresAt, entry.loadMs ?? 0, settings.earlyRefreshBeta, Math.random)
+    );
   }
 
   read(record: MemoryRecord): unknown {
@@ -218,40 +304,57 @@ class CacheStack {
     marks?.forEach((mark, i) => this.marks.merge(unknown[i]!, mark));
   }
 
-  /** Decodes an L2 value; a malformed entry is counted and reads as a miss, an expired one too. */
-  decode(key: string, raw: string, now: number): CacheEntry | undefined {
+  /** Decodes an L2 value; a malformed entry is counted and reads as a miss, one past its grace too. */
+  decode(key: string, raw: string, now: number, grace: number, report = true): CacheEntry | undefined {
     const entry = this.codec.decode(raw);
     if (typeof entry === 'string') {
-      this.stats.malformed++;
-      this.events.emit('malformed', { key, reason: entry });
+      if (report) {
+        this.stats.malformed++;
+        this.events.emit('malformed', { key, reason: entry });
+      }
       return undefined;
     }
-    return entry.expiresAt > now ? entry : undefined;
+    return entry.expiresAt + grace > now ? entry : undefined;
   }
 
-  /** Reads entries from L2 and keeps those that are fresh: not expired, malformed or invalidated. */
-  async readL2(scope: Scope, keys: readonly string[]): Promise<({ entry: CacheEntry; rawLength: number } | undefined)[]> {
+  /**
+   * Reads entries from L2: fresh ones, and with `grace` stale ones (expired or soft-invalidated)
+   * marked as such. Malformed, hard-invalidated and too old entries read as misses.
+   */
+  async readL2(scope: Scope, keys: readonly string[], grace: number, report = true): Promise<(L2Read | undefined)[]> {
     if (this.l2 === undefined) return keys.map(() => undefined);
     const raws = keys.length === 1 ? [await this.l2.get(keys[0]!)] : await this.l2.getMany(keys);
     const now = Date.now();
-    const entries = raws.map((raw, i) => (raw === undefined ? undefined : this.decode(keys[i]!, raw, now)));
+    const entries = raws.map((raw, i) => (raw === undefined ? undefined : this.decode(keys[i]!, raw, now, grace, report)));
     const markKeys = entries.flatMap((entry) => (entry === undefined ? [] : this.marksOf(scope, entry.tags)));
     await this.learnMarks(markKeys);
     return entries.map((entry, i) => {
       if (entry === undefined) return undefined;
       const verdict = this.marks.verdict(entry.createdAt, this.marksOf(scope, entry.tags));
-      return verdict === 'fresh' ? { entry, rawLength: raws[i]!.length } : undefined;
+      if (verdict === 'dead') return undefined;
+      const stale = verdict === 'stale' || entry.expiresAt <= now;
+      return stale && grace <= 0 ? undefined : { entry, rawLength: raws[i]!.length, stale };
     });
   }
 
-  /** Copies an L2 entry into L1 and returns the value to hand out. */
-  fillL1(scope: Scope, key: string, entry: CacheEntry, rawLength: number, l1Ttl: number): unknown {
+  /** Copies a fresh L2 entry into L1 and returns the value to hand out. */
+  fillL1(
+    scope: Scope,
+    key: string,
+    entry: CacheEntry,
+    rawLength: number,
+    settings: ResolvedEntryOptions,
+    freshUntil = Math.min(Date.now() + settings.l1Ttl, entry.expiresAt),
+  ): unknown {
     if (this.l1 === undefined) return entry.value;
-    const ttl = Math.min(l1Ttl, entry.expiresAt - Date.now());
+    const now = Date.now();
+    // With grace the copy stays on past expiry, as a stale fallback.
+    const keepFor = Math.max(freshUntil, settings.grace > 0 ? entry.expiresAt + settings.grace : 0) - now;
     // A freshly decoded value is ours alone: freezing it in place protects it without a copy.
     const snap = this.mutationSafe ? snapshot(entry.value, 'freeze') : undefined;
     const record: MemoryRecord = {
       ...entry,
+      freshUntil,
       value: snap ? snap.value : entry.value,
       size: snap ? snap.size : rawLength * 2,
       cloneOnRead: snap ? snap.cloneOnRead : false,
@@ -259,8 +362,20 @@ class CacheStack {
       checked: this.marks.version,
       verdict: 'fresh',
     };
-    if (ttl > 0) this.l1.set(key, record, ttl);
+    if (keepFor > 0 && freshUntil > now) this.l1.set(key, record, keepFor);
     return this.read(record);
+  }
+
+  /** After a failed or slow load, L1 serves the fallback as fresh for a while, so retries are throttled. */
+  throttle(scope: Scope, key: string, fallback: Fallback, settings: ResolvedEntryOptions): void {
+    if (this.l1 === undefined || settings.failSafeThrottle <= 0) return;
+    const record = this.l1.get(key);
+    const freshUntil = Date.now() + settings.failSafeThrottle;
+    if (record !== undefined && record.createdAt === fallback.entry.createdAt) {
+      this.l1.set(key, { ...record, freshUntil }, settings.failSafeThrottle + settings.grace);
+    } else {
+      this.fillL1(scope, key, fallback.entry, 0, settings, freshUntil);
+    }
   }
 
   /**
@@ -268,18 +383,31 @@ class CacheStack {
    * E_SERIALIZATION and leaves the old entry in place. Returns undefined when the options say the
    * value must not be cached (a zero TTL).
    */
-  prepare(scope: Scope, key: string, value: unknown, settings: WriteSettings, createdAt: number): Prepared | undefined {
+  prepare(
+    scope: Scope,
+    key: string,
+    value: unknown,
+    settings: WriteSettings,
+    createdAt: number,
+    loadMs = 0,
+  ): Prepared | undefined {
     let ttl = value === null || value === undefined ? settings.negativeTtl : settings.ttl;
     if (ttl <= 0) return undefined;
     if (settings.jitter > 0) ttl = Math.max(1, Math.round(ttl * (1 - settings.jitter * Math.random())));
-    if (ttl > this.#longestTtl) this.#longestTtl = ttl;
+    const retained = ttl + settings.grace;
+    if (retained > this.#longestTtl) this.#longestTtl = retained;
     const tags = settings.tags.length > 0 ? settings.tags : undefined;
-    const entry: CacheEntry = { value, createdAt, expiresAt: createdAt + ttl, tags };
+    const now = Date.now();
+    // createdAt is when the load began (what invalidations compare against); the TTL runs from now,
+    // so a load slower than its TTL still stores a fresh value.
+    const entry: CacheEntry = { value, createdAt, expiresAt: now + ttl, tags, loadMs };
+    const freshUntil = Math.min(now + settings.l1Ttl, entry.expiresAt);
     let record: MemoryRecord | undefined;
     if (this.l1 !== undefined) {
       const snap = snapshot(value, this.mutationSafe ? 'copy' : 'measure');
       record = {
         ...entry,
+        freshUntil,
         value: snap.value,
         size: snap.size,
         cloneOnRead: snap.cloneOnRead,
@@ -288,10 +416,10 @@ class CacheStack {
         verdict: 'fresh',
       };
     }
-    const l2Item = this.l2 === undefined ? undefined : { key, value: this.codec.encode(entry), ttlMs: ttl };
+    const l2Item = this.l2 === undefined ? undefined : { key, value: this.codec.encode(entry), ttlMs: entry.expiresAt + settings.grace - now };
     return {
       record,
-      l1TtlMs: Math.min(settings.l1Ttl, ttl),
+      l1TtlMs: (settings.grace > 0 ? entry.expiresAt + settings.grace : freshUntil) - now,
       l2Item,
       value: record === undefined ? value : this.read(record),
     };
@@ -403,51 +531,146 @@ class CacheStack {
     this.events.emit('remote', { op: 'resync' });
   }
 
-  /** Starts the one flight for `key`; `loader` absent means an L2 read only. */
-  startFlight(scope: Scope, key: string, settings: WriteSettings, loader?: Loader<unknown>, label?: string): Flight {
-    const flight: Flight = { promise: Promise.resolve(undefined), loads: loader !== undefined, invalidated: false };
+  /**
+   * Starts the one flight for `key`. Without a loader it only reads L2. A flight with `refreshOf`
+   * refreshes in the background an entry created at that time: it has no caller waiting, and
+   * ignores an L2 entry no newer than the one it refreshes.
+   */
+  startFlight(scope: Scope, key: string, settings: WriteSettings, request: FlightRequest = {}): Flight {
+    let answered = false;
+    let resolveAnswer!: (found: Found | undefined) => void;
+    let rejectAnswer!: (error: unknown) => void;
+    const promise = new Promise<Found | undefined>((resolve, reject) => ((resolveAnswer = resolve), (rejectAnswer = reject)));
+    promise.catch(() => undefined); // a background refresh may have nobody listening
+    const reply: Reply = {
+      answer: (found) => void (answered || ((answered = true), resolveAnswer(found))),
+      fail: (error) => void (answered || ((answered = true), rejectAnswer(error))),
+    };
+    const flight: Flight = { promise, loads: request.loader !== undefined, invalidated: false };
     this.flights.set(key, flight);
-    flight.promise = this.#fly(scope, key, flight, settings, loader, label);
+    // The flight leaves the map before its final answer, so a caller looping on flights never finds it again.
+    const land = () => this.flights.get(key) === flight && this.flights.delete(key);
+    this.#fly(scope, key, flight, settings, request, reply).then(
+      (found) => (land(), reply.answer(found)),
+      (error: unknown) => (land(), reply.fail(error)),
+    );
     return flight;
   }
 
-  async #fly(
-    scope: Scope,
-    key: string,
-    flight: Flight,
-    settings: WriteSettings,
-    loader?: Loader<unknown>,
-    label?: string,
-  ): Promise<Found | undefined> {
+  /** Refreshes `key` in the background, unless a flight for it is already under way. */
+  refresh(scope: Scope, key: string, settings: WriteSettings, loader: Loader<unknown>, label: string | undefined, record: MemoryRecord): void {
+    if (this.flights.has(key)) return;
+    const fallback = { entry: record, value: () => this.read(record) };
+    this.startFlight(scope, key, settings, { loader, label, refreshOf: record.createdAt, fallback });
+  }
+
+  async #fly(scope: Scope, key: string, flight: Flight, settings: WriteSettings, request: FlightRequest, reply: Reply): Promise<Found | undefined> {
+    const { loader, label, refreshOf } = request;
+    const background = refreshOf !== undefined;
     const wideEpoch = this.wideEpoch;
     const current = (): boolean => !flight.invalidated && wideEpoch === this.wideEpoch;
     // The entry's creation time is when its load began: an invalidation after that kills it.
     const startedAt = this.stamp();
-    try {
-      const [found] = await this.readL2(scope, [key]);
-      if (found !== undefined) {
-        this.hit(key, 'l2', label);
-        // An invalidation that arrived while Redis answered wins: serve the answer, don't keep it.
-        const value = current() ? this.fillL1(scope, key, found.entry, found.rawLength, settings.l1Ttl) : found.entry.value;
-        return { value };
-      }
+    const [found] = await this.readL2(scope, [key], loader === undefined ? 0 : settings.grace);
+    if (found !== undefined && !found.stale && !(background && found.entry.createdAt <= refreshOf)) {
+      if (!background) this.hit(key, 'l2', label);
+      // An invalidation that arrived while Redis answered wins: serve the answer, don't keep it.
+      return { value: current() ? this.fillL1(scope, key, found.entry, found.rawLength, settings) : found.entry.value };
+    }
+    if (loader === undefined) {
       this.miss(key, label);
-      if (loader === undefined) return undefined;
-      let stored = settings;
-      const context: LoaderContext = {
-        key,
-        setOptions: (changes) => {
-          stored = {
-            ...resolveEntryOptions(changes, stored, 'setOptions.'),
-            tags: changes.tags === undefined ? stored.tags : resolveTags(changes.tags, 'setOptions.tags'),
-          };
-        },
-      };
-      const value = await this.#runLoader(context, loader, label);
-      if (!current()) return { value };
-      return { value: await this.#store(scope, key, value, stored, startedAt) };
-    } finally {
-      if (this.flights.get(key) === flight) this.flights.delete(key);
+      return undefined;
+    }
+    const fromL2: Fallback | undefined = found?.stale ? { entry: found.entry, value: () => found.entry.value } : undefined;
+    const fallback = request.fallback !== undefined && (fromL2 === undefined || request.fallback.entry.createdAt >= fromL2.entry.createdAt) ? request.fallback : fromL2;
+    if (!background) {
+      if (fallback === undefined) {
+        this.miss(key, label);
+      } else {
+        // Stale-while-revalidate: the callers get the stale value now, the load goes on.
+        this.staleServed(key, 'grace', label);
+        reply.answer({ value: fallback.value() });
+      }
+    }
+
+    let lock: LockHandle | undefined;
+    if (settings.distributed && this.loadLocks !== undefined && this.l2?.available) {
+      const locked = await this.#lockLoad(scope, key, label);
+      if (locked.found !== undefined) {
+        return { value: current() ? this.fillL1(scope, key, locked.found.entry, locked.found.rawLength, settings) : locked.found.entry.value };
+      }
+      lock = locked.lock;
+    }
+
+    let stored = settings;
+    const context: LoaderContext = {
+      key,
+      setOptions: (changes) => {
+        stored = {
+          ...resolveEntryOptions(changes, stored, 'setOptions.'),
+          tags: changes.tags === undefined ? stored.tags : resolveTags(changes.tags, 'setOptions.tags'),
+        };
+      },
+    };
+    const loadStarted = performance.now();
+    // Stored before the lock is released, so processes waiting on the lock find the value.
+    const loading = this.#runLoader(context, loader, label)
+      .then(async (value): Promise<Found> => {
+        if (!current()) return { value };
+        return { value: await this.#store(scope, key, value, stored, startedAt, performance.now() - loadStarted) };
+      })
+      .finally(() => lock?.release().catch(() => undefined));
+    loading.catch(() => undefined); // observed below, or on purpose not at all once a timeout answered
+
+    try {
+      const { softTimeout, hardTimeout } = settings;
+      if (fallback !== undefined && softTimeout > 0 && (hardTimeout === 0 || softTimeout < hardTimeout)) {
+        if (!(await settlesWithin(loading, softTimeout))) {
+          this.staleServed(key, 'timeout', label);
+          reply.answer({ value: fallback.value() });
+        }
+      }
+      if (hardTimeout > 0 && !(await settlesWithin(loading, hardTimeout - (performance.now() - loadStarted)))) {
+        throw loaderTimeout(key, hardTimeout);
+      }
+      return await loading;
+    } catch (error) {
+      if (fallback === undefined) throw error;
+      // Fail-safe: the stale value again, and no new attempt until the throttle has passed.
+      this.throttle(scope, key, fallback, settings);
+      if (!background) this.staleServed(key, 'fail-safe', label);
+      reply.answer({ value: fallback.value() });
+      await loading.catch(() => undefined);
+      return undefined;
+    }
+  }
+
+  /**
+   * Takes the fleet-wide load lock for `key`, or waits for the process holding it (woken when it
+   * releases, right after storing) and returns what it stored. Lock trouble never fails a read:
+   * the caller then loads without the lock.
+   */
+  async #lockLoad(scope: Scope, key: string, label?: string): Promise<{ lock?: LockHandle; found?: L2Read }> {
+    const resource = `@${key}`;
+    try {
+      const ttlMs = this.options.l2 === false ? 0 : this.options.l2.loadLockTtl;
+      let lock = await this.loadLocks!.tryAcquire(resource, { ttlMs });
+      if (lock === undefined) {
+        const waitStarted = performance.now();
+        lock = await this.loadLocks!.acquire(resource, { ttlMs, waitMs: Math.max(LOAD_LOCK_WAIT_MS, ttlMs * 2) });
+        this.events.emit('lock:wait', { key, durationMs: performance.now() - waitStarted });
+      }
+      // Whoever held the lock may have stored the value just before we got it (a second look at a
+      // malformed entry is not a second malformed entry).
+      const [found] = await this.readL2(scope, [key], 0, false);
+      if (found === undefined) return { lock };
+      await lock.release();
+      this.hit(key, 'l2', label);
+      return { found };
+    } catch (error) {
+      this.stats.errors++;
+      this.events.emit('fault', { tier: 'l2', operation: 'loadLock', error, key });
+      return {};
     }
   }
 
@@ -467,10 +690,10 @@ class CacheStack {
   }
 
   /** Stores a loaded value; one that cannot be cached is still returned, and the problem reported. */
-  async #store(scope: Scope, key: string, value: unknown, settings: WriteSettings, createdAt: number): Promise<unknown> {
+  async #store(scope: Scope, key: string, value: unknown, settings: WriteSettings, createdAt: number, loadMs: number): Promise<unknown> {
     let prepared: Prepared | undefined;
     try {
-      prepared = this.prepare(scope, key, value, settings, createdAt);
+      prepared = this.prepare(scope, key, value, settings, createdAt, loadMs);
     } catch (error) {
       this.stats.errors++;
       this.events.emit('fault', { operation: 'serialize', error, key });
@@ -487,6 +710,7 @@ class CacheStack {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.loadLocks?.close();
     await this.bus?.close();
     await this.l2?.close();
     await this.l1?.close();
@@ -541,21 +765,36 @@ export class TieredCache {
   async getOrSet<T>(key: CacheKey, loader: Loader<T>, options?: GetOrSetOptions): Promise<T> {
     const fullKey = this.keyFor(key);
     const stack = this.#stack;
-    const record = stack.fresh(fullKey);
-    if (record !== undefined) {
-      stack.hit(fullKey, 'l1', options?.label);
-      return stack.read(record) as T;
+    const now = Date.now();
+    const found = stack.lookup(fullKey, now);
+    const label = options?.label;
+    if (found?.state === 'fresh') {
+      stack.hit(fullKey, 'l1', label);
+      // Early refresh is opt-in: the common hit resolves no options at all.
+      if ((options?.refreshAhead ?? this.#defaults.refreshAhead) > 0 || (options?.earlyRefreshBeta ?? this.#defaults.earlyRefreshBeta) > 0) {
+        const settings = this.#settings(options, 'options.');
+        if (stack.refreshDue(found.record, settings, now)) {
+          stack.refresh(this.#scope, fullKey, settings, loader as Loader<unknown>, label, found.record);
+        }
+      }
+      return stack.read(found.record) as T;
     }
     if (typeof loader !== 'function') throw invalidArgument('loader', 'expected a function');
     const settings = this.#settings(options, 'options.');
+    if (found?.state === 'stale' && settings.grace > 0 && now < found.record.expiresAt + settings.grace) {
+      // Stale-while-revalidate from L1: answer now, refresh once in the background.
+      stack.refresh(this.#scope, fullKey, settings, loader as Loader<unknown>, label, found.record);
+      stack.staleServed(fullKey, 'grace', label);
+      return stack.read(found.record) as T;
+    }
     for (;;) {
       const flight = stack.flights.get(fullKey);
       if (flight === undefined) break;
-      const found = await flight.promise;
-      // A read-only flight that missed ends before we loop, so the next pass starts the load.
-      if (found !== undefined) return found.value as T;
+      const joined = await flight.promise;
+      // A read-only flight that missed has left the map, so the next pass starts the load.
+      if (joined !== undefined) return joined.value as T;
     }
-    const flight = stack.startFlight(this.#scope, fullKey, settings, loader as Loader<unknown>, options?.label);
+    const flight = stack.startFlight(this.#scope, fullKey, settings, { loader: loader as Loader<unknown>, label });
     return (await flight.promise)!.value as T;
   }
 
@@ -587,13 +826,13 @@ export class TieredCache {
     }
     if (missing.length === 0) return found;
     const epoch = stack.epoch;
-    const entries = await stack.readL2(this.#scope, missing.map((item) => item.fullKey));
+    const entries = await stack.readL2(this.#scope, missing.map((item) => item.fullKey), 0);
     missing.forEach(({ userKey, fullKey }, i) => {
       const hit = entries[i];
       if (hit === undefined) return stack.miss(fullKey);
       stack.hit(fullKey, 'l2');
       const value =
-        epoch === stack.epoch ? stack.fillL1(this.#scope, fullKey, hit.entry, hit.rawLength, resolved.l1Ttl) : hit.entry.value;
+        epoch === stack.epoch ? stack.fillL1(this.#scope, fullKey, hit.entry, hit.rawLength, resolved) : hit.entry.value;
       found.set(userKey, value as T);
     });
     return found;

@@ -10,6 +10,10 @@ export interface CacheEventMap {
   miss: [{ key: string; label?: string }];
   /** A loader ran for `key` (`error` set when it threw). */
   load: [{ key: string; durationMs: number; error?: unknown; label?: string }];
+  /** A stale value was served: within grace while refreshing, or as the fail-safe when a load failed or was slow. */
+  stale: [{ key: string; reason: 'grace' | 'fail-safe' | 'timeout'; label?: string }];
+  /** A caller waited for another process's load of `key` (fleet-wide single-flight). */
+  'lock:wait': [{ key: string; durationMs: number }];
   set: [{ key: string }];
   delete: [{ key: string }];
   /** A namespace (key prefix) was cleared. */
@@ -41,6 +45,7 @@ export interface CacheStats {
   hitsL1: number;
   hitsL2: number;
   misses: number;
+  staleServes: number;
   loads: number;
   loadErrors: number;
   sets: number;
@@ -51,5 +56,5 @@ export interface CacheStats {
 }
 
 export function emptyStats(): CacheStats {
-  return { hitsL1: 0, hitsL2: 0, misses: 0, loads: 0, loadErrors: 0, sets: 0, deletes: 0, evictions: 0, errors: 0, malformed: 0 };
+  return { hitsL1: 0, hitsL2: 0, misses: 0, staleServes: 0, loads: 0, loadErrors: 0, sets: 0, deletes: 0, evictions: 0, errors: 0, malformed: 0 };
 }

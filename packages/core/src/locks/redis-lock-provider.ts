@@ -16,6 +16,11 @@ export interface RedisLockProviderOptions {
   subscriber?: Redis | Cluster;
   /** Prefix of the lock keys and of the release channel. No braces: the resource is the Cluster hash tag. Default 'tc:lock:'. */
   keyPrefix?: string;
+  /**
+   * Default true. `false` hands out fence 0 and keeps no fence key, for locks over an unbounded set
+   * of resources (one per cache key) where nothing downstream checks fences.
+   */
+  fencing?: boolean;
 }
 
 /**
@@ -32,6 +37,7 @@ export interface RedisLockProviderOptions {
 export class RedisLockProvider extends LockProvider {
   readonly #client: Redis | Cluster;
   readonly #keyPrefix: string;
+  readonly #fencing: boolean;
   readonly #channel: string;
   #subscriber: Redis | Cluster | undefined;
   readonly #ownsSubscriber: boolean;
@@ -56,6 +62,7 @@ export class RedisLockProvider extends LockProvider {
       throw invalidOption('keyPrefix', 'expected a string without braces (the resource name is the hash tag)');
     }
     this.#client = options.client;
+    this.#fencing = options.fencing ?? true;
     this.#subscriber = options.subscriber;
     this.#ownsSubscriber = !options.subscriber;
     this.#keyPrefix = keyPrefix;
@@ -143,7 +150,7 @@ export class RedisLockProvider extends LockProvider {
     const [acquired, value] = (await acquireScript.run(
       this.#client,
       [lockKey, `${lockKey}:fence`],
-      [token, options.ttlMs],
+      [token, options.ttlMs, this.#fencing ? 1 : 0],
     )) as [number, number];
     if (acquired !== 1) return value;
 

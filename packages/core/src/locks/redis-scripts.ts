@@ -26,7 +26,7 @@ class LuaScript {
 }
 
 /**
- * KEYS: lock, fence (one hash tag). ARGV: token, ttl ms.
+ * KEYS: lock, fence (one hash tag). ARGV: token, ttl ms, fencing (1 or 0).
  * Returns {1, fence} when the caller now holds the lock, else {0, PTTL of the current holder}.
  * The fence key never expires, so fences keep increasing after the lock key is gone.
  */
@@ -34,12 +34,15 @@ export const acquireScript = new LuaScript(`
 local holder = redis.call('GET', KEYS[1])
 if holder == ARGV[1] then
   -- ioredis resends a command after a reconnect: if the first run got the lock, report it again.
-  return {1, tonumber(redis.call('GET', KEYS[2]))}
+  return {1, tonumber(redis.call('GET', KEYS[2]) or '0')}
 end
 if holder then
   return {0, redis.call('PTTL', KEYS[1])}
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[3] == '0' then
+  return {1, 0}
+end
 return {1, redis.call('INCR', KEYS[2])}
 `);
 

@@ -5,7 +5,7 @@ import type { Serializer } from './serializer.js';
 /**
  * The L2 wire format, version 1:
  *
- *     TC1[createdAt,expiresAt,"serializerId",compressed,[tags…]]\n<payload>
+ *     TC1[createdAt,expiresAt,"serializerId",compressed,[tags…],loadMs]\n<payload>
  *
  * The header is JSON (cheap to parse, easy to extend); the payload is the serializer's text, or its
  * deflate-raw bytes in base64 when it exceeds the compression threshold. Anything that does not parse
@@ -31,7 +31,14 @@ export class EntryCodec {
       payload = deflateRawSync(payload).toString('base64');
       compressed = 1;
     }
-    const header = JSON.stringify([entry.createdAt, entry.expiresAt, this.options.serializer.id, compressed, entry.tags ?? []]);
+    const header = JSON.stringify([
+      entry.createdAt,
+      entry.expiresAt,
+      this.options.serializer.id,
+      compressed,
+      entry.tags ?? [],
+      entry.loadMs ?? 0,
+    ]);
     return `${MAGIC}${header}\n${payload}`;
   }
 
@@ -46,9 +53,9 @@ export class EntryCodec {
     } catch {
       return 'unreadable header';
     }
-    if (!Array.isArray(header) || header.length !== 5) return 'unexpected header shape';
-    const [createdAt, expiresAt, serializerId, compressed, tags] = header as unknown[];
-    if (typeof createdAt !== 'number' || typeof expiresAt !== 'number') return 'bad timestamps';
+    if (!Array.isArray(header) || header.length !== 6) return 'unexpected header shape';
+    const [createdAt, expiresAt, serializerId, compressed, tags, loadMs] = header as unknown[];
+    if (typeof createdAt !== 'number' || typeof expiresAt !== 'number' || typeof loadMs !== 'number') return 'bad timestamps';
     if (serializerId !== this.options.serializer.id) return `written by serializer "${String(serializerId)}"`;
     if (compressed !== 0 && compressed !== 1) return 'bad compression flag';
     if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string')) return 'bad tags';
@@ -60,6 +67,6 @@ export class EntryCodec {
     } catch {
       return 'unreadable payload';
     }
-    return tags.length === 0 ? { value, createdAt, expiresAt } : { value, createdAt, expiresAt, tags: tags as string[] };
+    return tags.length === 0 ? { value, createdAt, expiresAt, loadMs } : { value, createdAt, expiresAt, tags: tags as string[], loadMs };
   }
 }

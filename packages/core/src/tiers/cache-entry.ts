@@ -6,4 +6,6 @@ export interface CacheEntry<T = unknown> {
   /** Logical expiry (ms since epoch): the value is fresh strictly before this instant. */
   readonly expiresAt: number;
   readonly tags?: readonly string[];
+  /** How long the value took to load, in ms (0 when set directly); early refresh scales by it. */
+  readonly loadMs?: number;
 }

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Cluster, Command, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RemoteTier } from './resilient-tier.js';
 import { isMarkKey, type InvalidationMode, type Mark } from '../invalidation/marks.js';
 import type { TierItem } from './tier.js';
@@ -54,6 +54,38 @@ if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return 1`;
 
+/**
+ * Errors by which a cluster says "not here, not now" about one command: a slot that moved (MOVED) or
+ * is moving (ASK, TRYAGAIN), a failover under way (CLUSTERDOWN), and the ioredis auto-pipeline giving
+ * up on a batch whose slots changed owner after it was formed. None of them ran the command.
+ */
+const TOPOLOGY_ERROR = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) |slots allocation group|should belong to the same slot/;
+
+function isTopologyError(error: unknown): boolean {
+  return error instanceof Error && TOPOLOGY_ERROR.test(error.message);
+}
+
+/**
+ * Awaits one command that names at most one slot. ioredis follows MOVED and ASK for a command sent
+ * alone, but an auto-pipelined batch spanning several slots of a node is only redirected when every
+ * command in it failed the same way: during a reshard or failover the others fail with the redirection,
+ * or the whole batch is refused once its slots belong to different nodes. Such a command did not run,
+ * so it is sent again alone, where ioredis follows the redirection and refreshes its slot map.
+ */
+export async function resendOnTopologyChange<T>(
+  client: RedisClient,
+  sent: Promise<T>,
+  name: string,
+  args: readonly (string | number)[],
+): Promise<T> {
+  try {
+    return await sent;
+  } catch (error) {
+    if (!(client instanceof Cluster) || !isTopologyError(error)) throw error;
+    return (await client.sendCommand(new Command(name, [...args], { replyEncoding: 'utf8' }))) as T;
+  }
+}
+
 export interface ScanProgress {
   scanned: number;
   deleted: number;
@@ -65,7 +97,10 @@ export interface ScanProgress {
  */
 const FIRST_CONNECTION_WAIT_MS = 200;
 
-/** L2: raw strings in Redis with a millisecond TTL. Every command is single-key, so it runs on Cluster. */
+/**
+ * L2: raw strings in Redis with a millisecond TTL. Every command is single-key, so it runs on Cluster;
+ * bulk operations are many single-key commands, batched per node by auto-pipelining.
+ */
 export class RedisTier implements RemoteTier {
   readonly client: RedisClient;
   readonly #owned: boolean;
@@ -112,7 +147,7 @@ export class RedisTier implements RemoteTier {
   }
 
   async get(key: string): Promise<string | undefined> {
-    return (await this.client.get(key)) ?? undefined;
+    return (await this.#single(this.client.get(key), 'get', [key])) ?? undefined;
   }
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
@@ -130,7 +165,8 @@ export class RedisTier implements RemoteTier {
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.client.set(key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+    const px = Math.max(1, Math.ceil(ttlMs));
+    await this.#single(this.client.set(key, value, 'PX', px), 'set', [key, value, 'PX', px]);
   }
 
   async setMany(items: readonly TierItem<string>[]): Promise<void> {
@@ -145,7 +181,7 @@ export class RedisTier implements RemoteTier {
   }
 
   async delete(keys: readonly string[]): Promise<void> {
-    await Promise.all(keys.map((key) => this.client.unlink(key)));
+    await Promise.all(keys.map((key) => this.#unlink(key)));
   }
 
   /** Invalidation marks are never deleted this way: removing one could revive what it invalidated. */
@@ -173,7 +209,8 @@ export class RedisTier implements RemoteTier {
           progress.scanned += keys.length;
           const doomed = keys.filter(select);
           if (doomed.length > 0) {
-            const replies = await Promise.all(doomed.map((key) => this.client.unlink(key)));
+            // Through the client, not the node: a key whose slot just moved is followed to its new owner.
+            const replies = await Promise.all(doomed.map((key) => this.#unlink(key)));
             progress.deleted += replies.reduce((sum, count) => sum + count, 0);
           }
           onProgress?.({ ...progress });
@@ -185,12 +222,23 @@ export class RedisTier implements RemoteTier {
 
   /** Reads invalidation marks; a missing one reads as "never invalidated". */
   async readMarks(keys: readonly string[]): Promise<Mark[]> {
-    const replies = await Promise.all(keys.map((key) => this.client.hmget(key, 'hard', 'soft')));
+    const replies = await Promise.all(
+      keys.map((key) => this.#single(this.client.hmget(key, 'hard', 'soft'), 'hmget', [key, 'hard', 'soft'])),
+    );
     return replies.map(([hard, soft]) => ({ hard: Number(hard ?? 0) || 0, soft: Number(soft ?? 0) || 0 }));
   }
 
   async writeMark(key: string, mode: InvalidationMode, at: number, retentionMs: number): Promise<void> {
-    await this.client.eval(WRITE_MARK, 1, key, mode, String(at), String(Math.ceil(retentionMs)));
+    const args = [WRITE_MARK, 1, key, mode, String(at), String(Math.ceil(retentionMs))] as const;
+    await this.#single(this.client.eval(...args), 'eval', [...args]);
+  }
+
+  #unlink(key: string): Promise<number> {
+    return this.#single(this.client.unlink(key), 'unlink', [key]);
+  }
+
+  #single<T>(sent: Promise<T>, name: string, args: readonly (string | number)[]): Promise<T> {
+    return resendOnTopologyChange(this.client, sent, name, args);
   }
 
   async close(): Promise<void> {

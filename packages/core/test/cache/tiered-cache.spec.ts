@@ -179,7 +179,7 @@ describe('TieredCache tiers', () => {
     const cache = caches.twoTier();
     const malformed: string[] = [];
     cache.events.on('malformed', ({ reason }) => malformed.push(reason));
-    const garbage = ['hello', '{"value":42}', 'TC1[1,2,"json",0,[]]\nj{', 'TC0whatever'];
+    const garbage = ['hello', '{"value":42}', 'TC1[1,2,"json",0,[],0]\nj{', 'TC0whatever'];
     for (const [i, raw] of garbage.entries()) await admin.set(cache.keyFor(`bad${i}`), raw);
     for (let i = 0; i < garbage.length; i++) {
       expect(await cache.getOrSet(`bad${i}`, async () => `fresh${i}`)).toBe(`fresh${i}`);

@@ -52,8 +52,14 @@ describe.each([
   it('does not serve a value whose load began before an invalidation of its tag', async () => {
     const cache = make();
     let release!: () => void;
-    const loading = cache.getOrSet('racy', () => new Promise<string>((resolve) => (release = () => resolve('before'))), { tags: ['r'] });
-    await new Promise((resolve) => setImmediate(resolve));
+    let started!: () => void;
+    const loaderStarted = new Promise<void>((resolve) => (started = resolve));
+    const loading = cache.getOrSet(
+      'racy',
+      () => new Promise<string>((resolve) => ((release = () => resolve('before')), started())),
+      { tags: ['r'] },
+    );
+    await loaderStarted;
     await cache.invalidateTags(['r']);
     release();
     expect(await loading).toBe('before');

@@ -41,14 +41,14 @@ describe('jsonSerializer', () => {
 
 describe('EntryCodec', () => {
   const codec = new EntryCodec({ serializer: jsonSerializer, compressAbove: 1_000 });
-  const entry = { value: { name: 'x', at: new Date(7) }, createdAt: 1, expiresAt: 2, tags: ['a', 'b'] };
+  const entry = { value: { name: "x", at: new Date(7) }, createdAt: 1, expiresAt: 2, tags: ["a", "b"], loadMs: 12.5 };
 
   it('round-trips an entry with its metadata', () => {
     expect(codec.decode(codec.encode(entry))).toEqual(entry);
   });
 
   it('compresses large payloads and still round-trips them', () => {
-    const big = { value: 'y'.repeat(50_000), createdAt: 1, expiresAt: 2 };
+    const big = { value: "y".repeat(50_000), createdAt: 1, expiresAt: 2, loadMs: 0 };
     const encoded = codec.encode(big);
     expect(encoded.length).toBeLessThan(5_000);
     expect(codec.decode(encoded)).toEqual(big);
@@ -57,16 +57,17 @@ describe('EntryCodec', () => {
   it.each([
     ['foreign text', 'hello'],
     ['JSON from another library', '{"value":1}'],
-    ['old format marker', 'TC0[1,2,"json",0,[]]\nj1'],
+    ['old format marker', 'TC0[1,2,"json",0,[],0]\nj1'],
     ['truncated header', 'TC1[1,2,"json"'],
     ['bad header shape', 'TC1{"a":1}\nj1'],
-    ['string timestamps', 'TC1["1",2,"json",0,[]]\nj1'],
-    ['another serializer', 'TC1[1,2,"msgpack",0,[]]\nj1'],
-    ['bad compression flag', 'TC1[1,2,"json",7,[]]\nj1'],
-    ['corrupt payload', 'TC1[1,2,"json",0,[]]\nj{"a":'],
-    ['corrupt compressed payload', 'TC1[1,2,"json",1,[]]\n!!!notbase64'],
-    ['unknown payload kind', 'TC1[1,2,"json",0,[]]\nx1'],
-    ['bad tags', 'TC1[1,2,"json",0,[1]]\nj1'],
+    ['string timestamps', 'TC1["1",2,"json",0,[],0]\nj1'],
+    ['another serializer', 'TC1[1,2,"msgpack",0,[],0]\nj1'],
+    ['bad compression flag', 'TC1[1,2,"json",7,[],0]\nj1'],
+    ['corrupt payload', 'TC1[1,2,"json",0,[],0]\nj{"a":'],
+    ['corrupt compressed payload', 'TC1[1,2,"json",1,[],0]\n!!!notbase64'],
+    ['unknown payload kind', 'TC1[1,2,"json",0,[],0]\nx1'],
+    ['bad tags', 'TC1[1,2,"json",0,[1],0]\nj1'],
+    ['five-field header of an earlier draft', 'TC1[1,2,"json",0,[]]\nj1'],
   ])('rejects %s with a reason instead of a value', (_name, raw) => {
     expect(typeof codec.decode(raw)).toBe('string');
   });

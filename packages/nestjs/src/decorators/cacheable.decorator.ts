@@ -35,8 +35,10 @@ export interface CacheableOptions<A extends unknown[], R> extends EntryOptions {
   cache?: string;
 }
 
-function entryOptions({ ttl, l1Ttl, jitter, negativeTtl }: EntryOptions): EntryOptions {
-  return { ttl, l1Ttl, jitter, negativeTtl };
+/** The cache entry options among a decorator's options (grace, timeouts, early refresh…). */
+function entryOptions(options: CacheableOptions<any[], unknown>): EntryOptions {
+  const { key: _key, condition: _condition, unless: _unless, cache: _cache, ...entry } = options;
+  return entry;
 }
 
 function checkOptions(decorator: string, options: CacheableOptions<never, never>): void {
@@ -93,7 +95,7 @@ function lazyTags(method: () => object): () => readonly TagSpec[] {
  */
 export function Cacheable<A extends unknown[] = any[], R = any>(options: CacheableOptions<A, R> = {}): AsyncMethodDecorator<A, R> {
   checkOptions('@Cacheable', options as CacheableOptions<never, never>);
-  const stored = entryOptions(options);
+  const stored = entryOptions(options as CacheableOptions<any[], unknown>);
   return (target, propertyKey, descriptor) => {
     const original = descriptor.value as unknown as AsyncMethod<A, R>;
     const className = target.constructor.name;
@@ -139,7 +141,7 @@ const putLogger = new Logger('Tiercache');
  */
 export function CachePut<A extends unknown[] = any[], R = any>(options: CachePutOptions<A, R> = {}): AsyncMethodDecorator<A, R> {
   checkOptions('@CachePut', options as CacheableOptions<never, never>);
-  const stored = entryOptions(options);
+  const stored = entryOptions(options as CacheableOptions<any[], unknown>);
   return (target, propertyKey, descriptor) => {
     const original = descriptor.value as unknown as AsyncMethod<A, R>;
     const className = target.constructor.name;

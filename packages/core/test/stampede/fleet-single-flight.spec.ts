@@ -1,0 +1,85 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CacheFactory } from '../support/cache-factory.js';
+import { adminClient, redisUrl, uniqueNamespace } from '../support/redis.js';
+
+const caches = new CacheFactory();
+const admin = adminClient();
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+  await caches.closeAll();
+});
+afterAll(() => admin.quit());
+
+function worker(namespace: string, counterKey: string, callers: number, mode: 'normal' | 'hang' = 'normal'): ChildProcess {
+  if (!existsSync(join(__dirname, '..', '..', 'dist', 'index.js'))) throw new Error('packages/core/dist is missing: run `npm run build` first');
+  const child = fork(join(__dirname, 'fixtures', 'stampede-worker.mjs'), [redisUrl(), namespace, String(callers), counterKey, '200', mode], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.push(child);
+  return child;
+}
+
+function ask<T>(child: ChildProcess, command: string): Promise<T> {
+  return new Promise((resolve) => {
+    child.once('message', (message) => resolve(message as T));
+    child.send(command);
+  });
+}
+
+describe('fleet-wide single-flight', () => {
+  it('runs a cold key’s loader once across 4 processes × 50 callers, and every caller gets its value', async () => {
+    const namespace = uniqueNamespace('fleet');
+    const counterKey = `${namespace}:loads`;
+    const workers = Array.from({ length: 4 }, () => worker(namespace, counterKey, 50));
+    expect(await Promise.all(workers.map((w) => ask<boolean>(w, 'ready')))).toEqual([true, true, true, true]);
+    const results = await Promise.all(workers.map((w) => ask<{ values: { loadedBy: number }[] }>(w, 'go')));
+    expect(await admin.get(counterKey)).toBe('1');
+    const loadedBy = new Set(results.flatMap((r) => r.values.map((v) => v.loadedBy)));
+    expect(loadedBy.size).toBe(1);
+    expect(results.every((r) => r.values.length === 50)).toBe(true);
+  }, 30_000);
+
+  it('lets another process take over when the loading process dies mid-load', async () => {
+    const namespace = uniqueNamespace('takeover');
+    const counterKey = `${namespace}:loads`;
+    const doomed = worker(namespace, counterKey, 1, 'hang');
+    await ask(doomed, 'ready');
+    const loading = ask<string>(doomed, 'go');
+    expect(await loading).toBe('loading');
+    const survivor = worker(namespace, counterKey, 5);
+    await ask(survivor, 'ready');
+    const answer = ask<{ values: { loadedBy: number }[] }>(survivor, 'go');
+    doomed.kill('SIGKILL');
+    const { values } = await answer;
+    expect(new Set(values.map((v) => v.loadedBy))).toEqual(new Set([survivor.pid]));
+    expect(await admin.get(counterKey)).toBe('2');
+  }, 30_000);
+
+  it('two instances in one process share one load too, and the waiter is woken, not polling', async () => {
+    const namespace = uniqueNamespace('pair');
+    const [a, b] = [caches.twoTier({ namespace }), caches.twoTier({ namespace })];
+    await Promise.all([a.ready(), b.ready()]);
+    let loads = 0;
+    const waits: number[] = [];
+    b.events.on('lock:wait', ({ durationMs }) => waits.push(durationMs));
+    const loader = async () => (loads++, await new Promise((resolve) => setTimeout(resolve, 150)), 'v');
+    const first = a.getOrSet('k', loader);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(await Promise.all([first, b.getOrSet('k', loader)])).toEqual(['v', 'v']);
+    expect(loads).toBe(1);
+    expect(waits).toHaveLength(1);
+  });
+
+  it('loads locally, not fleet-wide, when asked', async () => {
+    const namespace = uniqueNamespace('local');
+    const [a, b] = [caches.twoTier({ namespace, distributed: false }), caches.twoTier({ namespace, distributed: false })];
+    await Promise.all([a.ready(), b.ready()]);
+    let loads = 0;
+    const loader = async () => (loads++, await new Promise((resolve) => setTimeout(resolve, 100)), 'v');
+    await Promise.all([a.getOrSet('k', loader), b.getOrSet('k', loader)]);
+    expect(loads).toBe(2);
+  });
+});
