@@ -110,6 +110,9 @@ export class RedisTier implements RemoteTier {
     const { client, owned } = connectRedis(connection);
     this.client = client;
     this.#owned = owned;
+    // Each failed command is handled (and counted) where it fails; the connection's own 'error'
+    // events would otherwise be printed by ioredis as unhandled.
+    if (owned) client.on('error', () => undefined);
     if (client.status === 'connecting' || client.status === 'connect' || client.status === 'wait') {
       this.#firstConnection = new Promise<void>((resolve) => {
         const settle = () => {

@@ -159,8 +159,10 @@ describe('versions', () => {
   it('makes old versions unreachable and purges their keys in the background, reporting progress', async () => {
     const namespace = uniqueNamespace('purge');
     const v1 = caches.twoTier({ namespace, version: 1, l2: { redis: redisUrl(), bus: false } });
+    expect(await v1.ready()).toBe(true);
     await v1.setMany(Array.from({ length: 1_200 }, (_, i) => ({ key: `k${i}`, value: i })));
     const v2 = caches.twoTier({ namespace, version: 2, l2: { redis: redisUrl(), bus: false } });
+    expect(await v2.ready()).toBe(true);
     await v2.set('k1', 'new');
     expect(await v2.get('k2')).toBeUndefined();
     const progress: number[] = [];

@@ -81,5 +81,5 @@ describe('invalidation interleavings (property)', () => {
       }),
       { numRuns: 60, seed: 20261124 },
     );
-  });
+  }, 60_000);
 });

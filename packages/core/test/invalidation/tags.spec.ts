@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { startRedisServer } from '../../../../tools/redis/redis-server.js';
 import { CacheFactory } from '../support/cache-factory.js';
 import { adminClient, eventually, uniqueNamespace } from '../support/redis.js';
 
@@ -85,16 +86,26 @@ describe.each([
 
 describe('tag cost and bookkeeping in Redis', () => {
   it('sends the same commands to invalidate a tag on 10 entries as on 2 000', async () => {
-    const counts: number[] = [];
-    for (const size of [10, 2_000]) {
-      const cache = caches.l2Only({ l2: { redis: process.env.REDIS_URL!, bus: false } });
-      await cache.setMany(Array.from({ length: size }, (_, i) => ({ key: `k${i}`, value: i, options: { tags: ['bulk'] } })));
-      const before = await commandCount(admin);
-      await cache.invalidateTags(['bulk']);
-      counts.push((await commandCount(admin)) - before);
-      expect(await cache.has('k7')).toBe(false);
+    // A server of its own: other test files run concurrently against the shared one.
+    const server = await startRedisServer();
+    const counter = new Redis(server.url);
+    try {
+      const counts: number[] = [];
+      for (const size of [10, 2_000]) {
+        const cache = caches.l2Only({ l2: { redis: server.url, bus: false } });
+        expect(await cache.ready()).toBe(true);
+        await cache.setMany(Array.from({ length: size }, (_, i) => ({ key: `k${i}`, value: i, options: { tags: ['bulk'] } })));
+        const before = await commandCount(counter);
+        await cache.invalidateTags(['bulk']);
+        counts.push((await commandCount(counter)) - before);
+        expect(await cache.has('k7')).toBe(false);
+      }
+      expect(counts[1]).toBe(counts[0]);
+    } finally {
+      await caches.closeAll();
+      await counter.quit();
+      await server.stop();
     }
-    expect(counts[1]).toBe(counts[0]);
   });
 
   it('stores nothing per tag until it is invalidated, then one expiring key', async () => {

@@ -30,9 +30,10 @@ describe.each([
   });
 
   it('grace: serves the stale value at once while one background refresh runs', async () => {
-    const options = { ttl: 80, grace: 10_000 };
-    expect(await cache.getOrSet('g', async () => 'v1', options)).toBe('v1');
+    expect(await cache.getOrSet('g', async () => 'v1', { ttl: 80, grace: 10_000 })).toBe('v1');
     await sleep(150);
+    // The refreshed value lives long, so polling for it can't outlast it.
+    const options = { ttl: 10_000, grace: 10_000 };
     const loader = counted(async () => (await sleep(50), 'v2'));
     const answers = await Promise.all(Array.from({ length: 10 }, () => cache.getOrSet('g', loader, options)));
     expect(answers).toEqual(Array(10).fill('v1'));
@@ -78,10 +79,9 @@ describe.each([
   });
 
   it('soft timeout: a slow load returns the stale value and stores its own when done', async () => {
-    const options = { ttl: 60, grace: 10_000, softTimeout: 40 };
-    await cache.getOrSet('soft', async () => 'old', options);
+    await cache.getOrSet('soft', async () => 'old', { ttl: 60, grace: 10_000 });
     await sleep(120);
-    // Push the stale entry out of L1, so the flight (not L1 grace) faces the slow loader.
+    const options = { ttl: 10_000, grace: 10_000, softTimeout: 40 };
     const slow = counted(async () => (await sleep(300), 'new'));
     expect(await cache.getOrSet('soft', slow, options)).toBe('old');
     await eventually(async () => (await cache.getOrSet('soft', slow, options)) === 'new');
@@ -89,7 +89,7 @@ describe.each([
   });
 
   it('refresh-ahead: past the threshold a hit refreshes in the background', async () => {
-    const options = { ttl: 400, refreshAhead: 0.25 };
+    const options = { ttl: 2_000, refreshAhead: 0.05 };
     await cache.getOrSet('ahead', async () => 'v1', options);
     await sleep(150);
     const loader = counted(async () => 'v2');
@@ -102,9 +102,9 @@ describe.each([
 describe('soft timeout with the stale value only in L2', () => {
   it('serves it from L2 when L1 has nothing', async () => {
     const cache = caches.l2Only();
-    const options = { ttl: 60, grace: 10_000, softTimeout: 40 };
-    await cache.getOrSet('l2soft', async () => 'old', options);
+    await cache.getOrSet('l2soft', async () => 'old', { ttl: 60, grace: 10_000 });
     await sleep(120);
+    const options = { ttl: 10_000, grace: 10_000, softTimeout: 40 };
     let done = false;
     const value = await cache.getOrSet('l2soft', async () => (await sleep(250), (done = true), 'new'), options);
     expect([value, done]).toEqual(['old', false]);
