@@ -28,6 +28,11 @@ function project(name: string, dir: string): Config {
       '^@tiercache/core/testing$': '<rootDir>/../../packages/core/src/testing/index.ts',
       '^@tiercache/nestjs$': '<rootDir>/../../packages/nestjs/src/index.ts',
       '^@tiercache/nestjs/testing$': '<rootDir>/../../packages/nestjs/src/testing/index.ts',
+      '^@tiercache/nestjs/warmers$': '<rootDir>/../../packages/nestjs/src/warmers/index.ts',
+      '^@tiercache/nestjs/health$': '<rootDir>/../../packages/nestjs/src/health/index.ts',
+      '^@tiercache/nestjs/metrics$': '<rootDir>/../../packages/nestjs/src/metrics/index.ts',
+      '^@tiercache/nestjs/metrics/prometheus$': '<rootDir>/../../packages/nestjs/src/metrics/prometheus/index.ts',
+      '^@tiercache/nestjs/metrics/opentelemetry$': '<rootDir>/../../packages/nestjs/src/metrics/opentelemetry/index.ts',
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
   };

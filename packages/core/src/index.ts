@@ -14,3 +14,4 @@ export type { CircuitBreakerOptions } from './tiers/circuit-breaker.js';
 export type { RedisClient, RedisConnection } from './tiers/redis-tier.js';
 export { InProcessLockProvider, LockProvider, RedisLockProvider } from './locks/index.js';
 export type { LockHandle, LockOptions, RedisLockProviderOptions } from './locks/index.js';
+export * from './metrics/index.js';

@@ -17,7 +17,7 @@ import { EntryCodec } from '../serialization/entry-codec.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
 import { globToRegExp } from '../tiers/glob.js';
 import { MemoryTier } from '../tiers/memory-tier.js';
-import { RedisTier, type ScanProgress } from '../tiers/redis-tier.js';
+import { RedisTier, type RedisClient, type ScanProgress } from '../tiers/redis-tier.js';
 import { ResilientTier } from '../tiers/resilient-tier.js';
 import type { TierItem } from '../tiers/tier.js';
 import { refreshAheadDue, xfetchDue } from '../stampede/early-refresh.js';
@@ -658,7 +658,7 @@ class CacheStack {
       if (lock === undefined) {
         const waitStarted = performance.now();
         lock = await this.loadLocks!.acquire(resource, { ttlMs, waitMs: Math.max(LOAD_LOCK_WAIT_MS, ttlMs * 2) });
-        this.events.emit('lock:wait', { key, durationMs: performance.now() - waitStarted });
+        this.events.emit('lock:wait', { key, durationMs: performance.now() - waitStarted, label });
       }
       // Whoever held the lock may have stored the value just before we got it (a second look at a
       // malformed entry is not a second malformed entry).
@@ -745,6 +745,11 @@ export class TieredCache {
       this.#defaults = resolved.defaults;
     }
     this.events = this.#stack.events;
+  }
+
+  /** The Redis client of L2 (yours or the one Tiercache created), for health checks; undefined without L2. */
+  get redisClient(): RedisClient | undefined {
+    return (this.#stack.l2?.inner as RedisTier | undefined)?.client;
   }
 
   /** The prefix of every key of this cache (namespace, version and child namespaces). */

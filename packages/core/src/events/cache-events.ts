@@ -13,7 +13,7 @@ export interface CacheEventMap {
   /** A stale value was served: within grace while refreshing, or as the fail-safe when a load failed or was slow. */
   stale: [{ key: string; reason: 'grace' | 'fail-safe' | 'timeout'; label?: string }];
   /** A caller waited for another process's load of `key` (fleet-wide single-flight). */
-  'lock:wait': [{ key: string; durationMs: number }];
+  'lock:wait': [{ key: string; durationMs: number; label?: string }];
   set: [{ key: string }];
   delete: [{ key: string }];
   /** A namespace (key prefix) was cleared. */

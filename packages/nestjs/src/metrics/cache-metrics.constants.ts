@@ -1,0 +1,1 @@
+export const CACHE_METRICS_OPTIONS = 'TIERCACHE:metrics-options';

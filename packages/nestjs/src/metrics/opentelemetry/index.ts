@@ -1,0 +1,2 @@
+export { OpenTelemetryExporter } from './opentelemetry-exporter.js';
+export type { OpenTelemetryExporterOptions } from './opentelemetry-exporter.js';

@@ -1,0 +1,69 @@
+import { invalidOption } from '@tiercache/core';
+import { CACHE_WARMER_METADATA } from './warmers.constants.js';
+import type { WarmerContext } from './warmer-context.js';
+
+export interface CacheWarmerOptions {
+  /** Unique in the application: names the scheduler job, the lock and the status. Default `Class.method`. */
+  name?: string;
+  /** A cron expression (seconds allowed: `*\/30 * * * * *`). Exclusive with `everyMs`. */
+  cron?: string;
+  timeZone?: string;
+  /** Runs every `everyMs` milliseconds. Exclusive with `cron`. */
+  everyMs?: number;
+  /** Also run once when the application starts (see the module's `startup` option). Default false. */
+  runOnStartup?: boolean;
+  /**
+   * Only one instance of the fleet runs this warmer at a time; the others skip the tick. Default: true
+   * when the warmer's cache has Redis (L2), false for an in-process cache.
+   */
+  exclusive?: boolean;
+  /** A run still going after this long is recorded as failed (E_LOADER_TIMEOUT) and its lock released. Default 300 000. */
+  timeoutMs?: number;
+  /** The cache `ctx.cache` points at, as named in `CacheModule` options. Default: the default cache. */
+  cache?: string;
+}
+
+/** A method `@CacheWarmer` accepts: it may take the context and must return a Promise. */
+export type WarmerMethod = (context: WarmerContext) => Promise<unknown>;
+
+function positive(name: string, field: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1)) {
+    throw invalidOption(`@CacheWarmer(${name}).${field}`, `expected a positive integer of milliseconds, got ${String(value)}`);
+  }
+}
+
+/**
+ * Marks a provider method that fills a cache ahead of reads: on a schedule, on startup, or on demand
+ * through `WarmerRegistry.run(name)`. The decorator only records options; `WarmersModule` finds and
+ * schedules the methods. Several `@CacheWarmer`s on one method make several warmers.
+ *
+ * To warm when an application event fires, call the registry from a listener:
+ * `@OnEvent('prices.imported') onImport() { return this.warmers.run('prices'); }`.
+ *
+ * @example
+ * @CacheWarmer({ name: 'leaderboard', cron: '0 * * * * *', runOnStartup: true, timeoutMs: 30_000 })
+ * async warmLeaderboard(ctx: WarmerContext) {
+ *   const rows = await this.db.topAgents({ signal: ctx.signal });
+ *   await ctx.setMany(rows.map((row) => ({ key: ['agent', row.id], value: row })));
+ * }
+ */
+export function CacheWarmer(options: CacheWarmerOptions = {}) {
+  return <M extends WarmerMethod>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
+    const name = options.name ?? `${target.constructor.name}.${String(propertyKey)}`;
+    if (typeof name !== 'string' || name.length === 0) throw invalidOption('@CacheWarmer.name', 'expected a non-empty string');
+    if (options.cron !== undefined && options.everyMs !== undefined) {
+      throw invalidOption(`@CacheWarmer(${name}).cron`, 'give either cron or everyMs, not both');
+    }
+    if (options.cron !== undefined && (typeof options.cron !== 'string' || options.cron.trim() === '')) {
+      throw invalidOption(`@CacheWarmer(${name}).cron`, 'expected a cron expression');
+    }
+    positive(name, 'everyMs', options.everyMs);
+    positive(name, 'timeoutMs', options.timeoutMs);
+    const method = descriptor.value as object;
+    const previous = (Reflect.getMetadata(CACHE_WARMER_METADATA, method) as WarmerMetadata[] | undefined) ?? [];
+    // Appended, not replaced: stacked @CacheWarmer decorators each define a warmer.
+    Reflect.defineMetadata(CACHE_WARMER_METADATA, [...previous, { ...options, name }], method);
+  };
+}
+
+export type WarmerMetadata = CacheWarmerOptions & { name: string };
