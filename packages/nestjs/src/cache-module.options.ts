@@ -1,4 +1,4 @@
-import type { EntryOptions, TieredCacheOptions } from '@tiercache/core';
+import type { EntryOptions, LockProvider, TieredCacheOptions } from '@tiercache/core';
 
 /**
  * A further cache, injectable with `@InjectCache(name)`. With entry options only, it is a child
@@ -18,4 +18,9 @@ export interface NamedCacheOptions extends EntryOptions {
 
 export interface CacheModuleOptions extends TieredCacheOptions {
   caches?: Record<string, NamedCacheOptions>;
+  /**
+   * The locks behind `@WithLock` and the injectable `LockProvider` (never closed by Tiercache).
+   * Default: Redis locks on the default cache's connection, or in-process locks without Redis.
+   */
+  locks?: LockProvider;
 }

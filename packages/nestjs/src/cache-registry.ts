@@ -1,5 +1,14 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { ErrorCode, TieredCache, TiercacheError, invalidOption, type TieredCacheOptions } from '@tiercache/core';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  ErrorCode,
+  InProcessLockProvider,
+  LockProvider,
+  RedisLockProvider,
+  TieredCache,
+  TiercacheError,
+  invalidOption,
+  type TieredCacheOptions,
+} from '@tiercache/core';
 import type { CacheModuleOptions, NamedCacheOptions } from './cache-module.options.js';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
 import { DEFAULT_CACHE } from './cache.constants.js';
@@ -11,16 +20,23 @@ const SEPARATE_CACHE_FIELDS = ['l1', 'l2', 'serializer', 'version', 'maxKeyLengt
  * starts: a bad option fails startup with a message naming it.
  */
 @Injectable()
-export class CacheRegistry implements OnApplicationShutdown {
+export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
   readonly #caches = new Map<string, TieredCache>();
   /** Caches with their own connections; child namespaces share the default's. */
   readonly #owned: TieredCache[] = [];
+  /** Behind `@WithLock` and the injectable `LockProvider`. */
+  readonly locks: LockProvider;
+  readonly #ownsLocks: boolean;
 
   constructor(@Inject(CACHE_MODULE_OPTIONS) options: CacheModuleOptions) {
-    const { caches = {}, ...rootOptions } = options ?? {};
+    const { caches = {}, locks, ...rootOptions } = options ?? {};
     const root = new TieredCache({ logger: new Logger('Tiercache'), ...rootOptions });
     this.#caches.set(DEFAULT_CACHE, root);
     this.#owned.push(root);
+    if (locks !== undefined && !(locks instanceof LockProvider)) throw invalidOption('locks', 'expected a LockProvider');
+    const redis = root.redisClient;
+    this.locks = locks ?? (redis === undefined ? new InProcessLockProvider() : new RedisLockProvider({ client: redis }));
+    this.#ownsLocks = locks === undefined;
     if (typeof caches !== 'object' || caches === null) throw invalidOption('caches', 'expected an object of named cache options');
     for (const [name, named] of Object.entries(caches)) {
       if (name === DEFAULT_CACHE) throw invalidOption(`caches.${name}`, `"${DEFAULT_CACHE}" is the name of the root cache`);
@@ -51,7 +67,16 @@ export class CacheRegistry implements OnApplicationShutdown {
     return [...this.#caches.keys()];
   }
 
+  /**
+   * Gives Redis a moment (bounded, and none if it refuses) to connect before the app serves, so the
+   * first requests, warmers and locks find L2 and the bus up. The cache works without them anyway.
+   */
+  async onModuleInit(): Promise<void> {
+    await Promise.all(this.#owned.map((cache) => cache.ready()));
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    if (this.#ownsLocks) await this.locks.close();
     await Promise.all(this.#owned.map((cache) => cache.close()));
   }
 

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { TieredCache } from '@tiercache/core';
+import { LockProvider, TieredCache } from '@tiercache/core';
 import { DEFAULT_CACHE, getCacheToken } from './cache.constants.js';
 import { CacheRegistry } from './cache-registry.js';
 import { ASYNC_OPTIONS_TYPE, ConfigurableModuleClass, OPTIONS_TYPE } from './cache.module-definition.js';
@@ -9,6 +9,7 @@ import { CacheExplorer } from './explorer/cache-explorer.js';
 function cacheProviders(names: readonly string[]): Provider[] {
   return [
     { provide: TieredCache, useFactory: (registry: CacheRegistry) => registry.get(DEFAULT_CACHE), inject: [CacheRegistry] },
+    { provide: LockProvider, useFactory: (registry: CacheRegistry) => registry.locks, inject: [CacheRegistry] },
     ...names.map((name) => ({
       provide: getCacheToken(name),
       useFactory: (registry: CacheRegistry) => registry.get(name),
@@ -28,8 +29,8 @@ function withCaches(module: DynamicModule, names: readonly string[]): DynamicMod
 }
 
 /**
- * Import once, in the root module. Provides the default `TieredCache` (inject it by class), named
- * caches (`@InjectCache(name)`), and the `@Cacheable`, `@CachePut` and `@CacheEvict` behaviour.
+ * Import once, in the root module. Provides the default `TieredCache` and a `LockProvider` (inject
+ * them by class), named caches (`@InjectCache(name)`), and the behaviour of the decorators.
  *
  * @example
  * CacheModule.forRoot({ isGlobal: true, namespace: 'app', ttl: 60_000, l2: { redis: process.env.REDIS_URL } })

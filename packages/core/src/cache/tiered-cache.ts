@@ -960,14 +960,18 @@ export class TieredCache {
   }
 
   /**
-   * Resolves true once L2 is usable and the invalidation bus subscribed, false if that takes longer
-   * than `timeoutMs` (the cache works meanwhile, without them). Never throws.
+   * Resolves true once L2 is usable and the invalidation bus subscribed; false as soon as a
+   * connection attempt fails, or after `timeoutMs` (the cache works meanwhile, without them).
+   * Never throws.
    */
   async ready(timeoutMs = 2_000): Promise<boolean> {
     const { l2, bus } = this.#stack;
     const deadline = Date.now() + timeoutMs;
     const up = () => l2 === undefined || (l2.available && (bus === undefined || bus.subscribed));
-    while (!up() && Date.now() < deadline && !this.#stack.closed) await new Promise((resolve) => setTimeout(resolve, 5));
+    const worthWaiting = () => l2 !== undefined && (l2.inner.isConnecting() || l2.available);
+    while (!up() && worthWaiting() && Date.now() < deadline && !this.#stack.closed) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     return up();
   }
 

@@ -8,6 +8,7 @@ import type { Tier, TierItem } from './tier.js';
 
 /** A remote tier that can say whether it is connected, be probed, and keep invalidation marks. */
 export interface RemoteTier extends Tier<string> {
+  isConnecting(): boolean;
   scanDelete(pattern: string, select: (key: string) => boolean, onProgress?: (progress: ScanProgress) => void): Promise<ScanProgress>;
   readMarks(keys: readonly string[]): Promise<Mark[]>;
   writeMark(key: string, mode: InvalidationMode, at: number, retentionMs: number): Promise<void>;

@@ -27,11 +27,15 @@ export function bindClass(type: object, registry: CacheRegistry): boolean {
   return previous !== undefined && previous !== registry;
 }
 
+/** The registry `self` was bound to, if any. */
+export function boundRegistry(self: unknown): CacheRegistry | undefined {
+  return typeof self === 'object' && self !== null ? (byInstance.get(self) ?? byClass.get(self.constructor)) : undefined;
+}
+
+/** The registry `self` was bound to; when there is none, warns once that `method` runs uncached. */
 export function registryFor(self: unknown, method: string): CacheRegistry | undefined {
-  if (typeof self === 'object' && self !== null) {
-    const registry = byInstance.get(self) ?? byClass.get(self.constructor);
-    if (registry !== undefined) return registry;
-  }
+  const registry = boundRegistry(self);
+  if (registry !== undefined) return registry;
   if (!warned.has(method)) {
     warned.add(method);
     logger.warn(

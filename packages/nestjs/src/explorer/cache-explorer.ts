@@ -1,11 +1,11 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { invalidOption } from '@tiercache/core';
-import { CACHEABLE_METADATA, CACHE_EVICT_METADATA, CACHE_PUT_METADATA } from '../cache.constants.js';
+import { CACHEABLE_METADATA, CACHE_EVICT_METADATA, CACHE_PUT_METADATA, WITH_LOCK_METADATA } from '../cache.constants.js';
 import { CacheRegistry } from '../cache-registry.js';
 import { bindClass, bindInstance } from '../decorators/method-binding.js';
 
-const METADATA_KEYS = [CACHEABLE_METADATA, CACHE_PUT_METADATA, CACHE_EVICT_METADATA];
+const METADATA_KEYS = [CACHEABLE_METADATA, CACHE_PUT_METADATA, CACHE_EVICT_METADATA, WITH_LOCK_METADATA];
 
 /**
  * Finds providers and controllers with cached methods, binds them to this application's caches,

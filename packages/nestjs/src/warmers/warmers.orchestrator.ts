@@ -165,6 +165,8 @@ export class WarmersOrchestrator implements OnApplicationBootstrap, BeforeApplic
     else if ('cluster' in connection) {
       client = new Cluster(connection.cluster, { ...connection.options, redisOptions: { ...patient, ...connection.options?.redisOptions } });
     } else client = new Redis({ ...patient, ...connection });
+    // A failed lock command is handled by the run that issued it; connection errors would otherwise print as unhandled.
+    client.on('error', () => undefined);
     const locks = new RedisLockProvider({ client });
     this.#owned = { locks, client };
     return locks;
