@@ -1,3 +1,3 @@
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__TIERCACHE_REDIS__?.stop();
+  await Promise.all([globalThis.__TIERCACHE_REDIS__?.stop(), globalThis.__TIERCACHE_REDIS_CLUSTER__?.stop()]);
 }

@@ -11,7 +11,7 @@ export type { CacheLogger } from './logger.js';
 export { jsonSerializer } from './serialization/serializer.js';
 export type { Serializer } from './serialization/serializer.js';
 export type { CircuitBreakerOptions } from './tiers/circuit-breaker.js';
-export type { RedisClient, RedisConnection } from './tiers/redis-tier.js';
+export type { RedisClient, RedisConnection, RedisHealth, RedisNodeHealth } from './tiers/redis-tier.js';
 export { InProcessLockProvider, LockProvider, RedisLockProvider } from './locks/index.js';
 export type { LockHandle, LockOptions, RedisLockProviderOptions } from './locks/index.js';
 export * from './metrics/index.js';

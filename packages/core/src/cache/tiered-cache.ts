@@ -17,7 +17,7 @@ import { EntryCodec } from '../serialization/entry-codec.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
 import { globToRegExp } from '../tiers/glob.js';
 import { MemoryTier } from '../tiers/memory-tier.js';
-import { RedisTier, type RedisClient, type ScanProgress } from '../tiers/redis-tier.js';
+import { RedisTier, type RedisClient, type RedisHealth, type ScanProgress } from '../tiers/redis-tier.js';
 import { ResilientTier } from '../tiers/resilient-tier.js';
 import type { TierItem } from '../tiers/tier.js';
 import { refreshAheadDue, xfetchDue } from '../stampede/early-refresh.js';
@@ -957,6 +957,15 @@ export class TieredCache {
           : undefined,
       l2: l2 ? { connected: l2.inner.isReady(), breakerOpen: l2.breakerOpen, pendingWrites: l2.pendingWrites } : undefined,
     };
+  }
+
+  /**
+   * PING and INFO memory on every Redis node behind L2 (and CLUSTER INFO on a cluster), each bounded
+   * by `timeoutMs`, for health checks. Never throws; undefined without L2.
+   */
+  async l2Health(timeoutMs = 1_000): Promise<RedisHealth | undefined> {
+    const redis = this.#stack.l2?.inner;
+    return redis instanceof RedisTier ? redis.health(timeoutMs) : undefined;
   }
 
   /**

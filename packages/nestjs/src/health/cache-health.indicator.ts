@@ -81,6 +81,7 @@ export class CacheHealthIndicator {
     const client = options.redis ?? cache.redisClient;
     if (client === undefined) return;
     const timeoutMs = options.timeoutMs ?? 1_000;
+    if (options.redis === undefined && client.isCluster) await this.#checkNodes(cache, timeoutMs, report, problems);
 
     const started = performance.now();
     try {
@@ -99,6 +100,26 @@ export class CacheHealthIndicator {
       await this.#checkMemory(client, timeoutMs, options, report, problems);
     } catch (error) {
       problems.push({ severity: 'degraded', message: `INFO failed: ${message(error)}` });
+    }
+  }
+
+  /** On a cluster, every node: a master down (or failed slots) is down, a replica down is degraded (no failover cover). */
+  async #checkNodes(cache: TieredCache, timeoutMs: number, report: Record<string, unknown>, problems: Problem[]): Promise<void> {
+    const health = await cache.l2Health(timeoutMs);
+    if (health === undefined) return;
+    report.nodes = health.nodes;
+    if (health.cluster !== undefined) {
+      report.cluster = health.cluster;
+      if (health.cluster.state !== 'ok' || health.cluster.slotsFail > 0) {
+        problems.push({ severity: 'down', message: `cluster state is ${health.cluster.state} with ${health.cluster.slotsFail} failed slots` });
+      }
+    }
+    for (const node of health.nodes) {
+      if (node.up) continue;
+      problems.push({
+        severity: node.role === 'replica' ? 'degraded' : 'down',
+        message: `${node.role} ${node.address} is down${node.error ? `: ${node.error}` : ''}`,
+      });
     }
   }
 
