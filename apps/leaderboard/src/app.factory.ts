@@ -1,11 +1,11 @@
-import type { INestApplication, LogLevel } from '@nestjs/common';
+import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config.js';
 
 export interface CreateAppOptions {
-  /** Nest's log levels; tests turn logging off with `false`. */
-  logger?: LogLevel[] | false;
+  /** Nest's log levels or a logger; tests turn logging off with `false`, or capture it. */
+  logger?: LogLevel[] | LoggerService | false;
 }
 
 /**

@@ -1,8 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { CacheModule } from '@tiercache/nestjs';
+import { WarmersModule } from '@tiercache/nestjs/warmers';
 import { AgentsModule } from './agents/agents.module.js';
+import { APP_CONFIG, CacheModeReporter } from './cache/cache-mode.reporter.js';
+import { cacheModuleOptions } from './cache/cache-policy.js';
 import type { AppConfig } from './config.js';
 import { DatabaseModule } from './db/database.module.js';
+import { HealthModule } from './health/health.module.js';
 import { LeaderboardModule } from './leaderboard/leaderboard.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { VotesModule } from './votes/votes.module.js';
 
@@ -17,11 +24,18 @@ export class AppModule {
           url: config.databaseUrl,
           seed: config.seedOnStart ? config.seedSize : null,
         }),
+        CacheModule.forRoot({ isGlobal: true, ...cacheModuleOptions(config) }),
+        ScheduleModule.forRoot(),
+        // Startup warms finish before the app listens: an instance joins the fleet with a warm cache.
+        WarmersModule.forRoot({ startup: 'await' }),
         AgentsModule,
         TasksModule,
         VotesModule,
         LeaderboardModule,
+        HealthModule,
+        MetricsModule.forRoot(),
       ],
+      providers: [{ provide: APP_CONFIG, useValue: config }, CacheModeReporter],
     };
   }
 }

@@ -8,6 +8,9 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       seedOnStart: true,
       seedSize: DEFAULT_SEED_SIZE,
+      redisUrl: undefined,
+      cacheEnabled: true,
+      cacheNamespace: 'leaderboard',
     });
   });
 
@@ -19,12 +22,18 @@ describe('loadConfig', () => {
       SEED_AGENTS: '10',
       SEED_TASKS: '0',
       SEED_VOTES: '25',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      CACHE: 'off',
+      CACHE_NAMESPACE: 'lb-blue',
     };
     expect(loadConfig(env)).toEqual({
       port: 8080,
       databaseUrl: 'postgres://localhost/leaderboard',
       seedOnStart: false,
       seedSize: { agents: 10, tasks: 0, votes: 25 },
+      redisUrl: 'redis://127.0.0.1:6379',
+      cacheEnabled: false,
+      cacheNamespace: 'lb-blue',
     });
   });
 
@@ -35,6 +44,8 @@ describe('loadConfig', () => {
     [{ SEED_VOTES: '1e5' }, 'SEED_VOTES must be an integer'],
     [{ SEED: 'yes' }, "SEED must be 0 (no seeding on start) or 1, got 'yes'"],
     [{ SEED_AGENTS: '0' }, 'SEED_AGENTS is 0, but tasks and votes need agents'],
+    [{ CACHE: 'false' }, "CACHE must be on or off (off: no caching, for comparisons), got 'false'"],
+    [{ CACHE_NAMESPACE: 'a b' }, 'CACHE_NAMESPACE must be 1 to 64 letters'],
   ])('rejects %j, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });

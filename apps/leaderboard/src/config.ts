@@ -8,12 +8,19 @@ export interface AppConfig {
   /** Whether an empty database is seeded on start. */
   seedOnStart: boolean;
   seedSize: SeedSize;
+  /** Redis for the cache's L2, invalidation bus and locks; unset means in-process caching only (L1). */
+  redisUrl: string | undefined;
+  /** `false` (CACHE=off) gives every cache a TTL of 0: for measuring what the cache buys, not for production. */
+  cacheEnabled: boolean;
+  /** Prefix of every cache key in Redis: instances that share it share their cache. */
+  cacheNamespace: string;
 }
 
 /**
  * Reads the app's settings from the environment, in this one place, and fails with a message that
  * names the variable when one is malformed:
- * PORT, DATABASE_URL, SEED (`0` turns seeding on start off), SEED_AGENTS, SEED_TASKS, SEED_VOTES.
+ * PORT, DATABASE_URL, SEED (`0` turns seeding on start off), SEED_AGENTS, SEED_TASKS, SEED_VOTES,
+ * REDIS_URL, CACHE (`on` or `off`), CACHE_NAMESPACE.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const seedSize: SeedSize = {
@@ -30,11 +37,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new Error(`SEED must be 0 (no seeding on start) or 1, got '${seedFlag}'`);
   }
 
+  const cacheFlag = env['CACHE'] || 'on';
+  if (cacheFlag !== 'on' && cacheFlag !== 'off') {
+    throw new Error(`CACHE must be on or off (off: no caching, for comparisons), got '${cacheFlag}'`);
+  }
+  const cacheNamespace = env['CACHE_NAMESPACE'] || 'leaderboard';
+  if (!/^[\w.-]{1,64}$/.test(cacheNamespace)) {
+    throw new Error(`CACHE_NAMESPACE must be 1 to 64 letters, digits, '_', '.' or '-', got '${cacheNamespace}'`);
+  }
+
   return {
     port: readInt(env, 'PORT', 3000, 0, 65_535),
     databaseUrl: env['DATABASE_URL'] || undefined,
     seedOnStart: seedFlag === '1',
     seedSize,
+    redisUrl: env['REDIS_URL'] || undefined,
+    cacheEnabled: cacheFlag === 'on',
+    cacheNamespace,
   };
 }
 

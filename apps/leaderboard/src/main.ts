@@ -4,7 +4,8 @@ import { loadConfig } from './config.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const app = await createApp(config);
+  // Debug lines (every warmer tick and its progress) are for LOG_LEVEL-style troubleshooting, not the console.
+  const app = await createApp(config, { logger: ['fatal', 'error', 'warn', 'log'] });
   // SIGINT/SIGTERM run the shutdown hooks, which close the database.
   app.enableShutdownHooks();
   await app.listen(config.port);

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AgentsController } from './agents.controller.js';
 import { AgentsService } from './agents.service.js';
+import { AgentsWarmer } from './agents.warmer.js';
 import { StatsService } from './stats.service.js';
 
 @Module({
   controllers: [AgentsController],
-  providers: [AgentsService, StatsService],
+  providers: [AgentsService, StatsService, AgentsWarmer],
 })
 export class AgentsModule {}

@@ -1,15 +1,24 @@
 import { Injectable } from '@nestjs/common';
+import { CacheEvict, CachePut, CacheTags, Cacheable } from '@tiercache/nestjs';
+import { CACHES, KEYS, TAGS } from '../cache/cache-policy.js';
 import { Database } from '../db/database.js';
 import type { Agent, AgentPage, AgentStatus } from './agent.js';
 import type { CreateAgent, UpdateAgent } from './agents.input.js';
 
 const COLUMNS = 'id, name, status, reputation, created_at, updated_at';
 
+function boardTags(id: number, input: UpdateAgent): string[] {
+  return input.status === undefined ? [TAGS.ranked(id)] : [TAGS.boards];
+}
+
 @Injectable()
 export class AgentsService {
   constructor(private readonly db: Database) {}
 
   /** A page of agents in id order, optionally of one status. */
+  @Cacheable({ cache: CACHES.agents, key: KEYS.agentPage })
+  // Tagged with every agent on the page, so a vote or a rename evicts only the pages that show it.
+  @CacheTags(TAGS.lists, (_status: unknown, _limit: number, _offset: number, page: AgentPage) => page.items.map((agent) => TAGS.agent(agent.id)))
   async list(status: AgentStatus | undefined, limit: number, offset: number): Promise<AgentPage> {
     const filter = status === undefined ? '' : 'WHERE status = $1';
     const params = status === undefined ? [] : [status];
@@ -25,11 +34,26 @@ export class AgentsService {
     return { items, total, limit, offset };
   }
 
+  /** `null` (negative-cached briefly, see TTLS) for an unknown id. */
+  @Cacheable({ cache: CACHES.agents, key: KEYS.agent })
+  @CacheTags((id: number, agent: Agent | null) => (agent === null ? TAGS.missing : TAGS.agent(id)))
   async findById(id: number): Promise<Agent | null> {
     const [agent] = await this.db.query<Agent>(`SELECT ${COLUMNS} FROM agents WHERE id = $1`, [id]);
     return agent ?? null;
   }
 
+  /** The `active` agents with the most reputation first: what the startup warmer preloads. */
+  async mostReputable(limit: number): Promise<Agent[]> {
+    return this.db.query<Agent>(
+      `SELECT ${COLUMNS} FROM agents WHERE status = 'active' ORDER BY reputation DESC, id LIMIT $1`,
+      [limit],
+    );
+  }
+
+  // A new agent changes every list's total, and its id may have been looked up (and negative-cached)
+  // before it existed: ids are serial, so "agent 201 not found" is exactly what the next POST creates.
+  @CacheEvict({ cache: CACHES.agents, tags: [TAGS.lists, TAGS.missing] })
+  @CacheEvict({ cache: CACHES.activity, tags: [TAGS.missing] })
   async create(input: CreateAgent): Promise<Agent> {
     const [agent] = await this.db.query<Agent>(
       `INSERT INTO agents (name, status) VALUES ($1, $2) RETURNING ${COLUMNS}`,
@@ -38,7 +62,26 @@ export class AgentsService {
     return agent;
   }
 
-  /** Renames and/or changes the status of an agent; `null` when there is no such agent. */
+  /**
+   * Renames and/or changes the status of an agent; `null` when there is no such agent.
+   *
+   * Order matters: @CachePut is the outermost wrapper, so it stores the new row *after* the
+   * evictions below ran. Were it inside them, the `agent:<id>` eviction would kill the entry it just
+   * wrote (an entry is dead when it was written at or before its tag's invalidation).
+   */
+  @CachePut({ cache: CACHES.agents, key: KEYS.agent, unless: (agent) => agent === null })
+  @CacheTags((id: number) => TAGS.agent(id))
+  // The list pages that show its row (its stats show neither name nor status); a new status also
+  // moves it between the status-filtered lists and their totals.
+  @CacheEvict({
+    cache: CACHES.agents,
+    tags: (id: number, input: UpdateAgent) => (input.status === undefined ? [TAGS.agent(id)] : [TAGS.agent(id), TAGS.lists]),
+  })
+  // Boards show the name and status of the agents they rank. A rename changes the boards that rank it;
+  // a status change can also add it to boards that didn't (suspended agents are left out of every
+  // board), so it evicts them all: status changes are rare, boards are quick to rebuild.
+  @CacheEvict({ cache: CACHES.liveBoards, tags: (id: number, input: UpdateAgent) => boardTags(id, input) })
+  @CacheEvict({ cache: CACHES.pastBoards, tags: (id: number, input: UpdateAgent) => boardTags(id, input) })
   async update(id: number, input: UpdateAgent): Promise<Agent | null> {
     const [agent] = await this.db.query<Agent>(
       `UPDATE agents

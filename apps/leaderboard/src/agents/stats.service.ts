@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { CacheTags, Cacheable } from '@tiercache/nestjs';
+import { CACHES, KEYS, TAGS } from '../cache/cache-policy.js';
 import { Database } from '../db/database.js';
 import type { AgentStats } from './agent.js';
 
@@ -20,6 +22,9 @@ export class StatsService {
   constructor(private readonly db: Database) {}
 
   /** Task counts by status, success rate, votes up and down, reputation; `null` for an unknown agent. */
+  @Cacheable({ cache: CACHES.activity, key: KEYS.stats })
+  // `agent:` because it shows the reputation (votes evict it); `activity:` for task changes.
+  @CacheTags((id: number, stats: AgentStats | null) => (stats === null ? [TAGS.missing] : [TAGS.agent(id), TAGS.activity(id)]))
   async forAgent(agentId: number): Promise<AgentStats | null> {
     const [row] = await this.db.query<StatsRow>(
       `SELECT a.id AS agent_id, a.reputation, t.*, v.*

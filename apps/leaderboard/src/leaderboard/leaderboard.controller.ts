@@ -1,9 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { DayPipe, IntPipe } from '../http/pipes.js';
-import { todayUtc, type Leaderboard } from './leaderboard.js';
+import { DEFAULT_TOP, todayUtc, type Leaderboard } from './leaderboard.js';
 import { LeaderboardService } from './leaderboard.service.js';
 
-const TOP = new IntPipe({ min: 1, max: 100, default: 10 });
+const TOP = new IntPipe({ min: 1, max: 100, default: DEFAULT_TOP });
 
 @Controller('leaderboards')
 export class LeaderboardController {

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { CacheTags, Cacheable } from '@tiercache/nestjs';
+import { CACHES, KEYS, TAGS } from '../cache/cache-policy.js';
 import { Database } from '../db/database.js';
 import { windowOf, type Leaderboard, type LeaderboardEntry, type Period } from './leaderboard.js';
+
+/** Every board of its cache, and each agent it ranks (for renames). */
+function boardTags(_period: Period, _from: string, _limit: number, board: Leaderboard): string[] {
+  return [TAGS.boards, ...board.entries.map((entry) => TAGS.ranked(entry.agent_id))];
+}
 
 /**
  * Daily and weekly boards, aggregated from the votes and tasks inside the window on every call.
@@ -13,12 +20,34 @@ export class LeaderboardService {
 
   /** The top `limit` agents by net votes received on `day` (UTC). */
   async daily(day: string, limit: number): Promise<Leaderboard> {
-    return this.board('daily', day, limit);
+    return this.cached('daily', day, limit);
   }
 
   /** The top `limit` agents by net votes received in the ISO week (UTC) that contains `day`. */
   async weekly(day: string, limit: number): Promise<Leaderboard> {
-    return this.board('weekly', day, limit);
+    return this.cached('weekly', day, limit);
+  }
+
+  /**
+   * A board whose window has ended goes to the long-lived cache, one still open to the short-lived
+   * one. Both are keyed by the window's first day, so every day of a week reads one weekly board.
+   */
+  private cached(period: Period, day: string, limit: number, now = Date.now()): Promise<Leaderboard> {
+    const { from, to } = windowOf(period, day);
+    const start = from.toISOString().slice(0, 10);
+    return to.getTime() <= now ? this.pastBoard(period, start, limit) : this.liveBoard(period, start, limit);
+  }
+
+  @Cacheable({ cache: CACHES.pastBoards, key: KEYS.board })
+  @CacheTags(boardTags)
+  protected async pastBoard(period: Period, from: string, limit: number): Promise<Leaderboard> {
+    return this.board(period, from, limit);
+  }
+
+  @Cacheable({ cache: CACHES.liveBoards, key: KEYS.board })
+  @CacheTags(boardTags)
+  protected async liveBoard(period: Period, from: string, limit: number): Promise<Leaderboard> {
+    return this.board(period, from, limit);
   }
 
   private async board(period: Period, day: string, limit: number): Promise<Leaderboard> {

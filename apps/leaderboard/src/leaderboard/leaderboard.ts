@@ -25,6 +25,9 @@ export interface Leaderboard {
 
 const DAY_MS = 86_400_000;
 
+/** The limit GET /leaderboards/* uses when none is given: the boards most requests read, and the warmer keeps. */
+export const DEFAULT_TOP = 10;
+
 /** Today's date in UTC, as YYYY-MM-DD. */
 export function todayUtc(now = new Date()): string {
   return now.toISOString().slice(0, 10);

@@ -1,4 +1,6 @@
 import { ConflictException, Injectable } from '@nestjs/common';
+import { CacheEvict, CacheTags, Cacheable } from '@tiercache/nestjs';
+import { CACHES, KEYS, TAGS } from '../cache/cache-policy.js';
 import { Database } from '../db/database.js';
 import { NEXT_STATUSES, TASK_STATUSES, type Task, type TaskStatus } from './task.js';
 import type { CreateTask } from './tasks.input.js';
@@ -10,6 +12,8 @@ export class TasksService {
   constructor(private readonly db: Database) {}
 
   /** An agent's latest tasks, newest first; `null` for an unknown agent. */
+  @Cacheable({ cache: CACHES.activity, key: KEYS.tasks })
+  @CacheTags((agentId: number, _limit: number, tasks: Task[] | null) => (tasks === null ? TAGS.missing : TAGS.activity(agentId)))
   async forAgent(agentId: number, limit: number): Promise<Task[] | null> {
     const tasks = await this.db.query<Task>(
       `SELECT ${COLUMNS} FROM tasks WHERE agent_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
@@ -20,6 +24,7 @@ export class TasksService {
   }
 
   /** Queues a task for an agent; `null` when there is no such agent. */
+  @CacheEvict({ cache: CACHES.activity, tags: (input: CreateTask) => [TAGS.activity(input.agent_id)] })
   async create(input: CreateTask): Promise<Task | null> {
     const [task] = await this.db.query<Task>(
       `INSERT INTO tasks (agent_id, title) SELECT id, $2 FROM agents WHERE id = $1 RETURNING ${COLUMNS}`,
@@ -44,7 +49,7 @@ export class TasksService {
        RETURNING ${COLUMNS}`,
       [id, status, from],
     );
-    if (task !== undefined) return task;
+    if (task !== undefined) return this.moved(task);
 
     const [current] = await this.db.query<{ status: TaskStatus }>('SELECT status FROM tasks WHERE id = $1', [id]);
     if (current === undefined) return null;
@@ -53,6 +58,18 @@ export class TasksService {
       `task ${id} is ${current.status}, so it cannot move to ${status}` +
         (allowed.length > 0 ? `; it can move to ${allowed.join(' or ')}` : `; ${current.status} is final`),
     );
+  }
+
+  /**
+   * Evicts what a task's move changed. @CacheEvict computes its tags from arguments, and moveTo's
+   * arguments don't name the agent: only the updated row does, so the eviction sits on this method,
+   * which takes the row (a call through `this` goes through the decorator: it wraps the prototype).
+   */
+  @CacheEvict({ cache: CACHES.activity, tags: (task: Task) => [TAGS.activity(task.agent_id)] })
+  // A task finished as done counts on the boards of the windows open now (ties are broken by it).
+  @CacheEvict({ cache: CACHES.liveBoards, tags: [TAGS.boards], condition: (task: Task) => task.status === 'done' })
+  protected async moved(task: Task): Promise<Task> {
+    return task;
   }
 
   private async agentExists(agentId: number): Promise<boolean> {

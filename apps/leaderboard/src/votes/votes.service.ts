@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { CacheEvict } from '@tiercache/nestjs';
 import type { Agent } from '../agents/agent.js';
+import { CACHES, TAGS } from '../cache/cache-policy.js';
 import { Database } from '../db/database.js';
 import type { CastVote, Vote } from './vote.js';
 import type { NewVote } from './votes.input.js';
@@ -11,7 +13,13 @@ export class VotesService {
   /**
    * Records a vote and moves the agent's reputation by its value, in one transaction so reputation
    * always equals the sum of the agent's votes; `null` when there is no such agent.
+   *
+   * A vote moves the agent's reputation (its row, the list pages and stats that show it) and the
+   * boards of the windows open now, which it may enter. Boards of closed windows cannot change.
    */
+  @CacheEvict({ cache: CACHES.agents, tags: (input: NewVote) => [TAGS.agent(input.agent_id)] })
+  @CacheEvict({ cache: CACHES.activity, tags: (input: NewVote) => [TAGS.agent(input.agent_id)] })
+  @CacheEvict({ cache: CACHES.liveBoards, tags: [TAGS.boards] })
   async cast(input: NewVote): Promise<CastVote | null> {
     return this.db.transaction(async (tx) => {
       // Updating the agent first both checks that it exists and locks its row, so concurrent votes

@@ -1,0 +1,134 @@
+import type { CacheModuleOptions, NamedCacheOptions } from '@tiercache/nestjs';
+import type { AgentStatus } from '../agents/agent.js';
+import type { AppConfig } from '../config.js';
+import type { Period } from '../leaderboard/leaderboard.js';
+
+/*
+ * The app's whole cache design in one place: which cache each read goes to, how long it lives there,
+ * and which tags let a write find it again.
+ *
+ * TTLs live on named caches rather than on each @Cacheable, so that CACHE=off can turn every one of
+ * them to 0 (and the load script can compare the same code with and without caching). Each named
+ * cache is its own namespace: its tags are its own, so a write that touches several caches stacks one
+ * @CacheEvict per cache.
+ */
+
+/** The named caches of `CacheModule`, as `@Cacheable({ cache })` names them. */
+export const CACHES = {
+  /** Agent rows: by id, and pages of GET /agents. */
+  agents: 'agents',
+  /** Per-agent activity: stats and task lists. */
+  activity: 'activity',
+  /** Boards of windows still open (today, this week): votes and finished tasks still land in them. */
+  liveBoards: 'live-boards',
+  /** Boards of windows that have ended: no vote or task can land in them any more. */
+  pastBoards: 'past-boards',
+} as const;
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+/**
+ * Every write path of the app evicts exactly what it changes (see TAGS), so TTLs are not what keeps
+ * reads correct: they bound how long a write made outside the app (the seed CLI, a SQL console) stays
+ * invisible, and how long an entry nobody reads keeps its memory.
+ */
+export const TTLS = {
+  [CACHES.agents]: {
+    // Read on every page view, changed by every vote (reputation) but always evicted then: 5 minutes
+    // is only the bound on out-of-band writes.
+    ttl: 5 * MINUTE,
+    // "No such agent" is negative-cached briefly: a scan of ids that don't exist costs one query per id
+    // per 10 s, and an id created outside the app (seed CLI) shows up within 10 s. Creation through the
+    // app evicts every negative entry at once (tag `missing`).
+    negativeTtl: 10 * SECOND,
+  },
+  [CACHES.activity]: { ttl: MINUTE, negativeTtl: 10 * SECOND },
+  // Every vote and every finished task evicts these; 30 s bounds the staleness of anything missed (a
+  // vote cast through another app on the same database) on the board people watch most.
+  [CACHES.liveBoards]: { ttl: 30 * SECOND },
+  // A closed window's votes and tasks never change. Only a rename or a suspension changes what such a
+  // board shows, and those evict it. A day keeps memory bounded; 10 % jitter keeps boards warmed
+  // together from expiring together.
+  [CACHES.pastBoards]: { ttl: 24 * HOUR, jitter: 0.1 },
+} satisfies Record<string, NamedCacheOptions>;
+
+/** Tags, per cache namespace. */
+export const TAGS = {
+  /** Entries that show agent `id`'s row (name, status, reputation): its row, list pages, its stats. */
+  agent: (id: number) => `agent:${id}`,
+  /** Entries that are about agent `id`'s tasks or figures: stats and task lists. */
+  activity: (id: number) => `activity:${id}`,
+  /** Every page of GET /agents: totals and status filters change when an agent is created or changes status. */
+  lists: 'lists',
+  /** Negative entries ("no such agent"), evicted when an agent is created. */
+  missing: 'missing',
+  /**
+   * Every board of a board cache. Evicting a tag is one small write; clearing the namespace instead
+   * would SCAN Redis, which is not something to do on every vote.
+   */
+  boards: 'boards',
+  /** Boards that rank agent `id` (they show its name and status). */
+  ranked: (id: number) => `ranked:${id}`,
+} as const;
+
+/** Keys, shared by the @Cacheable reads and the warmers that fill the same entries. */
+export const KEYS = {
+  agent: (id: number) => ['agent', id] as const,
+  agentPage: (status: AgentStatus | undefined, limit: number, offset: number) => ['agents', status ?? 'all', limit, offset] as const,
+  stats: (id: number) => ['stats', id] as const,
+  tasks: (id: number, limit: number) => ['tasks', id, limit] as const,
+  /** Keyed by the window's first day, so every day of a week shares its weekly board. */
+  board: (period: Period, from: string, limit: number) => ['board', period, from, limit] as const,
+};
+
+/** What the startup log says about the cache tiers. */
+export function describeCacheMode(config: Pick<AppConfig, 'redisUrl' | 'cacheEnabled'>): { level: 'log' | 'warn'; message: string } {
+  if (!config.cacheEnabled) {
+    return { level: 'warn', message: 'CACHE=off: every read goes to the database (TTL 0 on every cache); for comparisons only' };
+  }
+  if (config.redisUrl === undefined) {
+    return {
+      level: 'warn',
+      message:
+        'REDIS_URL is not set: caching in-process only (L1); set REDIS_URL for Redis L2, cross-instance invalidation and fleet-wide locks',
+    };
+  }
+  return {
+    level: 'log',
+    message: `caching in two tiers: in-process L1 over Redis L2 at ${describeRedis(config.redisUrl)}, with cross-instance invalidation and fleet-wide locks`,
+  };
+}
+
+/** `CacheModule.forRoot` options for this app's configuration. */
+export function cacheModuleOptions(config: Pick<AppConfig, 'redisUrl' | 'cacheEnabled' | 'cacheNamespace'>): CacheModuleOptions {
+  const caches: Record<string, NamedCacheOptions> = {};
+  for (const [name, options] of Object.entries(TTLS) as [string, NamedCacheOptions][]) {
+    const ttl = options.ttl ?? MINUTE;
+    caches[name] = !config.cacheEnabled
+      ? { ...options, ttl: 0, l1Ttl: 0, negativeTtl: 0 }
+      : config.redisUrl === undefined
+        ? options
+        : // With Redis behind it, an L1 copy is dropped by the invalidation bus whenever another instance
+          // changes the entry; capping it at a minute covers a message lost while the bus reconnects
+          // (it resyncs then, but a 24 h L1 copy is not worth the risk) at the cost of one Redis GET.
+          { ...options, l1Ttl: Math.min(ttl, MINUTE) };
+  }
+  return {
+    namespace: config.cacheNamespace,
+    // The default cache holds nothing of its own (the warmers' locks use its connection).
+    ttl: config.cacheEnabled ? MINUTE : 0,
+    l2: config.redisUrl === undefined ? false : { redis: config.redisUrl },
+    caches,
+  };
+}
+
+/** Host and port only: the URL may carry a password, and this ends up in logs. */
+function describeRedis(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'an unparseable REDIS_URL';
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { CacheHealthModule } from '@tiercache/nestjs/health';
+import { DatabaseHealthIndicator } from './database.indicator.js';
+import { HealthController } from './health.controller.js';
+
+@Module({
+  imports: [TerminusModule, CacheHealthModule],
+  controllers: [HealthController],
+  providers: [DatabaseHealthIndicator],
+})
+export class HealthModule {}
