@@ -78,16 +78,36 @@ interface WriteSettings extends ResolvedEntryOptions {
   readonly tags: readonly string[];
 }
 
-interface MemoryRecord extends CacheEntry {
-  /** Until when this L1 copy is served without asking L2 (at most `expiresAt`, except when fail-safe throttles). */
-  readonly freshUntil: number;
-  readonly size: number;
-  readonly cloneOnRead: boolean;
-  /** The marks that can invalidate this entry. */
-  readonly marks: readonly string[];
-  /** `MarkStore.version` when `verdict` was last worked out. */
-  checked: number;
-  verdict: Verdict;
+/**
+ * What L1 keeps per key. A class with every field set in the constructor keeps one object shape, so
+ * the hit path reads fields from a fixed layout (a spread with fields added after it did not).
+ */
+class L1Record implements CacheEntry {
+  /** `MarkStore.version` when `verdict` was last worked out (-1: not yet). */
+  checked = -1;
+  verdict: Verdict = 'fresh';
+
+  constructor(
+    readonly value: unknown,
+    readonly createdAt: number,
+    readonly expiresAt: number,
+    readonly tags: readonly string[] | undefined,
+    readonly loadMs: number,
+    /** Until when this copy is served without asking L2 (at most `expiresAt`, except when fail-safe throttles). */
+    readonly freshUntil: number,
+    readonly size: number,
+    readonly cloneOnRead: boolean,
+    /** The marks that can invalidate this entry. */
+    readonly marks: readonly string[],
+  ) {}
+
+  /** The same entry, served fresh until `freshUntil`. */
+  withFreshUntil(freshUntil: number): L1Record {
+    const copy = new L1Record(this.value, this.createdAt, this.expiresAt, this.tags, this.loadMs, freshUntil, this.size, this.cloneOnRead, this.marks);
+    copy.checked = this.checked;
+    copy.verdict = this.verdict;
+    return copy;
+  }
 }
 
 /** A hit, boxed so that a cached `undefined` is never mistaken for a miss. */
@@ -157,7 +177,7 @@ interface Fallback {
 }
 
 interface Prepared {
-  readonly record: MemoryRecord | undefined;
+  readonly record: L1Record | undefined;
   readonly l1TtlMs: number;
   readonly l2Item: TierItem<string> | undefined;
   /** What callers get: the frozen L1 value in mutation-safe mode, else the value itself. */
@@ -171,7 +191,7 @@ const MIN_MARK_RETENTION_MS = 24 * 60 * 60 * 1000;
 class CacheStack {
   readonly events = new CacheEvents();
   readonly stats = emptyStats();
-  readonly l1: MemoryTier<MemoryRecord> | undefined;
+  readonly l1: MemoryTier<L1Record> | undefined;
   readonly l2: ResilientTier | undefined;
   readonly bus: InvalidationBus | undefined;
   readonly codec: EntryCodec;
@@ -196,7 +216,7 @@ class CacheStack {
       compressAbove: options.l2 === false ? false : options.l2.compressAbove,
     });
     if (options.l1 !== false) {
-      this.l1 = new MemoryTier<MemoryRecord>({
+      this.l1 = new MemoryTier<L1Record>({
         maxEntries: options.l1.maxEntries,
         maxBytes: options.l1.maxBytes,
         sizeOf: (record) => record.size,
@@ -250,10 +270,8 @@ class CacheStack {
     if (this.events.listenerCount('miss') > 0) this.events.emit('miss', { key, label });
   }
 
-  /** The L1 record for `key` and where it stands; a record that an invalidation killed is dropped. */
-  lookup(key: string, now: number): { record: MemoryRecord; state: L1State } | undefined {
-    const record = this.l1?.get(key);
-    if (record === undefined) return undefined;
+  /** Where an L1 record stands; a record that an invalidation killed is dropped (undefined). */
+  classify(key: string, record: L1Record, now: number): L1State | undefined {
     if (record.checked !== this.marks.version) {
       record.verdict = this.marks.verdict(record.createdAt, record.marks);
       record.checked = this.marks.version;
@@ -262,15 +280,16 @@ class CacheStack {
         return undefined;
       }
     }
-    if (record.verdict === 'stale') return { record, state: 'stale' };
-    if (now < record.freshUntil) return { record, state: 'fresh' };
-    return { record, state: now < record.expiresAt ? 'aged' : 'stale' };
+    if (record.verdict === 'stale') return 'stale';
+    if (now < record.freshUntil) return 'fresh';
+    return now < record.expiresAt ? 'aged' : 'stale';
   }
 
   /** The fresh L1 record for `key`, if any. */
-  fresh(key: string): MemoryRecord | undefined {
-    const found = this.lookup(key, Date.now());
-    return found?.state === 'fresh' ? found.record : undefined;
+  fresh(key: string): L1Record | undefined {
+    const now = Date.now();
+    const record = this.l1?.get(key, now);
+    return record !== undefined && this.classify(key, record, now) === 'fresh' ? record : undefined;
   }
 
   staleServed(key: string, reason: 'grace' | 'fail-safe' | 'timeout', label?: string): void {
@@ -286,7 +305,7 @@ class CacheStack {
     );
   }
 
-  read(record: MemoryRecord): unknown {
+  read(record: L1Record): unknown {
     return record.cloneOnRead ? snapshot(record.value, 'copy').value : record.value;
   }
 
@@ -352,16 +371,19 @@ class CacheStack {
     const keepFor = Math.max(freshUntil, settings.grace > 0 ? entry.expiresAt + settings.grace : 0) - now;
     // A freshly decoded value is ours alone: freezing it in place protects it without a copy.
     const snap = this.mutationSafe ? snapshot(entry.value, 'freeze') : undefined;
-    const record: MemoryRecord = {
-      ...entry,
+    const record = new L1Record(
+      snap ? snap.value : entry.value,
+      entry.createdAt,
+      entry.expiresAt,
+      entry.tags,
+      entry.loadMs ?? 0,
       freshUntil,
-      value: snap ? snap.value : entry.value,
-      size: snap ? snap.size : rawLength * 2,
-      cloneOnRead: snap ? snap.cloneOnRead : false,
-      marks: this.marksOf(scope, entry.tags),
-      checked: this.marks.version,
-      verdict: 'fresh',
-    };
+      snap ? snap.size : rawLength * 2,
+      snap ? snap.cloneOnRead : false,
+      this.marksOf(scope, entry.tags),
+    );
+    // Its marks were checked when it was read from L2.
+    record.checked = this.marks.version;
     if (keepFor > 0 && freshUntil > now) this.l1.set(key, record, keepFor);
     return this.read(record);
   }
@@ -372,7 +394,7 @@ class CacheStack {
     const record = this.l1.get(key);
     const freshUntil = Date.now() + settings.failSafeThrottle;
     if (record !== undefined && record.createdAt === fallback.entry.createdAt) {
-      this.l1.set(key, { ...record, freshUntil }, settings.failSafeThrottle + settings.grace);
+      this.l1.set(key, record.withFreshUntil(freshUntil), settings.failSafeThrottle + settings.grace);
     } else {
       this.fillL1(scope, key, fallback.entry, 0, settings, freshUntil);
     }
@@ -402,19 +424,10 @@ class CacheStack {
     // so a load slower than its TTL still stores a fresh value.
     const entry: CacheEntry = { value, createdAt, expiresAt: now + ttl, tags, loadMs };
     const freshUntil = Math.min(now + settings.l1Ttl, entry.expiresAt);
-    let record: MemoryRecord | undefined;
+    let record: L1Record | undefined;
     if (this.l1 !== undefined) {
       const snap = snapshot(value, this.mutationSafe ? 'copy' : 'measure');
-      record = {
-        ...entry,
-        freshUntil,
-        value: snap.value,
-        size: snap.size,
-        cloneOnRead: snap.cloneOnRead,
-        marks: this.marksOf(scope, tags),
-        checked: -1,
-        verdict: 'fresh',
-      };
+      record = new L1Record(snap.value, createdAt, entry.expiresAt, tags, loadMs, freshUntil, snap.size, snap.cloneOnRead, this.marksOf(scope, tags));
     }
     const l2Item = this.l2 === undefined ? undefined : { key, value: this.codec.encode(entry), ttlMs: entry.expiresAt + settings.grace - now };
     return {
@@ -558,7 +571,7 @@ class CacheStack {
   }
 
   /** Refreshes `key` in the background, unless a flight for it is already under way. */
-  refresh(scope: Scope, key: string, settings: WriteSettings, loader: Loader<unknown>, label: string | undefined, record: MemoryRecord): void {
+  refresh(scope: Scope, key: string, settings: WriteSettings, loader: Loader<unknown>, label: string | undefined, record: L1Record): void {
     if (this.flights.has(key)) return;
     const fallback = { entry: record, value: () => this.read(record) };
     this.startFlight(scope, key, settings, { loader, label, refreshOf: record.createdAt, fallback });
@@ -771,26 +784,28 @@ export class TieredCache {
     const fullKey = this.keyFor(key);
     const stack = this.#stack;
     const now = Date.now();
-    const found = stack.lookup(fullKey, now);
+    const record = stack.l1?.get(fullKey, now);
+    // The hit path: no allocation, one clock read, fields of one fixed shape.
+    const state = record === undefined ? undefined : stack.classify(fullKey, record, now);
     const label = options?.label;
-    if (found?.state === 'fresh') {
+    if (state === 'fresh') {
       stack.hit(fullKey, 'l1', label);
       // Early refresh is opt-in: the common hit resolves no options at all.
       if ((options?.refreshAhead ?? this.#defaults.refreshAhead) > 0 || (options?.earlyRefreshBeta ?? this.#defaults.earlyRefreshBeta) > 0) {
         const settings = this.#settings(options, 'options.');
-        if (stack.refreshDue(found.record, settings, now)) {
-          stack.refresh(this.#scope, fullKey, settings, loader as Loader<unknown>, label, found.record);
+        if (stack.refreshDue(record!, settings, now)) {
+          stack.refresh(this.#scope, fullKey, settings, loader as Loader<unknown>, label, record!);
         }
       }
-      return stack.read(found.record) as T;
+      return (record!.cloneOnRead ? stack.read(record!) : record!.value) as T;
     }
     if (typeof loader !== 'function') throw invalidArgument('loader', 'expected a function');
     const settings = this.#settings(options, 'options.');
-    if (found?.state === 'stale' && settings.grace > 0 && now < found.record.expiresAt + settings.grace) {
+    if (state === 'stale' && settings.grace > 0 && now < record!.expiresAt + settings.grace) {
       // Stale-while-revalidate from L1: answer now, refresh once in the background.
-      stack.refresh(this.#scope, fullKey, settings, loader as Loader<unknown>, label, found.record);
+      stack.refresh(this.#scope, fullKey, settings, loader as Loader<unknown>, label, record!);
       stack.staleServed(fullKey, 'grace', label);
-      return stack.read(found.record) as T;
+      return stack.read(record!) as T;
     }
     for (;;) {
       const flight = stack.flights.get(fullKey);

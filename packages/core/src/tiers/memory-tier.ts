@@ -12,10 +12,13 @@ export interface MemoryTierOptions<V> {
   now?: () => number;
 }
 
-interface Slot<V> {
-  readonly value: V;
-  readonly until: number;
-  readonly size: number;
+/** A class, so every slot has one shape on the hit path. */
+class Slot<V> {
+  constructor(
+    readonly value: V,
+    readonly until: number,
+    readonly size: number,
+  ) {}
 }
 
 /**
@@ -48,10 +51,11 @@ export class MemoryTier<V> implements Tier<V> {
     return this.#lru.calculatedSize;
   }
 
-  get(key: string): V | undefined {
+  /** `now` may be passed by a caller that already read the clock. */
+  get(key: string, now = this.#now()): V | undefined {
     const slot = this.#lru.get(key);
     if (slot === undefined) return undefined;
-    if (slot.until <= this.#now()) {
+    if (slot.until <= now) {
       this.#lru.delete(key);
       return undefined;
     }
@@ -59,13 +63,14 @@ export class MemoryTier<V> implements Tier<V> {
   }
 
   getMany(keys: readonly string[]): (V | undefined)[] {
-    return keys.map((key) => this.get(key));
+    const now = this.#now();
+    return keys.map((key) => this.get(key, now));
   }
 
   set(key: string, value: V, ttlMs: number): void {
     // lru-cache refuses an item larger than the whole byte budget and drops any older value with it.
     const size = Math.max(1, Math.ceil(this.#sizeOf(value)));
-    this.#lru.set(key, { value, until: this.#now() + ttlMs, size });
+    this.#lru.set(key, new Slot(value, this.#now() + ttlMs, size));
   }
 
   setMany(items: readonly TierItem<V>[]): void {
