@@ -342,18 +342,31 @@ class CacheStack {
    */
   async readL2(scope: Scope, keys: readonly string[], grace: number, report = true): Promise<(L2Read | undefined)[]> {
     if (this.l2 === undefined) return keys.map(() => undefined);
-    const raws = keys.length === 1 ? [await this.l2.get(keys[0]!)] : await this.l2.getMany(keys);
+    const raws = await this.l2.getMany(keys);
     const now = Date.now();
     const entries = raws.map((raw, i) => (raw === undefined ? undefined : this.decode(keys[i]!, raw, now, grace, report)));
-    const markKeys = entries.flatMap((entry) => (entry === undefined ? [] : this.marksOf(scope, entry.tags)));
-    await this.learnMarks(markKeys);
-    return entries.map((entry, i) => {
-      if (entry === undefined) return undefined;
-      const verdict = this.marks.verdict(entry.createdAt, this.marksOf(scope, entry.tags));
-      if (verdict === 'dead') return undefined;
-      const stale = verdict === 'stale' || entry.expiresAt <= now;
-      return stale && grace <= 0 ? undefined : { entry, rawLength: raws[i]!.length, stale };
-    });
+    await this.learnMarks(entries.flatMap((entry) => (entry === undefined ? [] : this.marksOf(scope, entry.tags))));
+    return entries.map((entry, i) => (entry === undefined ? undefined : this.#judge(scope, entry, raws[i]!.length, grace, now)));
+  }
+
+  /** `readL2` for one key, without the arrays: the path of every L2 hit. */
+  async readOne(scope: Scope, key: string, grace: number, report = true): Promise<L2Read | undefined> {
+    if (this.l2 === undefined) return undefined;
+    const raw = await this.l2.get(key);
+    if (raw === undefined) return undefined;
+    const now = Date.now();
+    const entry = this.decode(key, raw, now, grace, report);
+    if (entry === undefined) return undefined;
+    const marks = this.marksOf(scope, entry.tags);
+    if (!marks.every((mark) => this.marks.has(mark))) await this.learnMarks(marks);
+    return this.#judge(scope, entry, raw.length, grace, now);
+  }
+
+  #judge(scope: Scope, entry: CacheEntry, rawLength: number, grace: number, now: number): L2Read | undefined {
+    const verdict = this.marks.verdict(entry.createdAt, this.marksOf(scope, entry.tags));
+    if (verdict === 'dead') return undefined;
+    const stale = verdict === 'stale' || entry.expiresAt <= now;
+    return stale && grace <= 0 ? undefined : { entry, rawLength, stale };
   }
 
   /** Copies a fresh L2 entry into L1 and returns the value to hand out. */
@@ -584,7 +597,7 @@ class CacheStack {
     const current = (): boolean => !flight.invalidated && wideEpoch === this.wideEpoch;
     // The entry's creation time is when its load began: an invalidation after that kills it.
     const startedAt = this.stamp();
-    const [found] = await this.readL2(scope, [key], loader === undefined ? 0 : settings.grace);
+    const found = await this.readOne(scope, key, loader === undefined ? 0 : settings.grace);
     if (found !== undefined && !found.stale && !(background && found.entry.createdAt <= refreshOf)) {
       if (!background) this.hit(key, 'l2', label);
       // An invalidation that arrived while Redis answered wins: serve the answer, don't keep it.
@@ -675,7 +688,7 @@ class CacheStack {
       }
       // Whoever held the lock may have stored the value just before we got it (a second look at a
       // malformed entry is not a second malformed entry).
-      const [found] = await this.readL2(scope, [key], 0, false);
+      const found = await this.readOne(scope, key, 0, false);
       if (found === undefined) return { lock };
       await lock.release();
       this.hit(key, 'l2', label);

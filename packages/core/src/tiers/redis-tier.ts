@@ -284,8 +284,9 @@ export class RedisTier implements RemoteTier {
     return this.#single(this.client.unlink(key), 'unlink', [key]);
   }
 
+  /** Only a cluster's redirections need handling; a standalone reply goes straight to the caller. */
   #single<T>(sent: Promise<T>, name: string, args: readonly (string | number)[]): Promise<T> {
-    return resendOnTopologyChange(this.client, sent, name, args);
+    return this.client instanceof Cluster ? resendOnTopologyChange(this.client, sent, name, args) : sent;
   }
 
   /**
