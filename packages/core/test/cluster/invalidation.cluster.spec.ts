@@ -1,7 +1,7 @@
 import type { Cluster } from 'ioredis';
 import { TieredCache, type TieredCacheOptions } from '../../src/index.js';
 import { CacheFactory } from '../support/cache-factory.js';
-import { uniqueNamespace } from '../support/redis.js';
+import { uniqueNamespace, remoteApplied } from '../support/redis.js';
 import { closeCluster, clusterNodes, connectCluster, masterPortsOf } from './cluster-support.js';
 
 const caches = new CacheFactory();
@@ -23,18 +23,6 @@ async function pair(options: TieredCacheOptions = {}): Promise<[TieredCache, Tie
   const b = onCluster({ namespace, ...options });
   expect(await Promise.all([a.ready(10_000), b.ready(10_000)])).toEqual([true, true]);
   return [a, b];
-}
-
-function remoteApplied(cache: TieredCache, count = 1): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0;
-    const listener = () => {
-      if (++seen < count) return;
-      cache.events.off('remote', listener);
-      resolve();
-    };
-    cache.events.on('remote', listener);
-  });
 }
 
 /**

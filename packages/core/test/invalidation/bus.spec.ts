@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startRedisServer, type RedisServerHandle } from '../../../../tools/redis/redis-server.js';
 import { TieredCache, type TieredCacheOptions } from '../../src/index.js';
 import { CacheFactory } from '../support/cache-factory.js';
-import { adminClient, eventually, redisUrl, silentLogger, uniqueNamespace } from '../support/redis.js';
+import { adminClient, eventually, redisUrl, silentLogger, uniqueNamespace, remoteApplied } from '../support/redis.js';
 
 const caches = new CacheFactory();
 afterEach(() => caches.closeAll());
@@ -16,19 +16,6 @@ async function pair(options: TieredCacheOptions = {}): Promise<[TieredCache, Tie
   const b = caches.twoTier({ namespace, ...options });
   await Promise.all([a.ready(), b.ready()]);
   return [a, b];
-}
-
-/** Resolves after `cache` has applied `count` more invalidations from other instances. */
-function remoteApplied(cache: TieredCache, count = 1): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0;
-    const listener = () => {
-      if (++seen < count) return;
-      cache.events.off('remote', listener);
-      resolve();
-    };
-    cache.events.on('remote', listener);
-  });
 }
 
 describe('invalidation bus between instances', () => {

@@ -34,3 +34,16 @@ export async function eventually(condition: () => boolean | Promise<boolean>, ti
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** Resolves after `cache` has applied `count` more invalidations from other instances. */
+export function remoteApplied(cache: { events: { on(e: 'remote', l: () => void): unknown; off(e: 'remote', l: () => void): unknown } }, count = 1): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const listener = () => {
+      if (++seen < count) return;
+      cache.events.off('remote', listener);
+      resolve();
+    };
+    cache.events.on('remote', listener);
+  });
+}
