@@ -4,7 +4,7 @@ import type { CacheLogger } from '../logger.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { globToRegExp } from './glob.js';
 import type { ScanProgress } from './redis-tier.js';
-import type { Tier, TierItem } from './tier.js';
+import type { MaybePromise, Tier, TierItem } from './tier.js';
 
 /** A remote tier that can say whether it is connected, be probed, and keep invalidation marks. */
 export interface RemoteTier extends Tier<string> {
@@ -25,6 +25,9 @@ export interface ResilienceOptions {
   /** Writes and deletes kept for replay while L2 is unreachable; the oldest are dropped past this. */
   maxPendingWrites: number;
 }
+
+/** What `#attempt` returns when L2 was not used: unusable, or the call failed. */
+const SKIPPED = Symbol('skipped');
 
 type PendingWrite = { op: 'set'; value: string; expiresAt: number } | { op: 'delete' };
 type PendingMark = { key: string; mode: InvalidationMode; at: number; retentionMs: number };
@@ -91,28 +94,16 @@ export class ResilientTier {
 
   /** Marks for `keys`, or undefined when L2 can't say (the caller then treats them as unknown). */
   async readMarks(keys: readonly string[]): Promise<Mark[] | undefined> {
-    if (!this.available && !(await this.#usable())) return undefined;
-    try {
-      const marks = await this.#inner.readMarks(keys);
-      this.#succeeded();
-      return marks;
-    } catch (error) {
-      this.#failed('readMarks', error);
-      return undefined;
-    }
+    const marks = await this.#attempt('readMarks', () => this.#inner.readMarks(keys));
+    return marks === SKIPPED ? undefined : marks;
   }
 
   async writeMarks(keys: readonly string[], mode: InvalidationMode, at: number, retentionMs: number): Promise<void> {
     const marks = keys.map((key) => ({ key, mode, at, retentionMs }));
-    if (this.available || (await this.#usable())) {
-      try {
-        await Promise.all(marks.map((mark) => this.#inner.writeMark(mark.key, mark.mode, mark.at, mark.retentionMs)));
-        this.#succeeded();
-        return;
-      } catch (error) {
-        this.#failed('writeMarks', error);
-      }
-    }
+    const written = await this.#attempt('writeMarks', () =>
+      Promise.all(marks.map((mark) => this.#inner.writeMark(mark.key, mark.mode, mark.at, mark.retentionMs))),
+    );
+    if (written !== SKIPPED) return;
     for (const mark of marks) {
       const id = `${mark.mode}\u0000${mark.key}`;
       const older = this.#pendingMarks.get(id);
@@ -121,54 +112,26 @@ export class ResilientTier {
   }
 
   async get(key: string): Promise<string | undefined> {
-    if (!this.available && !(await this.#usable())) return undefined;
-    try {
-      const value = await this.#inner.get(key);
-      this.#succeeded();
-      return value;
-    } catch (error) {
-      this.#failed('get', error, key);
-      return undefined;
-    }
+    const value = await this.#attempt('get', () => this.#inner.get(key), key);
+    return value === SKIPPED ? undefined : value;
   }
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
-    if (!this.available && !(await this.#usable())) return keys.map(() => undefined);
-    try {
-      const values = await this.#inner.getMany(keys);
-      this.#succeeded();
-      return values;
-    } catch (error) {
-      this.#failed('getMany', error);
-      return keys.map(() => undefined);
-    }
+    const values = await this.#attempt('getMany', () => this.#inner.getMany(keys));
+    return values === SKIPPED ? keys.map(() => undefined) : values;
   }
 
   async setMany(items: readonly TierItem<string>[], now: number): Promise<void> {
     for (const item of items) this.#pending.delete(item.key);
-    if (this.available || (await this.#usable())) {
-      try {
-        await this.#inner.setMany(items);
-        this.#succeeded();
-        return;
-      } catch (error) {
-        this.#failed('set', error, items.length === 1 ? items[0]!.key : undefined);
-      }
-    }
+    const written = await this.#attempt('set', () => this.#inner.setMany(items), items.length === 1 ? items[0]!.key : undefined);
+    if (written !== SKIPPED) return;
     for (const item of items) this.#remember(item.key, { op: 'set', value: item.value, expiresAt: now + item.ttlMs });
   }
 
   async delete(keys: readonly string[]): Promise<void> {
     for (const key of keys) this.#pending.delete(key);
-    if (this.available || (await this.#usable())) {
-      try {
-        await this.#inner.delete(keys);
-        this.#succeeded();
-        return;
-      } catch (error) {
-        this.#failed('delete', error, keys.length === 1 ? keys[0] : undefined);
-      }
-    }
+    const deleted = await this.#attempt('delete', () => this.#inner.delete(keys), keys.length === 1 ? keys[0] : undefined);
+    if (deleted !== SKIPPED) return;
     for (const key of keys) this.#remember(key, { op: 'delete' });
   }
 
@@ -176,17 +139,26 @@ export class ResilientTier {
   async deleteMatching(pattern: string): Promise<number> {
     const matcher = globToRegExp(pattern);
     for (const key of [...this.#pending.keys()]) if (matcher.test(key)) this.#pending.delete(key);
-    if (this.available || (await this.#usable())) {
-      try {
-        const deleted = await this.#inner.deleteMatching(pattern);
-        this.#succeeded();
-        return deleted;
-      } catch (error) {
-        this.#failed('deleteMatching', error);
-      }
-    }
+    const deleted = await this.#attempt('deleteMatching', () => this.#inner.deleteMatching(pattern));
+    if (deleted !== SKIPPED) return deleted;
     this.#pendingPatterns.push(pattern);
     return 0;
+  }
+
+  /**
+   * Runs `call` on L2 if it is usable. Returns SKIPPED when it was not, or when the call failed (the
+   * failure is counted, and feeds the breaker); each caller decides what skipping means for it.
+   */
+  async #attempt<T>(operation: string, call: () => MaybePromise<T>, key?: string): Promise<T | typeof SKIPPED> {
+    if (!this.available && !(await this.#usable())) return SKIPPED;
+    try {
+      const result = await call();
+      this.#succeeded();
+      return result;
+    } catch (error) {
+      this.#failed(operation, error, key);
+      return SKIPPED;
+    }
   }
 
   async close(): Promise<void> {
