@@ -91,6 +91,12 @@ export interface L2Options {
 export interface TieredCacheOptions extends EntryOptions {
   /** Prefix of every key of this cache, e.g. `'app'`. Default `'tc'`. */
   namespace?: string;
+  /**
+   * The longest any entry of this cache may live (`ttl` + `grace`, and `negativeTtl` + `grace`), in
+   * ms; a longer one is refused. Invalidation marks are kept in Redis this long, so every instance
+   * sharing a namespace must use the same bound. Default 7 days.
+   */
+  maxTtl?: number;
   /** Part of every key: changing it makes all earlier entries unreachable at once. */
   version?: string | number;
   /** `false` turns L1 off. */
@@ -115,6 +121,8 @@ export interface ResolvedEntryOptions {
   readonly refreshAhead: number;
   readonly earlyRefreshBeta: number;
   readonly distributed: boolean;
+  /** The cache's bound on ttl + grace (not settable per call). */
+  readonly maxTtl: number;
 }
 
 export interface ResolvedOptions {
@@ -122,6 +130,7 @@ export interface ResolvedOptions {
   readonly version: string | undefined;
   readonly prefix: string;
   readonly defaults: ResolvedEntryOptions;
+  readonly maxTtl: number;
   readonly l1: Required<L1Options> | false;
   readonly l2:
     | {
@@ -196,7 +205,7 @@ export function resolveEntryOptions(
   const ttl = options.ttl === undefined ? base.ttl : nonNegative(`${path}ttl`, options.ttl);
   // A new ttl also becomes the default for the L1 and negative TTLs, unless those are given too.
   const ttlChanged = options.ttl !== undefined;
-  return {
+  return withinBound(path, {
     ttl,
     l1Ttl: options.l1Ttl !== undefined ? nonNegative(`${path}l1Ttl`, options.l1Ttl) : ttlChanged ? ttl : base.l1Ttl,
     jitter: options.jitter === undefined ? base.jitter : fraction(`${path}jitter`, options.jitter),
@@ -215,10 +224,33 @@ export function resolveEntryOptions(
     earlyRefreshBeta:
       options.earlyRefreshBeta === undefined ? base.earlyRefreshBeta : nonNegative(`${path}earlyRefreshBeta`, options.earlyRefreshBeta),
     distributed: options.distributed === undefined ? base.distributed : boolean(`${path}distributed`, options.distributed),
-  };
+    maxTtl: base.maxTtl,
+  });
+}
+
+/** Marks are kept for `maxTtl`: an entry that could outlive them could be revived by forgetting them. */
+function withinBound(path: string, resolved: ResolvedEntryOptions): ResolvedEntryOptions {
+  for (const field of ['ttl', 'negativeTtl'] as const) {
+    if (resolved[field] + resolved.grace > resolved.maxTtl) {
+      throw invalidOption(
+        `${path}${field}`,
+        `${field} + grace (${resolved[field] + resolved.grace} ms) exceeds the cache's maxTtl of ${resolved.maxTtl} ms; raise maxTtl or shorten the entry`,
+      );
+    }
+  }
+  return resolved;
 }
 
 const DEFAULT_TTL = 60_000;
+const DEFAULT_MAX_TTL = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * `ns:` or, with a version, `ns|v<version>:`. Names escape `|`, and user keys only follow the last
+ * `:`, so no key of one version (or of the unversioned cache) can spell another version's prefix.
+ */
+export function prefixOf(namespace: string, version: string | undefined): string {
+  return version === undefined ? `${encodeName(namespace)}:` : `${encodeName(namespace)}|v${encodeName(version)}:`;
+}
 
 /** The one place where cache options get their defaults and are validated. */
 export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOptions {
@@ -231,6 +263,7 @@ export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOption
     }
     version = name('version', String(options.version));
   }
+  const maxTtl = options.maxTtl === undefined ? DEFAULT_MAX_TTL : positiveInteger('maxTtl', options.maxTtl);
   const defaults = resolveEntryOptions(options, {
     ttl: DEFAULT_TTL,
     l1Ttl: DEFAULT_TTL,
@@ -243,6 +276,7 @@ export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOption
     refreshAhead: 0,
     earlyRefreshBeta: 0,
     distributed: true,
+    maxTtl,
   });
 
   let l1: ResolvedOptions['l1'] = false;
@@ -301,8 +335,9 @@ export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOption
   return {
     namespace,
     version,
-    prefix: `${encodeName(namespace)}:${version === undefined ? '' : `v${encodeName(version)}:`}`,
+    prefix: prefixOf(namespace, version),
     defaults,
+    maxTtl,
     l1,
     l2,
     serializer,

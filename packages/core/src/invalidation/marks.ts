@@ -16,9 +16,14 @@ export interface Mark {
   readonly soft: number;
 }
 
-export type Verdict = 'fresh' | 'stale' | 'dead';
+/** `unknown`: a mark the entry depends on is not known here; only L2 can tell. */
+export type Verdict = 'fresh' | 'stale' | 'dead' | 'unknown';
 
-const NO_MARK: Mark = { hard: 0, soft: 0 };
+export interface Judgement {
+  readonly verdict: Verdict;
+  /** Until when the verdict holds unless a mark changes (a known mark is re-read from L2 after that). */
+  readonly until: number;
+}
 
 /** Where a namespace's clear mark lives; `scope` is the namespace's key prefix. */
 export function clearMarkKey(scope: string): string {
@@ -38,48 +43,118 @@ export function isMarkKey(key: string): boolean {
   return /[:|]\|/.test(key);
 }
 
-/** The marks this process knows, bounded; `version` changes whenever one does. */
+class KnownMark implements Mark {
+  constructor(
+    readonly hard: number,
+    readonly soft: number,
+    /** When this process stops trusting its copy (Infinity when marks live only here). */
+    readonly until: number,
+  ) {}
+}
+
+export interface MarkStoreOptions {
+  /** Most marks kept in memory. */
+  maxMarks: number;
+  /**
+   * How long a mark is trusted before it is read again from L2, bounding what a lost bus message
+   * can cost. `Infinity` without L2: this process is then the only source of marks.
+   */
+  memoryMs: number;
+}
+
+/**
+ * The marks this process knows. It may forget a mark (memory bound, or `memoryMs` passed), but never
+ * in a way that revives an entry: with L2 a forgotten mark reads as `unknown` (ask L2), and without
+ * L2, where nobody else has it, forgetting raises a floor below which every entry counts as dead.
+ * `version` changes whenever a verdict could.
+ */
 export class MarkStore {
-  readonly #marks = new LRUCache<string, Mark>({ max: 10_000 });
+  readonly #marks: LRUCache<string, KnownMark>;
+  readonly #memoryMs: number;
+  /** Without L2: the latest time of a mark this process forgot. */
+  #floor = 0;
   version = 0;
 
-  has(key: string): boolean {
-    return this.#marks.has(key);
+  constructor(options: MarkStoreOptions) {
+    this.#memoryMs = options.memoryMs;
+    const local = options.memoryMs === Infinity;
+    this.#marks = new LRUCache<string, KnownMark>({
+      max: options.maxMarks,
+      dispose: local
+        ? (mark, _key, reason) => {
+            if (reason !== 'evict') return;
+            this.#floor = Math.max(this.#floor, mark.hard, mark.soft);
+            this.version++;
+          }
+        : undefined,
+    });
   }
 
-  /** Records a mark, keeping the later of the known and the new times. */
-  merge(key: string, mark: Mark): void {
-    const known = this.#marks.get(key) ?? NO_MARK;
-    if (mark.hard <= known.hard && mark.soft <= known.soft) {
-      if (!this.#marks.has(key)) this.#marks.set(key, known);
-      return;
+  /** The marks of `keys` this process does not trust now. */
+  missing(keys: readonly string[], now: number): string[] {
+    return keys.filter((key) => !this.#known(key, now));
+  }
+
+  /** Records what L2 holds for a mark (or {0, 0}: never invalidated), keeping the later times. */
+  learn(key: string, mark: Mark, now: number): void {
+    this.#merge(key, mark.hard, mark.soft, now);
+  }
+
+  /** Records an invalidation made here or announced by another instance. */
+  apply(key: string, mode: InvalidationMode, at: number, now: number): void {
+    this.#merge(key, mode === 'hard' ? at : 0, mode === 'soft' ? at : 0, now);
+  }
+
+  judge(createdAt: number, keys: readonly string[], now: number): Judgement {
+    let verdict: Verdict = 'fresh';
+    let unknown = false;
+    let until = Infinity;
+    for (const key of keys) {
+      const mark = this.#known(key, now);
+      if (mark === undefined) {
+        if (this.#memoryMs !== Infinity) unknown = true;
+        else if (createdAt <= this.#floor) return { verdict: 'dead', until: Infinity };
+        continue;
+      }
+      // A known mark that kills the entry wins over any mark that is unknown.
+      if (createdAt <= mark.hard) return { verdict: 'dead', until: Infinity };
+      if (createdAt <= mark.soft) verdict = 'stale';
+      if (mark.until < until) until = mark.until;
     }
-    this.#marks.set(key, { hard: Math.max(known.hard, mark.hard), soft: Math.max(known.soft, mark.soft) });
-    this.version++;
-  }
-
-  apply(key: string, mode: InvalidationMode, at: number): void {
-    this.merge(key, mode === 'hard' ? { hard: at, soft: 0 } : { hard: 0, soft: at });
+    return unknown ? { verdict: 'unknown', until: now } : { verdict, until };
   }
 
   /**
-   * An unknown mark counts as "never": entries read from L2 have their marks fetched first, and an
-   * entry already in L1 was checked when it arrived, with later invalidations reaching it by message.
+   * For an entry this process just produced: a mark it doesn't know can only kill the entry if the
+   * invalidation came after the entry's load began, and that would have been announced; so an
+   * unknown mark counts as "not since", until the entry's marks are due to be checked again.
    */
-  verdict(createdAt: number, keys: readonly string[]): Verdict {
-    let verdict: Verdict = 'fresh';
-    for (const key of keys) {
-      const mark = this.#marks.get(key);
-      if (mark === undefined) continue;
-      if (createdAt <= mark.hard) return 'dead';
-      if (createdAt <= mark.soft) verdict = 'stale';
-    }
-    return verdict;
+  judgeOwn(createdAt: number, keys: readonly string[], now: number): Judgement {
+    const judgement = this.judge(createdAt, keys, now);
+    return judgement.verdict === 'unknown' ? { verdict: 'fresh', until: now + this.#memoryMs } : judgement;
   }
 
-  /** Forgets everything, after messages may have been missed. */
-  flush(): void {
+  /** Forgets everything, after messages may have been missed (only with L2, which still has them). */
+  forgetAll(): void {
     this.#marks.clear();
     this.version++;
+  }
+
+  #known(key: string, now: number): KnownMark | undefined {
+    const mark = this.#marks.get(key);
+    return mark !== undefined && mark.until > now ? mark : undefined;
+  }
+
+  #merge(key: string, hard: number, soft: number, now: number): void {
+    const known = this.#marks.get(key);
+    const until = now + this.#memoryMs;
+    if (known === undefined) {
+      this.#marks.set(key, new KnownMark(hard, soft, until));
+      if (hard > 0 || soft > 0) this.version++;
+      return;
+    }
+    const changed = hard > known.hard || soft > known.soft;
+    this.#marks.set(key, new KnownMark(Math.max(known.hard, hard), Math.max(known.soft, soft), until));
+    if (changed) this.version++;
   }
 }

@@ -10,8 +10,20 @@ import type { Serializer } from './serializer.js';
  * The header is JSON (cheap to parse, easy to extend); the payload is the serializer's text, or its
  * deflate-raw bytes in base64 when it exceeds the compression threshold. Anything that does not parse
  * as this exact shape is rejected, so foreign or old-format data can never be returned as a value.
+ *
+ * A deleted key holds a tombstone, `TCD<deletedAt>`, for a short while: it reads as a miss, and the
+ * conditional write script refuses to put an entry created before the delete over it.
  */
 const MAGIC = 'TC1';
+const TOMBSTONE = 'TCD';
+
+export function encodeTombstone(deletedAt: number): string {
+  return `${TOMBSTONE}${deletedAt}`;
+}
+
+export function isTombstone(raw: string): boolean {
+  return raw.startsWith(TOMBSTONE);
+}
 
 export interface EntryCodecOptions {
   serializer: Serializer;

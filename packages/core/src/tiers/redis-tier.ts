@@ -1,133 +1,16 @@
 import { once } from 'node:events';
-import { Cluster, Command, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
-import type { RemoteTier } from './resilient-tier.js';
-import { isMarkKey, type InvalidationMode, type Mark } from '../invalidation/marks.js';
-import type { TierItem } from './tier.js';
+import { Cluster, Redis } from 'ioredis';
+import { isMarkKey, type Mark } from '../invalidation/marks.js';
+import { connectRedis, resendOnTopologyChange, type RedisClient, type RedisConnection } from './redis-connection.js';
+import { redisHealth, type RedisHealth } from './redis-health.js';
+import { RedisSubscription, type Subscription, type SubscriptionHandlers } from './redis-pubsub.js';
+import { writeIfNewerScript, writeMarkScript } from './redis-scripts.js';
+import type { MarkWrite, RemoteTier, RemoteWrite, ScanProgress } from './remote-tier.js';
+import type { Tier, TierItem } from './tier.js';
 
-export type RedisClient = Redis | Cluster;
-
-/**
- * How L2 reaches Redis: an existing client (never closed by Tiercache), a URL, standalone options,
- * or cluster nodes. Clients Tiercache creates fail fast: no offline queue, short command timeouts.
- */
-export type RedisConnection =
-  | RedisClient
-  | string
-  | RedisOptions
-  | { cluster: ClusterNode[]; options?: ClusterOptions };
-
-/** Defaults for clients we create: a dead Redis must cost callers nothing, not a 25 s hang. */
-const FAIL_FAST: RedisOptions = {
-  enableOfflineQueue: false,
-  enableAutoPipelining: true,
-  commandTimeout: 500,
-  connectTimeout: 2_000,
-  maxRetriesPerRequest: 1,
-  retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
-};
-
-export function isRedisClient(value: unknown): value is RedisClient {
-  return value instanceof Redis || value instanceof Cluster;
-}
-
-/** Returns the client for a connection and whether the caller owns (and so must close) it. */
-export function connectRedis(connection: RedisConnection): { client: RedisClient; owned: boolean } {
-  if (isRedisClient(connection)) return { client: connection, owned: false };
-  if (typeof connection === 'string') return { client: new Redis(connection, FAIL_FAST), owned: true };
-  if ('cluster' in connection) {
-    const options = connection.options ?? {};
-    const client = new Cluster(connection.cluster, {
-      enableOfflineQueue: false,
-      enableAutoPipelining: true,
-      ...options,
-      redisOptions: { ...FAIL_FAST, ...options.redisOptions },
-    });
-    return { client, owned: true };
-  }
-  return { client: new Redis({ ...FAIL_FAST, ...connection }), owned: true };
-}
-
-// Keeps the later of the stored and the new time, and never shortens how long the mark is kept.
-const WRITE_MARK = `
-local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-return 1`;
-
-/**
- * Errors by which a cluster says "not here, not now" about one command: a slot that moved (MOVED) or
- * is moving (ASK, TRYAGAIN), a failover under way (CLUSTERDOWN), and the ioredis auto-pipeline giving
- * up on a batch whose slots changed owner after it was formed. None of them ran the command.
- */
-const TOPOLOGY_ERROR = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) |slots allocation group|should belong to the same slot/;
-
-function isTopologyError(error: unknown): boolean {
-  return error instanceof Error && TOPOLOGY_ERROR.test(error.message);
-}
-
-/**
- * Awaits one command that names at most one slot. ioredis follows MOVED and ASK for a command sent
- * alone, but an auto-pipelined batch spanning several slots of a node is only redirected when every
- * command in it failed the same way: during a reshard or failover the others fail with the redirection,
- * or the whole batch is refused once its slots belong to different nodes. Such a command did not run,
- * so it is sent again alone, where ioredis follows the redirection and refreshes its slot map.
- */
-export async function resendOnTopologyChange<T>(
-  client: RedisClient,
-  sent: Promise<T>,
-  name: string,
-  args: readonly (string | number)[],
-): Promise<T> {
-  try {
-    return await sent;
-  } catch (error) {
-    if (!(client instanceof Cluster) || !isTopologyError(error)) throw error;
-    return (await client.sendCommand(new Command(name, [...args], { replyEncoding: 'utf8' }))) as T;
-  }
-}
-
-/** What one Redis node said to a health probe. */
-export interface RedisNodeHealth {
-  /** `host:port` as the client reaches it. */
-  readonly address: string;
-  readonly role: 'master' | 'replica' | 'standalone';
-  readonly up: boolean;
-  /** Round trip of the PING, when it answered. */
-  readonly latencyMs?: number;
-  /** From INFO memory; maxMemory 0 means no limit. */
-  readonly usedMemory?: number;
-  readonly maxMemory?: number;
-  /** Why the node is down. */
-  readonly error?: string;
-}
-
-/** Per-node health, and for a cluster its own view of itself (`cluster_state`, failed slots). */
-export interface RedisHealth {
-  readonly nodes: readonly RedisNodeHealth[];
-  readonly cluster?: { readonly state: string; readonly slotsFail: number; readonly knownNodes: number };
-}
-
-function infoField(info: string, field: string): number | undefined {
-  const match = new RegExp(`^${field}:(\\d+)`, 'm').exec(info);
-  return match ? Number(match[1]) : undefined;
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export interface ScanProgress {
-  scanned: number;
-  deleted: number;
-}
+export type { RedisClient, RedisConnection } from './redis-connection.js';
+export type { RedisHealth, RedisNodeHealth } from './redis-health.js';
+export type { ScanProgress } from './remote-tier.js';
 
 /**
  * How long a call waits for the very first connection attempt. A healthy local Redis answers in a
@@ -139,10 +22,12 @@ const FIRST_CONNECTION_WAIT_MS = 200;
  * L2: raw strings in Redis with a millisecond TTL. Every command is single-key, so it runs on Cluster;
  * bulk operations are many single-key commands, batched per node by auto-pipelining.
  */
-export class RedisTier implements RemoteTier {
+export class RedisTier implements RemoteTier, Tier<string> {
   readonly client: RedisClient;
   readonly #owned: boolean;
   #firstConnection: Promise<void> | undefined;
+  #clockOffset = 0;
+  readonly #measureClock = () => void this.#syncClock();
 
   constructor(connection: RedisConnection) {
     const { client, owned } = connectRedis(connection);
@@ -151,6 +36,8 @@ export class RedisTier implements RemoteTier {
     // Each failed command is handled (and counted) where it fails; the connection's own 'error'
     // events would otherwise be printed by ioredis as unhandled.
     if (owned) client.on('error', () => undefined);
+    client.on('ready', this.#measureClock);
+    if (client.status === 'ready') this.#measureClock();
     if (client.status === 'connecting' || client.status === 'connect' || client.status === 'wait') {
       this.#firstConnection = new Promise<void>((resolve) => {
         const settle = () => {
@@ -275,9 +162,46 @@ export class RedisTier implements RemoteTier {
     return replies.map(([hard, soft]) => ({ hard: Number(hard ?? 0) || 0, soft: Number(soft ?? 0) || 0 }));
   }
 
-  async writeMark(key: string, mode: InvalidationMode, at: number, retentionMs: number): Promise<void> {
-    const args = [WRITE_MARK, 1, key, mode, String(at), String(Math.ceil(retentionMs))] as const;
-    await this.#single(this.client.eval(...args), 'eval', [...args]);
+  async writeMarks(marks: readonly MarkWrite[], retentionMs: number): Promise<number[]> {
+    const px = Math.ceil(retentionMs);
+    const stored = await Promise.all(marks.map((mark) => writeMarkScript.run(this.client, [mark.key], [mark.mode, mark.at, px])));
+    return stored.map(Number);
+  }
+
+  async write(items: readonly RemoteWrite[]): Promise<void> {
+    await Promise.all(
+      items.map((item) =>
+        writeIfNewerScript.run(this.client, [item.key], [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt]),
+      ),
+    );
+  }
+
+  async publish(channel: string, raw: string): Promise<void> {
+    // Auto-pipelining batches PUBLISH with key commands, so a reshard can refuse it like them.
+    await this.#single(this.client.publish(channel, raw), 'publish', [channel, raw]);
+  }
+
+  subscribe(channel: string, handlers: SubscriptionHandlers): Subscription {
+    return new RedisSubscription(this.client, channel, handlers);
+  }
+
+  clockOffset(): number {
+    return this.#clockOffset;
+  }
+
+  /**
+   * Entries and marks are stamped on Redis's clock (this host's plus the measured offset), so hosts
+   * with skewed clocks still agree on what came first, within half a round trip.
+   */
+  async #syncClock(): Promise<void> {
+    try {
+      const sent = Date.now();
+      const [seconds, micros] = await this.client.time();
+      const received = Date.now();
+      this.#clockOffset = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sent + received) / 2;
+    } catch {
+      // Keep the last measurement; the next connection measures again.
+    }
   }
 
   #unlink(key: string): Promise<number> {
@@ -289,74 +213,12 @@ export class RedisTier implements RemoteTier {
     return this.client instanceof Cluster ? resendOnTopologyChange(this.client, sent, name, args) : sent;
   }
 
-  /**
-   * PING and INFO memory on every node the client knows (each master and replica of a cluster), in
-   * parallel, each bounded by `timeoutMs`; never throws. For a health indicator: one node down in a
-   * cluster is worth reporting even while the cache still works.
-   */
-  async health(timeoutMs = 1_000): Promise<RedisHealth> {
-    const client = this.client;
-    if (client instanceof Cluster && client.status === 'ready') {
-      // A client that has sent nothing since a failover still maps the slots to the dead master.
-      await withTimeout(
-        new Promise<void>((resolve) => client.refreshSlotsCache(() => resolve())),
-        timeoutMs,
-        'CLUSTER SLOTS',
-      ).catch(() => undefined);
-    }
-    const targets: { node: Redis; role: RedisNodeHealth['role'] }[] =
-      client instanceof Cluster
-        ? [
-            ...client.nodes('master').map((node) => ({ node, role: 'master' as const })),
-            ...client.nodes('slave').map((node) => ({ node, role: 'replica' as const })),
-          ]
-        : [{ node: client, role: 'standalone' }];
-    const nodes = await Promise.all(
-      targets.map(async ({ node, role }): Promise<RedisNodeHealth> => {
-        const address = `${node.options.host}:${node.options.port}`;
-        try {
-          const started = performance.now();
-          await withTimeout(node.ping(), timeoutMs, address);
-          const latencyMs = performance.now() - started;
-          const info = await withTimeout(node.info('memory'), timeoutMs, address);
-          return { address, role, up: true, latencyMs, usedMemory: infoField(info, 'used_memory'), maxMemory: infoField(info, 'maxmemory') };
-        } catch (error) {
-          return { address, role, up: false, error: error instanceof Error ? error.message : String(error) };
-        }
-      }),
-    );
-    if (!(client instanceof Cluster)) return { nodes };
-    const reachable = targets.find((_, i) => nodes[i]!.up);
-    if (reachable === undefined) return { nodes, cluster: { state: 'unreachable', slotsFail: 16384, knownNodes: 0 } };
-    try {
-      const [info, view] = await Promise.all([
-        withTimeout(reachable.node.call('CLUSTER', 'INFO'), timeoutMs, 'CLUSTER INFO').then(String),
-        withTimeout(reachable.node.call('CLUSTER', 'NODES'), timeoutMs, 'CLUSTER NODES').then(String),
-      ]);
-      const state = /^cluster_state:(\w+)/m.exec(info)?.[1] ?? 'unknown';
-      // ioredis forgets a node once its connection ends; the cluster still lists it, flagged failed.
-      const known = new Set(nodes.map((node) => node.address));
-      const failed = view
-        .split('\n')
-        .map((line) => line.split(' '))
-        .filter(([, address, flags]) => address !== undefined && /(^|,)fail\??(,|$)/.test(flags ?? ''))
-        .map(([, address, flags]): RedisNodeHealth => ({
-          address: address!.split('@')[0]!,
-          role: flags!.includes('master') ? 'master' : 'replica',
-          up: false,
-          error: 'flagged as failing by the cluster',
-        }))
-        .filter((node) => !known.has(node.address));
-      return {
-        nodes: [...nodes, ...failed],
-        cluster: { state, slotsFail: infoField(info, 'cluster_slots_fail') ?? 0, knownNodes: infoField(info, 'cluster_known_nodes') ?? 0 },
-      };
-    } catch {
-      return { nodes, cluster: { state: 'unknown', slotsFail: 0, knownNodes: 0 } };
-    }
+  health(timeoutMs = 1_000): Promise<RedisHealth> {
+    return redisHealth(this.client, timeoutMs);
   }
 
   async close(): Promise<void> {
+    this.client.off('ready', this.#measureClock);
     if (!this.#owned) return;
     if (this.client.status !== 'ready') {
       // Not connected: this stops reconnecting; there is no socket left to wait for.

@@ -162,13 +162,13 @@ describe('invalidation on Redis Cluster', () => {
     await v1.setMany(Array.from({ length: 900 }, (_, i) => ({ key: `k${i}`, value: i })));
     const v2 = onCluster({ namespace, version: 2, l2: { redis: { cluster: clusterNodes() }, bus: false } });
     await v2.set('k1', 'new');
-    expect((await countsPerMaster(`${namespace}:v1:*`)).every((count) => count > 0)).toBe(true);
+    expect((await countsPerMaster(`${namespace}|v1:*`)).every((count) => count > 0)).toBe(true);
 
     const progress: number[] = [];
     const done = await v2.purgeOtherVersions(({ deleted }) => progress.push(deleted));
     expect(done.deleted).toBe(900);
     expect(progress.length).toBeGreaterThan(1);
-    expect(await keysOnMasters(`${namespace}:*`)).toEqual([`${namespace}:v2:k1`]);
+    expect(await keysOnMasters(`${namespace}*`)).toEqual([`${namespace}|v2:k1`]);
   });
 
   it('works on a Cluster client the application passes in, which it leaves open', async () => {

@@ -72,12 +72,18 @@ describe('RedisTier on Redis Cluster: keys spread over every slot range', () => 
       const scope = uniqueNamespace('marks');
       const marks = Array.from({ length: 200 }, (_, i) => `${scope}|t|tag${i}`);
       expect(masterPortsOf(admin, marks).size).toBe(3);
-      await Promise.all(marks.map((key, i) => redis.writeMark(key, i % 2 === 0 ? 'hard' : 'soft', 1_000 + i, 60_000)));
+      // Later than Redis's clock, which the script would otherwise stamp instead.
+      const at = Date.now() + 3_600_000;
+      const stored = await redis.writeMarks(
+        marks.map((key, i) => ({ key, mode: i % 2 === 0 ? ('hard' as const) : ('soft' as const), at: at + i })),
+        60_000,
+      );
+      expect(stored.slice(0, 3)).toEqual([at, at + 1, at + 2]);
       const read = await redis.readMarks([...marks, `${scope}|t|never`]);
       expect(read.slice(0, 3)).toEqual([
-        { hard: 1_000, soft: 0 },
-        { hard: 0, soft: 1_001 },
-        { hard: 1_002, soft: 0 },
+        { hard: at, soft: 0 },
+        { hard: 0, soft: at + 1 },
+        { hard: at + 2, soft: 0 },
       ]);
       expect(read.at(-1)).toEqual({ hard: 0, soft: 0 });
       expect(await admin.pttl(marks[0]!)).toBeGreaterThan(0);

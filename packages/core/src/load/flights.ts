@@ -1,0 +1,67 @@
+import type { Epochs } from '../invalidation/epochs.js';
+import type { MarkStore } from '../invalidation/marks.js';
+
+/** A hit, boxed so that a cached `undefined` is never mistaken for a miss. */
+export interface Found {
+  readonly value: unknown;
+  /** When the value's load began, and the marks that can kill it: what a joiner judges it by. */
+  readonly createdAt: number;
+  readonly marks: readonly string[];
+}
+
+/**
+ * One L2 read (and, when `loads`, loader run) shared by every concurrent caller of a key. It may
+ * answer its callers early (a stale value) and go on loading in the background.
+ */
+export interface Flight {
+  readonly promise: Promise<Found | undefined>;
+  readonly loads: boolean;
+  /** `Epochs.now()` when it began. */
+  readonly began: number;
+}
+
+/** What a joiner gets when the flight's value was invalidated after the flight began. */
+export const REJOIN = Symbol('rejoin');
+
+/**
+ * The flights under way, and the one owner of "an invalidated flight is not joinable": a flight
+ * whose key was written, deleted or swept since it began is invisible to new callers (they start
+ * their own), and a joiner never takes a value that a tag or clear mark has killed since.
+ */
+export class Flights {
+  readonly #flights = new Map<string, Flight>();
+
+  constructor(
+    private readonly epochs: Epochs,
+    private readonly marks: MarkStore,
+  ) {}
+
+  /** The flight a new caller may join, if any. */
+  joinable(key: string): Flight | undefined {
+    const flight = this.#flights.get(key);
+    return flight !== undefined && this.current(key, flight) ? flight : undefined;
+  }
+
+  /** Whether nothing has changed `key` since `flight` began: its result may still be kept. */
+  current(key: string, flight: Flight): boolean {
+    return !this.epochs.changedSince(key, flight.began);
+  }
+
+  begin(key: string, promise: Promise<Found | undefined>, loads: boolean): Flight {
+    const flight: Flight = { promise, loads, began: this.epochs.now() };
+    this.#flights.set(key, flight);
+    return flight;
+  }
+
+  /** Called before the flight's final answer, so a caller looping on flights never finds it again. */
+  end(key: string, flight: Flight): void {
+    if (this.#flights.get(key) === flight) this.#flights.delete(key);
+  }
+
+  /** Waits for a flight; a value that an invalidation killed meanwhile comes back as REJOIN. */
+  async join(flight: Flight): Promise<Found | undefined | typeof REJOIN> {
+    const found = await flight.promise;
+    if (found === undefined) return undefined;
+    return this.marks.judge(found.createdAt, found.marks, Date.now()).verdict === 'dead' ? REJOIN : found;
+  }
+}

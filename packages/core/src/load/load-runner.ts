@@ -1,0 +1,258 @@
+import type { Clock } from '../cache/clock.js';
+import { resolveEntryOptions, resolveTags } from '../cache/options.js';
+import type { Scope } from '../cache/scope.js';
+import type { Telemetry, StaleReason } from '../cache/telemetry.js';
+import { loaderTimeout } from '../errors.js';
+import type { MarkStore } from '../invalidation/marks.js';
+import type { CacheLogger } from '../logger.js';
+import type { L1Record, L1Store } from '../read/l1-store.js';
+import type { L2Read, L2Reader } from '../read/l2-reader.js';
+import type { CacheEntry } from '../tiers/cache-entry.js';
+import type { ResilientTier } from '../tiers/resilient-tier.js';
+import type { WriteSettings, Writer } from '../write/writer.js';
+import type { FleetLock } from './fleet-lock.js';
+import type { Flight, Flights, Found } from './flights.js';
+import { settlesWithin } from './settles-within.js';
+import { refreshAheadDue, xfetchDue } from '../stampede/early-refresh.js';
+import type { Loader, LoaderContext } from './loader.js';
+
+/** A value to fall back on while (or when) a load fails: the entry, its marks, and how to hand it out. */
+export interface Fallback {
+  readonly entry: CacheEntry;
+  readonly rawLength: number;
+  readonly marks: readonly string[];
+  readonly value: () => unknown;
+}
+
+export interface LoadRequest {
+  readonly loader?: Loader<unknown>;
+  readonly label?: string;
+  /** Refreshes in the background an entry created at that time: nobody waits, and no older L2 entry counts. */
+  readonly refreshOf?: number;
+  /** A stale value the caller already has (from L1), for grace and fail-safe. */
+  readonly fallback?: Fallback;
+}
+
+export interface LoadDeps {
+  readonly l1: L1Store | undefined;
+  readonly l2: ResilientTier | undefined;
+  readonly reader: L2Reader | undefined;
+  readonly writer: Writer;
+  readonly flights: Flights;
+  readonly marks: MarkStore;
+  readonly fleetLock: FleetLock | undefined;
+  readonly telemetry: Telemetry;
+  readonly clock: Clock;
+  readonly logger: CacheLogger;
+}
+
+/** How a flight answers its callers: once, possibly before its work is done. */
+class Reply {
+  #answered = false;
+  readonly promise: Promise<Found | undefined>;
+  #resolve!: (found: Found | undefined) => void;
+  #reject!: (error: unknown) => void;
+
+  constructor() {
+    this.promise = new Promise((resolve, reject) => ((this.#resolve = resolve), (this.#reject = reject)));
+    this.promise.catch(() => undefined); // a background refresh may have nobody listening
+  }
+
+  get answered(): boolean {
+    return this.#answered;
+  }
+
+  answer(found: Found | undefined): void {
+    if (this.#answered) return;
+    this.#answered = true;
+    this.#resolve(found);
+  }
+
+  fail(error: unknown): void {
+    if (this.#answered) return;
+    this.#answered = true;
+    this.#reject(error);
+  }
+}
+
+/**
+ * Runs flights: the L2 read, and with a loader the fleet lock, the load and storing its value, all
+ * within one deadline (`hardTimeout`), with grace (`softTimeout` bounds how long a caller with a stale
+ * value waits for a fresh one) and fail-safe (a failed load serves the stale value, throttled).
+ */
+export class LoadRunner {
+  #serializationWarned = false;
+
+  constructor(private readonly deps: LoadDeps) {}
+
+  /** Starts the one flight for `key`. Without a loader it only reads L2. */
+  start(scope: Scope, key: string, settings: WriteSettings, request: LoadRequest = {}): Flight {
+    const reply = new Reply();
+    const flight = this.deps.flights.begin(key, reply.promise, request.loader !== undefined);
+    this.#fly(scope, key, flight, settings, request, reply).then(
+      (found) => (this.deps.flights.end(key, flight), reply.answer(found)),
+      (error: unknown) => (this.deps.flights.end(key, flight), reply.fail(error)),
+    );
+    return flight;
+  }
+
+  /** Refreshes `key` in the background, unless a flight for it is already under way. */
+  refresh(scope: Scope, key: string, settings: WriteSettings, loader: Loader<unknown>, label: string | undefined, record: L1Record): void {
+    this.#refreshFrom(scope, key, settings, loader, label, this.fallbackOf(record));
+  }
+
+  #refreshFrom(scope: Scope, key: string, settings: WriteSettings, loader: Loader<unknown>, label: string | undefined, fallback: Fallback): void {
+    if (this.deps.flights.joinable(key) !== undefined) return;
+    this.start(scope, key, settings, { loader, label, refreshOf: fallback.entry.createdAt, fallback });
+  }
+
+  /** Whether a fresh hit should also refresh in the background (refresh-ahead or XFetch). */
+  refreshDue(entry: CacheEntry, settings: WriteSettings, now: number): boolean {
+    return (
+      refreshAheadDue(now, entry.createdAt, entry.expiresAt, settings.refreshAhead) ||
+      xfetchDue(now, entry.expiresAt, entry.loadMs ?? 0, settings.earlyRefreshBeta, Math.random)
+    );
+  }
+
+  fallbackOf(record: L1Record): Fallback {
+    return { entry: record, rawLength: 0, marks: record.marks, value: () => this.deps.l1!.read(record) };
+  }
+
+  async #fly(scope: Scope, key: string, flight: Flight, settings: WriteSettings, request: LoadRequest, reply: Reply): Promise<Found | undefined> {
+    const { l2, reader, telemetry, fleetLock } = this.deps;
+    const { loader, label, refreshOf } = request;
+    const background = refreshOf !== undefined;
+    const deadline = settings.hardTimeout > 0 ? performance.now() + settings.hardTimeout : Infinity;
+    // The entry's creation time is when its load began: an invalidation after that kills it.
+    const startedAt = this.deps.clock.stamp();
+    const found = await reader?.one(scope, key, loader === undefined ? 0 : settings.grace);
+    if (found !== undefined && !found.stale && !(background && found.entry.createdAt <= refreshOf)) {
+      if (background) return this.#fromL2(key, flight, found, settings);
+      telemetry.hit(key, 'l2', label);
+      // Without L1 every hit is an L2 hit: early refresh is decided here. It starts once this flight is over.
+      if (loader !== undefined && this.refreshDue(found.entry, settings, Date.now())) {
+        const fallback = { ...found, value: () => found.entry.value };
+        setImmediate(() => this.#refreshFrom(scope, key, settings, loader, label, fallback));
+      }
+      return this.#fromL2(key, flight, found, settings);
+    }
+    if (loader === undefined) {
+      telemetry.miss(key, label);
+      return undefined;
+    }
+    const fromL2 = found?.stale ? { ...found, value: () => found.entry.value } : undefined;
+    const fallback =
+      request.fallback !== undefined && (fromL2 === undefined || request.fallback.entry.createdAt >= fromL2.entry.createdAt)
+        ? request.fallback
+        : fromL2;
+    const serveStale = (reason: StaleReason) => {
+      if (background || reply.answered || fallback === undefined) return;
+      telemetry.staleServed(key, reason, label);
+      reply.answer({ value: fallback.value(), createdAt: fallback.entry.createdAt, marks: fallback.marks });
+    };
+    if (!background && fallback === undefined) telemetry.miss(key, label);
+    // Stale-while-revalidate: without a soft timeout the callers get the stale value now.
+    if (settings.softTimeout <= 0) serveStale('grace');
+
+    let release: (() => void) | undefined;
+    if (settings.distributed && fleetLock !== undefined && l2?.available) {
+      const locked = await fleetLock.acquire(scope, key, label, deadline, background);
+      if (locked.busy) return undefined;
+      if (locked.found !== undefined) return this.#fromL2(key, flight, locked.found, settings);
+      if (locked.lock !== undefined) release = () => void locked.lock.release().catch(() => undefined);
+      else if (performance.now() >= deadline) return this.#failSafe(key, fallback, settings, serveStale, loaderTimeout(key, settings.hardTimeout));
+    }
+
+    let stored = settings;
+    const context: LoaderContext = {
+      key,
+      setOptions: (changes) => {
+        stored = {
+          ...resolveEntryOptions(changes, stored, 'setOptions.'),
+          tags: changes.tags === undefined ? stored.tags : resolveTags(changes.tags, 'setOptions.tags'),
+        };
+      },
+    };
+    const loadStarted = performance.now();
+    // Stored before the lock is released, so processes waiting on the lock find the value.
+    const loading = this.#runLoader(context, loader, label)
+      .then((value) => this.#store(scope, key, flight, value, stored, startedAt, performance.now() - loadStarted))
+      .finally(release);
+    loading.catch(() => undefined); // observed below, or on purpose not at all once a timeout answered
+
+    try {
+      if (fallback !== undefined && settings.softTimeout > 0 && !(await settlesWithin(loading, Math.min(settings.softTimeout, deadline - performance.now())))) {
+        serveStale('timeout');
+      }
+      if (deadline !== Infinity && !(await settlesWithin(loading, deadline - performance.now()))) {
+        throw loaderTimeout(key, settings.hardTimeout);
+      }
+      return await loading;
+    } catch (error) {
+      const result = this.#failSafe(key, fallback, settings, serveStale, error);
+      await loading.catch(() => undefined);
+      return result;
+    }
+  }
+
+  /** Fail-safe: the stale value again, and no new attempt until the throttle has passed. */
+  #failSafe(
+    key: string,
+    fallback: Fallback | undefined,
+    settings: WriteSettings,
+    serveStale: (reason: StaleReason) => void,
+    error: unknown,
+  ): undefined {
+    if (fallback === undefined) throw error;
+    this.deps.l1?.throttle(key, fallback, settings);
+    serveStale('fail-safe');
+    return undefined;
+  }
+
+  #fromL2(key: string, flight: Flight, found: L2Read, settings: WriteSettings): Found {
+    const { l1, flights } = this.deps;
+    // An invalidation that arrived while Redis answered wins: serve the answer, don't keep it.
+    const keep = l1 !== undefined && found.trusted && flights.current(key, flight);
+    const value = keep ? l1.fill(key, found, settings) : found.entry.value;
+    return { value, createdAt: found.entry.createdAt, marks: found.marks };
+  }
+
+  async #runLoader(context: LoaderContext, loader: Loader<unknown>, label?: string): Promise<unknown> {
+    const { telemetry } = this.deps;
+    const { key } = context;
+    const started = performance.now();
+    telemetry.stats.loads++;
+    try {
+      const value = await loader(context);
+      telemetry.events.emit('load', { key, durationMs: performance.now() - started, label });
+      return value;
+    } catch (error) {
+      telemetry.stats.loadErrors++;
+      telemetry.events.emit('load', { key, durationMs: performance.now() - started, error, label });
+      throw error;
+    }
+  }
+
+  /**
+   * Stores a loaded value unless something invalidated it while it loaded (a write, a delete, or a
+   * mark of one of its tags); one that cannot be cached is still returned, and the problem reported.
+   */
+  async #store(scope: Scope, key: string, flight: Flight, value: unknown, settings: WriteSettings, createdAt: number, loadMs: number): Promise<Found> {
+    const marks = scope.marksOf(settings.tags);
+    const invalidated = !this.deps.flights.current(key, flight) || this.deps.marks.judge(createdAt, marks, Date.now()).verdict === 'dead';
+    if (invalidated) return { value, createdAt, marks };
+    let prepared;
+    try {
+      prepared = this.deps.writer.prepare(scope, key, value, settings, createdAt, loadMs);
+    } catch (error) {
+      this.deps.telemetry.localFault('serialize', error, key);
+      if (!this.#serializationWarned) {
+        this.#serializationWarned = true;
+        this.deps.logger.warn(`[Tiercache] a loader for "${key}" returned a value that cannot be cached: ${(error as Error).message}`);
+      }
+      return { value, createdAt, marks };
+    }
+    await this.deps.writer.store({ key, prepared });
+    return { value: prepared === undefined ? value : prepared.value, createdAt, marks };
+  }
+}

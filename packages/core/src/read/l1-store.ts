@@ -1,0 +1,205 @@
+import type { Telemetry } from '../cache/telemetry.js';
+import type { Judgement, MarkStore, Verdict } from '../invalidation/marks.js';
+import type { CacheEntry } from '../tiers/cache-entry.js';
+import { MemoryTier } from '../tiers/memory-tier.js';
+import { snapshot } from '../values/snapshot.js';
+
+/**
+ * What L1 keeps per key. A class with every field set in the constructor keeps one object shape, so
+ * the hit path reads fields from a fixed layout (a spread with fields added after it did not).
+ */
+export class L1Record implements CacheEntry {
+  /** `MarkStore.version` when `verdict` was last worked out (-1: not yet). */
+  checked = -1;
+  verdict: Verdict = 'fresh';
+  /** Until when `verdict` holds without looking at the marks again. */
+  verdictUntil = 0;
+
+  constructor(
+    readonly value: unknown,
+    readonly createdAt: number,
+    readonly expiresAt: number,
+    readonly tags: readonly string[] | undefined,
+    readonly loadMs: number,
+    /** Until when this copy is served without asking L2 (at most `expiresAt`, except when fail-safe throttles). */
+    readonly freshUntil: number,
+    readonly size: number,
+    readonly cloneOnRead: boolean,
+    /** The marks that can invalidate this entry. */
+    readonly marks: readonly string[],
+  ) {}
+
+  /** The same entry, served fresh until `freshUntil`. */
+  withFreshUntil(freshUntil: number): L1Record {
+    return new L1Record(this.value, this.createdAt, this.expiresAt, this.tags, this.loadMs, freshUntil, this.size, this.cloneOnRead, this.marks);
+  }
+}
+
+/** Where an L1 copy stands: served as is, worth checking L2 for, or past its expiry (or soft-invalidated). */
+export type L1State = 'fresh' | 'aged' | 'stale';
+
+/** An entry as read from L2 (or a fallback), with the marks it was judged by. */
+export interface FromL2 {
+  readonly entry: CacheEntry;
+  readonly rawLength: number;
+  readonly marks: readonly string[];
+}
+
+export interface EntryTimes {
+  readonly l1Ttl: number;
+  readonly grace: number;
+}
+
+export interface L1Bounds {
+  maxEntries: number;
+  maxBytes: number;
+  mutationSafe: boolean;
+}
+
+/**
+ * L1 and the policy of its records: which state a record is in (judged against the marks once per
+ * change of them), what a caller gets (a copy where freezing can't protect the value), and how
+ * values enter it. A record that an invalidation killed is dropped as soon as it is looked at.
+ */
+export class L1Store {
+  readonly #tier: MemoryTier<L1Record>;
+  readonly mutationSafe: boolean;
+
+  constructor(
+    readonly bounds: L1Bounds,
+    private readonly marks: MarkStore,
+    telemetry: Telemetry,
+    private readonly remoteUsable: () => boolean,
+  ) {
+    this.mutationSafe = bounds.mutationSafe;
+    this.#tier = new MemoryTier<L1Record>({
+      maxEntries: bounds.maxEntries,
+      maxBytes: bounds.maxBytes,
+      sizeOf: (record) => record.size,
+      onEvict: (key) => {
+        telemetry.stats.evictions++;
+        telemetry.events.emit('eviction', { key });
+      },
+    });
+  }
+
+  get size(): number {
+    return this.#tier.size;
+  }
+
+  get bytes(): number {
+    return this.#tier.bytes;
+  }
+
+  get(key: string, now: number): L1Record | undefined {
+    return this.#tier.get(key, now);
+  }
+
+  /** Where a record stands; a record that an invalidation killed is dropped (undefined). */
+  classify(key: string, record: L1Record, now: number): L1State | undefined {
+    if (record.checked !== this.marks.version || now >= record.verdictUntil) {
+      const judgement = this.marks.judge(record.createdAt, record.marks, now);
+      this.#judged(record, judgement);
+      if (judgement.verdict === 'dead') {
+        this.#tier.delete([key]);
+        return undefined;
+      }
+    }
+    // A mark this process no longer trusts: L2 has the truth, so the copy is only a hint; while L2
+    // is unreachable nobody can tell us better, and the copy serves as in any partition.
+    if (record.verdict === 'unknown' && this.remoteUsable()) return 'aged';
+    if (record.verdict === 'stale') return 'stale';
+    if (now < record.freshUntil) return 'fresh';
+    return now < record.expiresAt ? 'aged' : 'stale';
+  }
+
+  /** The fresh record for `key`, if any. */
+  fresh(key: string): L1Record | undefined {
+    const now = Date.now();
+    const record = this.#tier.get(key, now);
+    return record !== undefined && this.classify(key, record, now) === 'fresh' ? record : undefined;
+  }
+
+  /** What a caller gets: a copy when freezing alone can't protect the value. */
+  read(record: L1Record): unknown {
+    return record.cloneOnRead ? snapshot(record.value, 'copy').value : record.value;
+  }
+
+  /** A record for a value this process produced (a load or a set), validated and protected. */
+  record(value: unknown, entry: CacheEntry, freshUntil: number, marks: readonly string[]): L1Record {
+    const snap = snapshot(value, this.mutationSafe ? 'copy' : 'measure');
+    const record = new L1Record(snap.value, entry.createdAt, entry.expiresAt, entry.tags, entry.loadMs ?? 0, freshUntil, snap.size, snap.cloneOnRead, marks);
+    this.#judged(record, this.marks.judgeOwn(record.createdAt, marks, Date.now()));
+    return record;
+  }
+
+  /** A record for an entry decoded from L2: nobody else holds it, so it is frozen in place. */
+  decoded(entry: CacheEntry, rawLength: number, freshUntil: number, marks: readonly string[], now: number): L1Record {
+    const snap = this.mutationSafe ? snapshot(entry.value, 'freeze') : undefined;
+    const record = new L1Record(
+      snap ? snap.value : entry.value,
+      entry.createdAt,
+      entry.expiresAt,
+      entry.tags,
+      entry.loadMs ?? 0,
+      freshUntil,
+      snap ? snap.size : rawLength * 2,
+      snap ? snap.cloneOnRead : false,
+      marks,
+    );
+    // Its marks were learned when it was read from L2.
+    this.#judged(record, this.marks.judge(record.createdAt, marks, now));
+    return record;
+  }
+
+  #judged(record: L1Record, judgement: Judgement): void {
+    record.verdict = judgement.verdict;
+    record.verdictUntil = judgement.until;
+    record.checked = this.marks.version;
+  }
+
+  /**
+   * Copies an entry read from L2 into L1 and returns the value to hand out. With grace the copy stays
+   * on past expiry, as a stale fallback.
+   */
+  fill(key: string, read: FromL2, settings: EntryTimes, freshUntil = Math.min(Date.now() + settings.l1Ttl, read.entry.expiresAt)): unknown {
+    const now = Date.now();
+    const keepFor = Math.max(freshUntil, settings.grace > 0 ? read.entry.expiresAt + settings.grace : 0) - now;
+    const record = this.decoded(read.entry, read.rawLength, freshUntil, read.marks, now);
+    if (keepFor > 0 && freshUntil > now) this.#tier.set(key, record, keepFor);
+    return this.read(record);
+  }
+
+  /** After a failed or slow load, the fallback is served as fresh for a while, so retries are throttled. */
+  throttle(key: string, fallback: FromL2, settings: EntryTimes & { failSafeThrottle: number }): void {
+    if (settings.failSafeThrottle <= 0) return;
+    const record = this.#tier.get(key);
+    const freshUntil = Date.now() + settings.failSafeThrottle;
+    if (record !== undefined && record.createdAt === fallback.entry.createdAt) {
+      this.#tier.set(key, record.withFreshUntil(freshUntil), settings.failSafeThrottle + settings.grace);
+    } else {
+      this.fill(key, fallback, settings, freshUntil);
+    }
+  }
+
+  put(key: string, record: L1Record, ttlMs: number): void {
+    if (ttlMs > 0) this.#tier.set(key, record, ttlMs);
+    else this.#tier.delete([key]);
+  }
+
+  delete(keys: readonly string[]): void {
+    this.#tier.delete(keys);
+  }
+
+  deleteMatching(pattern: string): Promise<number> {
+    return this.#tier.deleteMatching(pattern);
+  }
+
+  clear(): void {
+    this.#tier.clear();
+  }
+
+  close(): Promise<void> {
+    return this.#tier.close();
+  }
+}

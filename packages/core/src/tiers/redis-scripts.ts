@@ -1,0 +1,30 @@
+import { LuaScript } from './lua-script.js';
+
+/**
+ * KEYS: entry. ARGV: value, PX, createdAt. Writes an entry (or a delete tombstone) unless the key
+ * already holds one created at or after `createdAt`: a load that began before another instance's
+ * write or delete can never land over it, and neither can a write replayed after a partition.
+ * Only the header is read (GETRANGE), so a large value costs nothing to compare. Returns 1 if written.
+ */
+export const writeIfNewerScript = new LuaScript(`
+local head = redis.call('GETRANGE', KEYS[1], 0, 48)
+local at = string.match(head, '^TC1%[([^,]+),') or string.match(head, '^TCD(.+)$')
+if at and tonumber(at) and tonumber(at) >= tonumber(ARGV[3]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`);
+
+/**
+ * KEYS: mark. ARGV: mode, at, retention PX. Stamps the mark no earlier than Redis's own clock, keeps
+ * the later of the stored and the new time, never shortens how long the mark is kept, and returns
+ * the stored time, which the writer adopts (so every instance compares against the same number).
+ */
+export const writeMarkScript = new LuaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local at = math.max(tonumber(ARGV[2]), now)
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if at > current then redis.call('HSET', KEYS[1], ARGV[1], string.format('%.17g', at)) else at = current end
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return string.format('%.17g', at)
+`);

@@ -1,0 +1,56 @@
+import type { InvalidationMode, Mark } from '../invalidation/marks.js';
+import type { RedisClient } from './redis-connection.js';
+import type { RedisHealth } from './redis-health.js';
+import type { Subscription, SubscriptionHandlers } from './redis-pubsub.js';
+
+export interface ScanProgress {
+  scanned: number;
+  deleted: number;
+}
+
+/** An entry, or a delete tombstone, to write unless the key holds one created at or after `createdAt`. */
+export interface RemoteWrite {
+  readonly key: string;
+  readonly value: string;
+  readonly ttlMs: number;
+  readonly createdAt: number;
+}
+
+export interface MarkWrite {
+  readonly key: string;
+  readonly mode: InvalidationMode;
+  readonly at: number;
+}
+
+/**
+ * What the engine needs from L2: entries, marks, pub/sub and connection state. Redis implements it;
+ * tests wrap it to fail, delay, partition, drop or duplicate on demand (`FaultTier` in `/testing`).
+ */
+export interface RemoteTier {
+  get(key: string): Promise<string | undefined>;
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]>;
+  /** Conditional writes: never replaces a newer entry or tombstone. */
+  write(items: readonly RemoteWrite[]): Promise<void>;
+  /** Deletes every entry key matching a glob (never a mark); returns how many were deleted. */
+  deleteMatching(pattern: string): Promise<number>;
+  scanDelete(pattern: string, select: (key: string) => boolean, onProgress?: (progress: ScanProgress) => void): Promise<ScanProgress>;
+  /** A missing mark reads as {0, 0}: never invalidated. */
+  readMarks(keys: readonly string[]): Promise<Mark[]>;
+  /** Returns the times stored, which may be later than asked (Redis's clock, or a later mark). */
+  writeMarks(marks: readonly MarkWrite[], retentionMs: number): Promise<number[]>;
+  publish(channel: string, raw: string): Promise<void>;
+  subscribe(channel: string, handlers: SubscriptionHandlers): Subscription;
+  isReady(): boolean;
+  isConnecting(): boolean;
+  /** Pending while the first connection attempt is under way, so early calls need not skip L2. */
+  firstConnection(): Promise<void> | undefined;
+  ping(): Promise<void>;
+  /** Calls `listener` on every (re)connection and loss of connection; returns an unsubscribe function. */
+  onConnectionChange(listener: (connected: boolean) => void): () => void;
+  /** Redis's clock minus this host's, in ms, as last measured (0 before). */
+  clockOffset(): number;
+  /** The client behind this tier, for locks and health checks. */
+  readonly client: RedisClient;
+  health(timeoutMs: number): Promise<RedisHealth>;
+  close(): Promise<void>;
+}

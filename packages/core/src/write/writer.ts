@@ -1,0 +1,129 @@
+import type { Clock } from '../cache/clock.js';
+import type { ResolvedEntryOptions } from '../cache/options.js';
+import type { Scope } from '../cache/scope.js';
+import type { Telemetry } from '../cache/telemetry.js';
+import type { Announcer } from '../invalidation/announcer.js';
+import type { Epochs } from '../invalidation/epochs.js';
+import type { L1Record, L1Store } from '../read/l1-store.js';
+import { encodeTombstone, type EntryCodec } from '../serialization/entry-codec.js';
+import type { CacheEntry } from '../tiers/cache-entry.js';
+import { TOMBSTONE_MS } from '../tiers/outage-queue.js';
+import type { RemoteWrite } from '../tiers/remote-tier.js';
+import type { ResilientTier } from '../tiers/resilient-tier.js';
+
+/** Entry options once resolved, with the tags that go with them. */
+export interface WriteSettings extends ResolvedEntryOptions {
+  readonly tags: readonly string[];
+}
+
+/** A value validated and encoded for every tier, before anything is written. */
+export interface Prepared {
+  readonly record: L1Record | undefined;
+  readonly l1TtlMs: number;
+  readonly l2Item: RemoteWrite | undefined;
+  /** What callers get: the frozen L1 value in mutation-safe mode, else the value itself. */
+  readonly value: unknown;
+}
+
+export interface PreparedItem {
+  readonly key: string;
+  readonly prepared: Prepared | undefined;
+}
+
+/**
+ * Puts values into the tiers and takes them out. Every L2 write is conditional on the entry's
+ * creation time (see `writeIfNewerScript`), and a delete leaves a tombstone, so a write that began
+ * earlier never lands over a later write or delete, on any instance. Writes and deletes the user
+ * makes are announced to the other instances in the same round trip as the write.
+ */
+export class Writer {
+  constructor(
+    private readonly l1: L1Store | undefined,
+    private readonly l2: ResilientTier | undefined,
+    private readonly codec: EntryCodec,
+    private readonly epochs: Epochs,
+    private readonly announcer: Announcer,
+    private readonly telemetry: Telemetry,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Validates and encodes, so a value that cannot be cached throws E_SERIALIZATION and leaves the
+   * old entry in place. Returns undefined when the options say the value must not be cached (a zero TTL).
+   */
+  prepare(scope: Scope, key: string, value: unknown, settings: WriteSettings, createdAt: number, loadMs = 0): Prepared | undefined {
+    let ttl = value === null || value === undefined ? settings.negativeTtl : settings.ttl;
+    if (ttl <= 0) return undefined;
+    if (settings.jitter > 0) ttl = Math.max(1, Math.round(ttl * (1 - settings.jitter * Math.random())));
+    const tags = settings.tags.length > 0 ? settings.tags : undefined;
+    const now = Date.now();
+    // createdAt is when the load began (what invalidations compare against); the TTL runs from now,
+    // so a load slower than its TTL still stores a fresh value.
+    const entry: CacheEntry = { value, createdAt, expiresAt: now + ttl, tags, loadMs };
+    const freshUntil = Math.min(now + settings.l1Ttl, entry.expiresAt);
+    const record = this.l1?.record(value, entry, freshUntil, scope.marksOf(tags));
+    const l2Item =
+      this.l2 === undefined ? undefined : { key, value: this.codec.encode(entry), ttlMs: entry.expiresAt + settings.grace - now, createdAt };
+    return {
+      record,
+      l1TtlMs: (settings.grace > 0 ? entry.expiresAt + settings.grace : freshUntil) - now,
+      l2Item,
+      value: record === undefined ? value : this.l1!.read(record),
+    };
+  }
+
+  /** A user's write: every instance drops its copy, and no load that began before it is kept. */
+  async set(items: readonly PreparedItem[]): Promise<void> {
+    this.epochs.touch(items.map((item) => item.key));
+    await this.#write(items, true);
+  }
+
+  /**
+   * A loaded value. Nobody needs telling: an L1 copy never outlives the L2 entry it came from, so no
+   * instance holds an older copy of a key that missed. A load older than the tombstones is kept
+   * out of L2, where it could otherwise land over a delete that came after it began.
+   */
+  async store(item: PreparedItem): Promise<void> {
+    const l2Item = item.prepared?.l2Item;
+    if (l2Item !== undefined && this.clock.stamp() - l2Item.createdAt >= TOMBSTONE_MS) {
+      await this.#write([{ key: item.key, prepared: { ...item.prepared!, l2Item: undefined } }], false);
+      return;
+    }
+    await this.#write([item], false);
+  }
+
+  async remove(keys: readonly string[]): Promise<void> {
+    this.epochs.touch(keys);
+    this.l1?.delete(keys);
+    const at = this.clock.stamp();
+    const tombstone = encodeTombstone(at);
+    await Promise.all([
+      this.l2?.write(keys.map((key) => ({ key, value: tombstone, ttlMs: TOMBSTONE_MS, createdAt: at }))),
+      this.announcer.announce({ op: 'keys', keys }),
+    ]);
+    this.telemetry.stats.deletes += keys.length;
+    if (this.telemetry.events.listenerCount('delete') > 0) for (const key of keys) this.telemetry.events.emit('delete', { key });
+  }
+
+  async #write(items: readonly PreparedItem[], announce: boolean): Promise<void> {
+    const l2Items: RemoteWrite[] = [];
+    const dropped: string[] = [];
+    const written: string[] = [];
+    for (const { key, prepared } of items) {
+      if (prepared === undefined) {
+        dropped.push(key);
+        continue;
+      }
+      written.push(key);
+      if (prepared.record !== undefined) this.l1!.put(key, prepared.record, prepared.l1TtlMs);
+      if (prepared.l2Item !== undefined) l2Items.push(prepared.l2Item);
+    }
+    this.telemetry.stats.sets += written.length;
+    await Promise.all([
+      l2Items.length > 0 ? this.l2?.write(l2Items) : undefined,
+      dropped.length > 0 ? this.remove(dropped) : undefined,
+      announce && written.length > 0 ? this.announcer.announce({ op: 'keys', keys: written }) : undefined,
+    ]);
+    if (this.telemetry.events.listenerCount('set') > 0) for (const key of written) this.telemetry.events.emit('set', { key });
+  }
+}
