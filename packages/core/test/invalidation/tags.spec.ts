@@ -1,4 +1,6 @@
 import { Redis } from 'ioredis';
+import { startTcpProxy } from '../../../../tools/net/tcp-proxy.js';
+import { startTcpProxy } from '../../../../tools/net/tcp-proxy.js';
 import { startRedisServer } from '../../../../tools/redis/redis-server.js';
 import { CacheFactory } from '../support/cache-factory.js';
 import { adminClient, eventually, uniqueNamespace } from '../support/redis.js';
@@ -121,15 +123,33 @@ describe('tag cost and bookkeeping in Redis', () => {
   });
 
   it('keeps invalidations made while Redis is unreachable and writes them when it is back', async () => {
-    const namespace = uniqueNamespace('pending');
-    const writer = caches.l2Only({ namespace, l2: { redis: process.env.REDIS_URL!, bus: false, breaker: { openMs: 30 } } });
-    const reader = caches.l2Only({ namespace });
-    await writer.set('k', 'v', { tags: ['p'] });
-    const pauser = new Redis(process.env.REDIS_URL!);
-    await pauser.client('PAUSE', 1_200, 'ALL');
-    await writer.invalidateTags(['p']);
-    await pauser.client('UNPAUSE');
-    await pauser.quit();
-    await eventually(async () => !(await reader.has('k')));
-  });
+    // Its own server, reached through a proxy the test cuts: a real partition, not the shared Redis.
+    const server = await startRedisServer();
+    const proxy = await startTcpProxy(server.port);
+    const admin = new Redis(server.url);
+    try {
+      const namespace = uniqueNamespace('pending');
+      const mark = `${namespace}:|t|p`;
+      const writer = caches.l2Only({ namespace, l2: { redis: proxy.url, bus: false, breaker: { openMs: 30 } } });
+      await writer.set('k', 'v', { tags: ['p'] });
+      proxy.cut();
+      // Invalidated once the writer knows Redis is gone, so the mark cannot be a command that was
+      // already on the wire (ioredis resends those on reconnect by itself).
+      await eventually(() => writer.status().l2?.connected === false);
+      await writer.invalidateTags(['p']);
+      // The mark did not reach Redis: only a replay can write it now.
+      expect(await admin.exists(mark)).toBe(0);
+      proxy.heal();
+      await eventually(async () => (await admin.exists(mark)) === 1, 10_000);
+      // And it is the mark that hides the entry from an instance that reads it from Redis.
+      const reader = caches.l2Only({ namespace, l2: { redis: server.url, bus: false } });
+      expect(await reader.has('k')).toBe(false);
+    } finally {
+      // Caches first: closing the proxy under a live client would send it reconnecting.
+      await caches.closeAll();
+      await admin.quit();
+      await proxy.close();
+      await server.stop();
+    }
+  }, 20_000);
 });
