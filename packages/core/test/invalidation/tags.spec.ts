@@ -152,4 +152,28 @@ describe('tag cost and bookkeeping in Redis', () => {
       await server.stop();
     }
   }, 20_000);
+
+  it('an instance that already read the entry stops serving it once the replayed invalidation lands', async () => {
+    const server = await startRedisServer();
+    const proxy = await startTcpProxy(server.port);
+    try {
+      const namespace = uniqueNamespace('pending-peer');
+      const writer = caches.l2Only({ namespace, l2: { redis: proxy.url, breaker: { openMs: 30 } } });
+      const reader = caches.l2Only({ namespace, l2: { redis: server.url } });
+      expect(await Promise.all([writer.ready(), reader.ready()])).toEqual([true, true]);
+      await writer.set('k', 'v', { tags: ['p'] });
+      expect(await reader.has('k')).toBe(true);
+      // The reader has learned the tag's mark (none): from now on it relies on messages.
+      proxy.cut();
+      await eventually(() => writer.status().l2?.connected === false);
+      await writer.invalidateTags(['p']);
+      expect(await reader.has('k')).toBe(true);
+      proxy.heal();
+      await eventually(async () => !(await reader.has('k')), 10_000);
+    } finally {
+      await caches.closeAll();
+      await proxy.close();
+      await server.stop();
+    }
+  }, 20_000);
 });
