@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
 import { startTcpProxy } from '../../../../tools/net/tcp-proxy.js';
-import { startTcpProxy } from '../../../../tools/net/tcp-proxy.js';
 import { startRedisServer } from '../../../../tools/redis/redis-server.js';
 import { CacheFactory } from '../support/cache-factory.js';
 import { adminClient, eventually, uniqueNamespace } from '../support/redis.js';
