@@ -64,16 +64,19 @@ describe('Redis outages', () => {
     cache.events.on('breaker:close', () => states.push('close'));
     await cache.set('warm', 1);
     const admin = new Redis(server.url);
-    // Out of memory: every write fails with an error reply while the connection stays healthy.
-    await admin.config('SET', 'maxmemory', '1');
-    await admin.config('SET', 'maxmemory-policy', 'noeviction');
-    for (let i = 0; i < 5; i++) await cache.set(`k${i}`, 'x'.repeat(1000));
-    expect(states).toEqual(['open']);
-    expect(logger.lines.filter((l) => l.startsWith('warn'))).toHaveLength(1);
-    await admin.config('SET', 'maxmemory', '0');
-    await eventually(() => states.includes('close'));
-    await eventually(async () => (await admin.exists(cache.keyFor('k4'))) === 1);
-    await admin.quit();
+    try {
+      // Out of memory: every write fails with an error reply while the connection stays healthy.
+      await admin.config('SET', 'maxmemory', '1');
+      await admin.config('SET', 'maxmemory-policy', 'noeviction');
+      for (let i = 0; i < 5; i++) await cache.set(`k${i}`, 'x'.repeat(1000));
+      expect(states).toEqual(['open']);
+      expect(logger.lines.filter((l) => l.startsWith('warn'))).toHaveLength(1);
+      await admin.config('SET', 'maxmemory', '0');
+      await eventually(() => states.includes('close'));
+      await eventually(async () => (await admin.exists(cache.keyFor('k4'))) === 1);
+    } finally {
+      await admin.quit();
+    }
   });
 
   it('replays deletes made during an outage, so Redis cannot resurrect a deleted value', async () => {
