@@ -83,7 +83,7 @@ describe.each([
     expect(await cache.getOrSet('ahead', loader, options)).toBe('v1');
     await eventually(async () => (await cache.getOrSet('ahead', loader, options)) === 'v2');
     expect(loader.count).toBe(1);
-  });
+  }, 15_000);
 });
 
 // The throttle lives in L1 (the stale copy is made fresh for a while): an L2-only cache has none,
