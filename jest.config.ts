@@ -39,6 +39,8 @@ function project(name: string, dir: string): Config {
 }
 
 const config: Config = {
+  // The exit guard fails a run that a leaked handle would keep alive, and names the handle.
+  reporters: ['default', '<rootDir>/tools/jest/exit-guard-reporter.cjs'],
   globalSetup: '<rootDir>/tools/redis/global-setup.ts',
   globalTeardown: '<rootDir>/tools/redis/global-teardown.ts',
   projects: [

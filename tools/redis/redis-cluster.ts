@@ -1,6 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { promisify } from 'node:util';
+import { clusterView, redisCliCheck, unhealthyReason } from './cluster-health';
 import { startRedisServer, type RedisServerHandle } from './redis-server';
 
 const run = promisify(execFile);
@@ -25,13 +26,17 @@ export interface RedisClusterHandle {
   readonly startupNodes: { host: string; port: number }[];
   /** CLUSTER NODES as seen by a live node. */
   nodes(): Promise<ClusterNodeInfo[]>;
-  /** SIGKILLs one node: an abrupt crash. */
+  /** SIGKILLs one node, once the cluster is healthy: an abrupt crash. */
   kill(port: number): Promise<void>;
-  /** Starts a killed node again with its old cluster config, so it rejoins (as a replica if it was failed over). */
+  /** Starts a killed node again with its old cluster config, so it rejoins (as a replica if it was failed over); waits until healthy. */
   restart(port: number): Promise<void>;
-  /** Moves `slots` slots from one master to another with `redis-cli --cluster reshard` (keys migrate). */
+  /** Moves `slots` slots from one master to another with `redis-cli --cluster reshard` (keys migrate); waits for a healthy cluster before and after. */
   reshard(fromId: string, toId: string, slots: number): Promise<void>;
-  /** Resolves once every live node reports cluster_state:ok and agrees on one master per shard. */
+  /**
+   * Resolves once every live node, replicas included, reports cluster_state:ok and holds the same
+   * configuration (roles, masters, exact slot ranges), no slot is open, and `redis-cli --cluster
+   * check` passes.
+   */
   waitUntilHealthy(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -135,33 +140,23 @@ export async function startRedisCluster({ masters = 3, replicasPerMaster = 1 } =
     throw new Error(`no cluster node answered CLUSTER NODES: ${String(lastError)}`);
   };
 
-  const waitUntilHealthy = async (timeoutMs = 20_000): Promise<void> => {
+  const waitUntilHealthy = async (timeoutMs = 30_000): Promise<void> => {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     for (;;) {
       try {
         const up = await live();
         const infos = await Promise.all(up.map((port) => rawCommand(port, ['CLUSTER', 'INFO'])));
-        const views = await Promise.all(up.map(async (port) => parseClusterNodes(await rawCommand(port, ['CLUSTER', 'NODES']))));
-        const ok = infos.every((info) => info.includes('cluster_state:ok'));
-        // Every live node sees the same set of healthy masters, covering all 16384 slots.
-        const masterSets = views.map((view) =>
-          view
-            .filter((node) => node.role === 'master' && !node.failed && node.slots > 0)
-            .map((node) => `${node.id}:${node.slots}`)
-            .sort()
-            .join(','),
-        );
-        const covered = views.every(
-          (view) => view.filter((node) => node.role === 'master' && !node.failed).reduce((sum, node) => sum + node.slots, 0) === 16384,
-        );
-        if (ok && covered && new Set(masterSets).size === 1) return;
-        last = `state ok: ${ok}, slots covered: ${covered}, views agree: ${new Set(masterSets).size === 1}`;
+        const views = await Promise.all(up.map(async (port) => clusterView(await rawCommand(port, ['CLUSTER', 'NODES']))));
+        // Our own look at every node first (cheap), then redis-cli's, which is what a reshard demands.
+        const reason = unhealthyReason(infos, views) ?? (await redisCliCheck(cli, up[0]!));
+        if (reason === undefined) return;
+        last = reason;
       } catch (error) {
         last = String(error);
       }
       if (Date.now() > deadline) throw new Error(`the Redis Cluster did not become healthy within ${timeoutMs} ms (${last})`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
 
@@ -199,14 +194,22 @@ export async function startRedisCluster({ masters = 3, replicasPerMaster = 1 } =
     ports,
     startupNodes: ports.map((port) => ({ host: '127.0.0.1', port })),
     nodes,
-    kill: (port) => server(port).kill(),
+    kill: async (port) => {
+      // A crash of a settled cluster: a node killed mid-gossip makes failover timing anyone's guess.
+      await waitUntilHealthy();
+      await server(port).kill();
+    },
     restart: async (port) => {
       const handle = server(port);
       // restart() kills first (a no-op for a dead node) and relaunches on the same port and --dir,
       // where nodes.conf still holds the node's identity.
       await handle.restart();
+      await waitUntilHealthy();
     },
     reshard: async (fromId, toId, slots) => {
+      // redis-cli refuses to reshard a cluster whose nodes disagree (a replica that has not heard
+      // of the last reshard yet), and the next caller must find the move complete everywhere.
+      await waitUntilHealthy();
       const entry = (await live())[0];
       if (entry === undefined) throw new Error('no cluster node is up');
       await run(
@@ -221,6 +224,7 @@ export async function startRedisCluster({ masters = 3, replicasPerMaster = 1 } =
         ],
         { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
       );
+      await waitUntilHealthy();
     },
     waitUntilHealthy,
     stop,

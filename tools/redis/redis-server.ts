@@ -27,7 +27,19 @@ export function redisServerBinary(): string {
   return path;
 }
 
-export async function freePort(): Promise<number> {
+/** Ports handed out by this process, so two servers started in parallel never get the same one. */
+const handedOut = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function anyPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -37,6 +49,24 @@ export async function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/**
+ * A loopback port that is free now, whose cluster bus port (port + 10000, which a cluster node opens
+ * as well) is free and valid too: the OS picks from an ephemeral range that reaches 60999, and a
+ * node on 56000 has no bus port. Both are remembered so this process never hands them out again.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await anyPort();
+    const bus = port + 10_000;
+    if (bus > 65_535 || handedOut.has(port) || handedOut.has(bus)) continue;
+    if (!(await canListen(bus))) continue;
+    handedOut.add(port);
+    handedOut.add(bus);
+    return port;
+  }
+  throw new Error('found no free loopback port whose cluster bus port (port + 10000) is free too');
 }
 
 export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
@@ -63,16 +93,24 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startRedisServer(extraArgs: string[] = []): Promise<RedisServerHandle> {
   const binary = redisServerBinary();
   const dir = mkdtempSync(join(tmpdir(), 'tiercache-redis-'));
-  const port = await freePort();
+  let port = 0;
   let child: ChildProcess | undefined;
 
-  const launch = async (): Promise<void> => {
-    child = spawn(
+  /** Resolves once the server listens; false if it exited first (its port was taken meanwhile). */
+  const launch = async (): Promise<boolean> => {
+    const current = spawn(
       binary,
       ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
       { stdio: 'ignore' },
     );
-    await waitForPort(port);
+    child = current;
+    const gone = exited(current).then(() => false);
+    try {
+      return await Promise.race([waitForPort(port).then(() => current.exitCode === null && current.signalCode === null), gone]);
+    } catch (error) {
+      await kill();
+      throw error;
+    }
   };
   const kill = async (): Promise<void> => {
     if (!child) return;
@@ -82,14 +120,23 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
     await exited(current);
   };
 
-  await launch();
+  // Another process may take the port between freePort() and the server's bind: try another one.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    if (await launch()) break;
+    await kill();
+    if (attempt === 5) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`redis-server exited at start 5 times (last port ${port}); try running it by hand: ${binary} --port ${port}`);
+    }
+  }
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
     kill,
     restart: async () => {
       await kill();
-      await launch();
+      if (!(await launch())) throw new Error(`redis-server could not listen on ${port} again: another process took the port`);
     },
     stop: async () => {
       await kill();

@@ -14,3 +14,12 @@ export function deferred<T>() {
   const promise = new Promise<T>((res) => (resolve = res));
   return { promise, resolve };
 }
+
+/** Polls `condition` until it holds, failing after `timeoutMs`: for effects that happen in the background. */
+export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

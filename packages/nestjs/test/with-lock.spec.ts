@@ -42,10 +42,13 @@ describe('@WithLock', () => {
 
   it('uses in-process locks without Redis, and different resources do not wait for each other', async () => {
     const moduleRef = await app({ l2: false });
-    expect(moduleRef.get(LockProvider)).toBeInstanceOf(InProcessLockProvider);
-    await Promise.all([moduleRef.get(Payouts).payOut('x'), moduleRef.get(Payouts).payOut('y')]);
-    expect(inside.most).toBe(2);
-    await moduleRef.close();
+    try {
+      expect(moduleRef.get(LockProvider)).toBeInstanceOf(InProcessLockProvider);
+      await Promise.all([moduleRef.get(Payouts).payOut('x'), moduleRef.get(Payouts).payOut('y')]);
+      expect(inside.most).toBe(2);
+    } finally {
+      await moduleRef.close();
+    }
   });
 
   it('refuses to run without its lock on an object Nest did not create', async () => {

@@ -110,24 +110,29 @@ describe('resharding under traffic', () => {
     };
 
     const traffic = Array.from({ length: workers }, (_, worker) => work(worker));
-    await eventually(() => operations > 500, 10_000);
-    const before = await masters();
-    const [from, to, third] = before;
     const all = Array.from({ length: workers * keysPerWorker }, (_, n) => keyOf(n % workers, Math.floor(n / workers)));
-    const ownersBefore = await ownersOf(all.map((key) => writer.keyFor(key)));
-    const opsBefore = operations;
-    await topology.reshard(from!.id, to!.id, 1_000);
-    await topology.reshard(to!.id, third!.id, 1_000);
-    await topology.waitUntilHealthy();
-    const opsDuring = operations - opsBefore;
-    const opsAfterReshard = operations;
-    await eventually(() => operations > opsAfterReshard + 200, 10_000);
-    stop = true;
-    await Promise.all(traffic);
+    let from: ClusterNodeInfo, to: ClusterNodeInfo, third: ClusterNodeInfo;
+    let ownersBefore: string[];
+    let opsDuring: number;
+    // The loops stop whatever happens: a failed reshard must fail this test, not keep Jest running.
+    try {
+      await eventually(() => operations > 500, 10_000);
+      [from, to, third] = (await masters()) as [ClusterNodeInfo, ClusterNodeInfo, ClusterNodeInfo];
+      ownersBefore = await ownersOf(all.map((key) => writer.keyFor(key)));
+      const opsBefore = operations;
+      await topology.reshard(from.id, to.id, 1_000);
+      await topology.reshard(to.id, third.id, 1_000);
+      opsDuring = operations - opsBefore;
+      const opsAfterReshard = operations;
+      await eventually(() => operations > opsAfterReshard + 200, 10_000);
+    } finally {
+      stop = true;
+      await Promise.all(traffic);
+    }
 
     const after = await masters();
-    expect(after.find((node) => node.id === from!.id)!.slots).toBe(from!.slots - 1_000);
-    expect(after.find((node) => node.id === third!.id)!.slots).toBe(third!.slots + 1_000);
+    expect(after.find((node) => node.id === from.id)!.slots).toBe(from.slots - 1_000);
+    expect(after.find((node) => node.id === third.id)!.slots).toBe(third.slots + 1_000);
     // Traffic really ran while keys migrated, and many of our keys were among them.
     expect(opsDuring).toBeGreaterThan(0);
     const ownersAfter = await ownersOf(all.map((key) => writer.keyFor(key)));
@@ -143,7 +148,7 @@ describe('resharding under traffic', () => {
     const final = await fresh.getMany<number>(all);
     for (const key of all) if (truth.peek(key) > 0) check('final', key, final.get(key), false);
     expect(wrong).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('failover', () => {
@@ -164,10 +169,9 @@ describe('failover', () => {
 
     // The victim: the master holding row:0. Wait until its replica has everything, as a healthy
     // replica would: a failover can lose writes the replica never received (that is Redis, not us).
-    const view = await connectCluster(topology.startupNodes);
-    const victimPort = Number(view.slots[slotOf(cache.keyFor('row:0'))]![0]!.split(':')[1]);
-    const onVictim = keys.filter((key) => view.slots[slotOf(cache.keyFor(key))]![0] === `127.0.0.1:${victimPort}`);
-    await closeCluster(view);
+    const [victimOwner, ...owners] = await ownersOf([cache.keyFor('row:0'), ...keys.map((key) => cache.keyFor(key))]);
+    const victimPort = Number(victimOwner!.split(':')[1]);
+    const onVictim = keys.filter((_, i) => owners[i] === victimOwner);
     const nodes = await topology.nodes();
     const victim = nodes.find((node) => node.port === victimPort)!;
     const replica = nodes.find((node) => node.masterId === victim.id)!;
@@ -176,32 +180,37 @@ describe('failover', () => {
       return (await offset(victim.port)) === (await offset(replica.port));
     }, 10_000);
 
-    const probe = new RedisTier({ cluster: topology.startupNodes });
-    await probe.firstConnection();
-    if (!probe.isReady()) await once(probe.client, 'ready');
-    await topology.kill(victim.port);
-
-    // Until the replica takes over, every call answers with the right value: from L1 (cache), or
-    // from the loader (l2Only, whose reads of the dead shard miss). Writes go on too.
     const written = new Set<string>();
-    let rounds = 0;
-    const promoted = async () => (await topology.nodes()).some((node) => node.id === replica.id && node.role === 'master');
-    while (!(await promoted()) || rounds < 3) {
-      rounds++;
-      for (const key of keys) {
-        if (!written.has(key)) expect(await l2Only.getOrSet(key, async () => truth.get(key))).toBe(truth.peek(key));
-        expect(await cache.getOrSet(key, async () => truth.get(key))).toBe(truth.peek(key));
+    const probe = new RedisTier({ cluster: topology.startupNodes });
+    let health: Awaited<ReturnType<RedisTier['health']>>;
+    // The probe reconnects forever on its own: it is closed whatever happens below.
+    try {
+      await probe.firstConnection();
+      if (!probe.isReady()) await once(probe.client, 'ready');
+      await topology.kill(victim.port);
+
+      // Until the replica takes over, every call answers with the right value: from L1 (cache), or
+      // from the loader (l2Only, whose reads of the dead shard miss). Writes go on too.
+      let rounds = 0;
+      const promoted = async () => (await topology.nodes()).some((node) => node.id === replica.id && node.role === 'master');
+      while (!(await promoted()) || rounds < 3) {
+        rounds++;
+        for (const key of keys) {
+          if (!written.has(key)) expect(await l2Only.getOrSet(key, async () => truth.get(key))).toBe(truth.peek(key));
+          expect(await cache.getOrSet(key, async () => truth.get(key))).toBe(truth.peek(key));
+        }
+        const key = onVictim[rounds % onVictim.length]!;
+        written.add(key);
+        await cache.set(key, truth.write(key));
+        expect(await cache.get(key)).toBe(truth.peek(key));
+        await sleep(50);
       }
-      const key = onVictim[rounds % onVictim.length]!;
-      written.add(key);
-      await cache.set(key, truth.write(key));
-      expect(await cache.get(key)).toBe(truth.peek(key));
-      await sleep(50);
+      await topology.waitUntilHealthy();
+      // A health check names the dead node, while the cluster itself is whole again.
+      health = await probe.health();
+    } finally {
+      await probe.close();
     }
-    await topology.waitUntilHealthy();
-    // A health check names the dead node, while the cluster itself is whole again.
-    const health = await probe.health();
-    await probe.close();
     expect(health.cluster?.state).toBe('ok');
     expect(health.nodes.filter((node) => node.address === `127.0.0.1:${victim.port}`).map((node) => node.up)).toEqual([false]);
     expect(health.nodes.filter((node) => node.role === 'master' && node.up)).toHaveLength(3);

@@ -158,7 +158,10 @@ describe('versions', () => {
     expect(progress.length).toBeGreaterThan(1);
     expect(progress).toEqual([...progress].sort((x, y) => x - y));
     const admin = adminClient();
-    expect(await admin.keys(`${namespace}*`)).toEqual([`${namespace}|v2:k1`]);
-    await admin.quit();
+    try {
+      expect(await admin.keys(`${namespace}*`)).toEqual([`${namespace}|v2:k1`]);
+    } finally {
+      await admin.quit();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { startTcpProxy } from '../../../../tools/net/tcp-proxy.js';
 import { startRedisServer } from '../../../../tools/redis/redis-server.js';
 import { CacheFactory } from '../support/cache-factory.js';
 import { adminClient, eventually, uniqueNamespace } from '../support/redis.js';
@@ -122,15 +123,57 @@ describe('tag cost and bookkeeping in Redis', () => {
   });
 
   it('keeps invalidations made while Redis is unreachable and writes them when it is back', async () => {
-    const namespace = uniqueNamespace('pending');
-    const writer = caches.l2Only({ namespace, l2: { redis: process.env.REDIS_URL!, bus: false, breaker: { openMs: 30 } } });
-    const reader = caches.l2Only({ namespace });
-    await writer.set('k', 'v', { tags: ['p'] });
-    const pauser = new Redis(process.env.REDIS_URL!);
-    await pauser.client('PAUSE', 1_200, 'ALL');
-    await writer.invalidateTags(['p']);
-    await pauser.client('UNPAUSE');
-    await pauser.quit();
-    await eventually(async () => !(await reader.has('k')));
-  });
+    // Its own server, reached through a proxy the test cuts: a real partition, not the shared Redis.
+    const server = await startRedisServer();
+    const proxy = await startTcpProxy(server.port);
+    const admin = new Redis(server.url);
+    try {
+      const namespace = uniqueNamespace('pending');
+      const mark = `${namespace}:|t|p`;
+      const writer = caches.l2Only({ namespace, l2: { redis: proxy.url, bus: false, breaker: { openMs: 30 } } });
+      await writer.set('k', 'v', { tags: ['p'] });
+      proxy.cut();
+      // Invalidated once the writer knows Redis is gone, so the mark cannot be a command that was
+      // already on the wire (ioredis resends those on reconnect by itself).
+      await eventually(() => writer.status().l2?.connected === false);
+      await writer.invalidateTags(['p']);
+      // The mark did not reach Redis: only a replay can write it now.
+      expect(await admin.exists(mark)).toBe(0);
+      proxy.heal();
+      await eventually(async () => (await admin.exists(mark)) === 1, 10_000);
+      // And it is the mark that hides the entry from an instance that reads it from Redis.
+      const reader = caches.l2Only({ namespace, l2: { redis: server.url, bus: false } });
+      expect(await reader.has('k')).toBe(false);
+    } finally {
+      // Caches first: closing the proxy under a live client would send it reconnecting.
+      await caches.closeAll();
+      await admin.quit();
+      await proxy.close();
+      await server.stop();
+    }
+  }, 20_000);
+
+  it('an instance that already read the entry stops serving it once the replayed invalidation lands', async () => {
+    const server = await startRedisServer();
+    const proxy = await startTcpProxy(server.port);
+    try {
+      const namespace = uniqueNamespace('pending-peer');
+      const writer = caches.l2Only({ namespace, l2: { redis: proxy.url, breaker: { openMs: 30 } } });
+      const reader = caches.l2Only({ namespace, l2: { redis: server.url } });
+      expect(await Promise.all([writer.ready(), reader.ready()])).toEqual([true, true]);
+      await writer.set('k', 'v', { tags: ['p'] });
+      expect(await reader.has('k')).toBe(true);
+      // The reader has learned the tag's mark (none): from now on it relies on messages.
+      proxy.cut();
+      await eventually(() => writer.status().l2?.connected === false);
+      await writer.invalidateTags(['p']);
+      expect(await reader.has('k')).toBe(true);
+      proxy.heal();
+      await eventually(async () => !(await reader.has('k')), 10_000);
+    } finally {
+      await caches.closeAll();
+      await proxy.close();
+      await server.stop();
+    }
+  }, 20_000);
 });

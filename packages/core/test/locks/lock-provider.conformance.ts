@@ -90,6 +90,7 @@ export function lockProviderConformance(create: () => LockProvider): void {
   });
 
   it('wakes a waiter as soon as the holder releases, long before the lease would expire', async () => {
+    // The wait (20 s) ends before the lease (30 s) would: only the release can let the waiter in.
     const first = await hold({ ttlMs: 30_000 });
     const waiting = locks.acquire(resource, { ttlMs: 30_000, waitMs: 20_000 });
     setTimeout(() => void first.release(), 50);
@@ -97,7 +98,7 @@ export function lockProviderConformance(create: () => LockProvider): void {
     const second = await waiting;
     held.push(second);
     expect(second.fence).toBeGreaterThan(first.fence);
-  }, 3_000);
+  }, 25_000);
 
   it('fails with E_LOCK_TIMEOUT, naming the resource and the wait, when the lock stays held', async () => {
     await hold({ ttlMs: 30_000 });
@@ -127,8 +128,10 @@ export function lockProviderConformance(create: () => LockProvider): void {
   });
 
   it('keeps the lease alive with the watchdog while the work runs past its ttl', async () => {
-    const lock = await hold({ ttlMs: 120 });
-    await sleep(450);
+    // Renewed every ttl/3 (400 ms): only an event-loop stall of over 800 ms could lose it, where a
+    // 120 ms lease was lost by an 80 ms stall on a busy machine. The work outlasts 2.5 ttls.
+    const lock = await hold({ ttlMs: 1_200 });
+    await sleep(3_000);
 
     expect(await locks.tryAcquire(resource)).toBeUndefined();
     expect(lock.signal.aborted).toBe(false);
@@ -136,17 +139,19 @@ export function lockProviderConformance(create: () => LockProvider): void {
     const next = await locks.tryAcquire(resource);
     expect(next).toBeDefined();
     held.push(next!);
-  });
+  }, 15_000);
 
   it('extend renews the lease for its owner', async () => {
-    const lock = await hold({ ttlMs: 100, watchdog: false });
-    expect(await lock.extend(5_000)).toBe(true);
-    await sleep(250);
+    // A lease long enough to be extended before it runs out however busy the machine; then the
+    // test outlives the original lease.
+    const lock = await hold({ ttlMs: 1_000, watchdog: false });
+    expect(await lock.extend(10_000)).toBe(true);
+    await sleep(1_500);
 
     expect(await locks.tryAcquire(resource)).toBeUndefined();
     expect(lock.signal.aborted).toBe(false);
     await expect(lock.extend(0)).rejects.toEqual(expectCode(ErrorCode.InvalidArgument));
-  });
+  }, 15_000);
 
   it('release is idempotent and never frees a later holder', async () => {
     const first = await hold();
@@ -206,5 +211,5 @@ export function lockProviderConformance(create: () => LockProvider): void {
     expect(lock.signal.aborted).toBe(true);
     await expect(locks.acquire(resource)).rejects.toEqual(expectCode(ErrorCode.Closed));
     await expect(locks.tryAcquire(resource)).rejects.toEqual(expectCode(ErrorCode.Closed));
-  }, 3_000);
+  }, 25_000);
 }

@@ -80,19 +80,23 @@ describe('RedisLockProvider', () => {
       const next = await locks.tryAcquire(resource);
       expect(next?.fence).toBeGreaterThan(lock.fence);
       await next?.release();
-    }, 3_000);
+    }, 15_000);
 
     it('wakes a waiter when another provider (another process) releases the lock', async () => {
       const other = new RedisLockProvider({ client, keyPrefix });
-      const holder = await other.acquire(resource, { ttlMs: 30_000 });
-      const waiting = locks.acquire(resource, { waitMs: 10_000 });
-      setTimeout(() => void holder.release(), 50);
+      try {
+        // The wait (10 s) ends long before the lease (30 s): only the release can let it in.
+        const holder = await other.acquire(resource, { ttlMs: 30_000 });
+        const waiting = locks.acquire(resource, { waitMs: 10_000 });
+        setTimeout(() => void holder.release(), 50);
 
-      const next = await waiting;
-      expect(next.fence).toBeGreaterThan(holder.fence);
-      await next.release();
-      await other.close();
-    }, 3_000);
+        const next = await waiting;
+        expect(next.fence).toBeGreaterThan(holder.fence);
+        await next.release();
+      } finally {
+        await other.close();
+      }
+    }, 15_000);
 
     it('shares one subscription among all waiters and closes the connection it opened', async () => {
       const holder = await locks.acquire(resource, { ttlMs: 30_000 });
@@ -118,7 +122,7 @@ describe('RedisLockProvider', () => {
       await shared.close();
       expect(subscriber.status).toBe('ready');
       await subscriber.quit();
-    }, 3_000);
+    }, 15_000);
 
     it('rejects resources and prefixes that would break the Cluster hash tag', async () => {
       await expect(locks.acquire('}x')).rejects.toEqual(expectCode(ErrorCode.InvalidArgument));
@@ -154,14 +158,17 @@ describe('RedisLockProvider', () => {
       const own = new Redis(server.url, { enableOfflineQueue: false });
       await own.ping().catch(async () => new Promise((resolve) => own.once('ready', resolve)));
       const locks = new RedisLockProvider({ client: own });
-      const holder = await locks.acquire('fail-fast', { ttlMs: 30_000 });
-      const waiting = locks.acquire('fail-fast', { waitMs: 10_000 });
-      setTimeout(() => void holder.release(), 50);
+      try {
+        const holder = await locks.acquire('fail-fast', { ttlMs: 30_000 });
+        const waiting = locks.acquire('fail-fast', { waitMs: 10_000 });
+        setTimeout(() => void holder.release(), 50);
 
-      await (await waiting).release();
-      await locks.close();
-      await own.quit();
-    }, 3_000);
+        await (await waiting).release();
+      } finally {
+        await locks.close();
+        await own.quit();
+      }
+    }, 15_000);
 
     it('lets Redis errors from acquire propagate rather than failing open', async () => {
       const own = new Redis(server.url, { enableOfflineQueue: false });

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CacheFactory } from '../support/cache-factory.js';
-import { adminClient, redisUrl, uniqueNamespace } from '../support/redis.js';
+import { adminClient, eventually, redisUrl, uniqueNamespace } from '../support/redis.js';
 
 const caches = new CacheFactory();
 const admin = adminClient();
@@ -65,10 +65,18 @@ describe('fleet-wide single-flight', () => {
     let loads = 0;
     const waits: number[] = [];
     b.events.on('lock:wait', ({ durationMs }) => waits.push(durationMs));
-    const loader = async () => (loads++, await new Promise((resolve) => setTimeout(resolve, 150)), 'v');
+    // a's loader runs only once a holds the fleet lock; it signals that, then holds the load until
+    // b has been asking for a while, so b must find the lock taken and wait for it.
+    let started!: () => void;
+    const loadStarted = new Promise<void>((resolve) => (started = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const loader = async () => (loads++, started(), await released, 'v');
     const first = a.getOrSet('k', loader);
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(await Promise.all([first, b.getOrSet('k', loader)])).toEqual(['v', 'v']);
+    await loadStarted;
+    const second = b.getOrSet('k', loader);
+    setTimeout(release, 300);
+    expect(await Promise.all([first, second])).toEqual(['v', 'v']);
     expect(loads).toBe(1);
     expect(waits).toHaveLength(1);
   });
@@ -78,8 +86,10 @@ describe('fleet-wide single-flight', () => {
     const [a, b] = [caches.twoTier({ namespace, distributed: false }), caches.twoTier({ namespace, distributed: false })];
     await Promise.all([a.ready(), b.ready()]);
     let loads = 0;
-    const loader = async () => (loads++, await new Promise((resolve) => setTimeout(resolve, 100)), 'v');
-    await Promise.all([a.getOrSet('k', loader), b.getOrSet('k', loader)]);
+    // Each load finishes only once both have started: with a fleet-wide lock the second could never
+    // start, and the first would give up at the deadline.
+    const loader = async () => (loads++, await eventually(() => loads === 2, 5_000), 'v');
+    expect(await Promise.all([a.getOrSet('k', loader), b.getOrSet('k', loader)])).toEqual(['v', 'v']);
     expect(loads).toBe(2);
   });
 });
