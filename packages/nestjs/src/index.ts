@@ -9,7 +9,7 @@ export { CacheEvict } from './decorators/cache-evict.decorator.js';
 export type { CacheEvictOptions } from './decorators/cache-evict.decorator.js';
 export type { KeySpec } from './decorators/method-binding.js';
 export { InjectCache } from './decorators/inject-cache.decorator.js';
-export { WithLock } from './decorators/with-lock.decorator.js';
+export { WithLock, currentLock } from './decorators/with-lock.decorator.js';
 export { InProcessLockProvider, LockProvider, RedisLockProvider } from '@tiercache/core';
 export type { LockHandle, LockOptions } from '@tiercache/core';
 export { TieredCache } from '@tiercache/core';
