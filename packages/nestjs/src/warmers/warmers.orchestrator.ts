@@ -91,7 +91,7 @@ export class WarmersOrchestrator implements OnApplicationBootstrap, BeforeApplic
 
   async #mount(): Promise<void> {
     // Loaded here, not imported: warmers run on startup or on demand need neither package installed.
-    const why = 'scheduled warmers (cron / everyMs)';
+    const why = 'Scheduled warmers (cron / everyMs)';
     const { SchedulerRegistry } = await loadPeer<typeof import('@nestjs/schedule')>('@nestjs/schedule', why);
     const { CronJob } = await loadPeer<typeof import('cron')>('cron', why);
     let scheduler: SchedulerRegistry;
