@@ -1,5 +1,5 @@
 export { CacheModule } from './cache.module.js';
-export type { CacheModuleExtras } from './cache.module-definition.js';
+export type { CacheModuleExtras, CacheModuleOptionsFactory } from './cache.module-definition.js';
 export type { CacheModuleOptions, NamedCacheOptions } from './cache-module.options.js';
 export { CacheRegistry } from './cache-registry.js';
 export { DEFAULT_CACHE, getCacheToken } from './cache.constants.js';
