@@ -15,18 +15,9 @@ import {
   type KeySpec,
 } from './method-binding.js';
 
-/** A method these decorators accept: any method returning a Promise. */
-export type AsyncMethod<A extends unknown[], R> = (...args: A) => Promise<R>;
+import type { AsyncMethod, AsyncMethodDecorator } from './decorator-types.js';
 
-/**
- * Checks the decorated method against the options: it must return a Promise of R and accept the
- * arguments the key/condition functions expect (it may take more after them).
- */
-export type AsyncMethodDecorator<A extends unknown[], R> = <M extends AsyncMethod<[...A, ...any[]], R>>(
-  target: object,
-  propertyKey: string | symbol,
-  descriptor: TypedPropertyDescriptor<M>,
-) => void;
+export type { AsyncMethod, AsyncMethodDecorator } from './decorator-types.js';
 
 export interface CacheableOptions<A extends unknown[], R> extends EntryOptions {
   /** Default: the class name, the method name and the arguments. */
