@@ -5,6 +5,7 @@ export { CacheRegistry } from './cache-registry.js';
 export { DEFAULT_CACHE, getCacheToken } from './cache.constants.js';
 export { CacheTags, Cacheable, CachePut } from './decorators/cacheable.decorator.js';
 export type { AsyncMethod, AsyncMethodDecorator, CacheableOptions, CachePutOptions, TagSpec } from './decorators/cacheable.decorator.js';
+export type { KeyFunctionParametersDoNotFitTheMethod } from './decorators/decorator-types.js';
 export { CacheEvict } from './decorators/cache-evict.decorator.js';
 export type { CacheEvictOptions } from './decorators/cache-evict.decorator.js';
 export type { KeySpec } from './decorators/method-binding.js';
