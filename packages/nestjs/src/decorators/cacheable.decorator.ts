@@ -105,22 +105,23 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
       const cache = source.get(options.cache);
       const key = keyOf(options.key, [className, String(propertyKey)], callArgs);
       let loaded = false;
-      try {
-        return await cache.getOrSet(
-          key,
-          async (context) => {
-            loaded = true;
-            const result = await original.apply(this, callArgs);
-            if (options.unless?.(result, ...callArgs)) context.setOptions({ ttl: 0, negativeTtl: 0 });
-            else if (tags().length > 0) context.setOptions({ tags: tagsOf(tags(), callArgs, result) });
-            return result;
-          },
-          callOptions,
-        );
-      } catch (error) {
-        // Before the load, an invalid-argument error can only be the key's.
-        throw options.key === undefined && !loaded ? defaultKeyError(method, callArgs, error) : error;
-      }
+      const result = cache.getOrSet(
+        key,
+        async (context) => {
+          loaded = true;
+          const value = await original.apply(this, callArgs);
+          if (options.unless?.(value, ...callArgs)) context.setOptions({ ttl: 0, negativeTtl: 0 });
+          else if (tags().length > 0) context.setOptions({ tags: tagsOf(tags(), callArgs, value) });
+          return value;
+        },
+        callOptions,
+      );
+      // Before the load, an invalid-argument error can only be the key's: say which argument. An
+      // explicit key keeps the hot path free of the extra promise.
+      if (options.key !== undefined) return result;
+      return result.catch((error: unknown) => {
+        throw loaded ? error : defaultKeyError(method, callArgs, error);
+      });
     };
     replaceMethod(descriptor, wrapper);
     const metadata: DecoratedMethod = { decorator: '@Cacheable', method, cache: options.cache, entry: stored, defaultKey: options.key === undefined };
