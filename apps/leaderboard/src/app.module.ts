@@ -8,6 +8,7 @@ import { cacheModuleOptions } from './cache/cache-policy.js';
 import type { AppConfig } from './config.js';
 import { DatabaseModule } from './db/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IndexController } from './http/index.controller.js';
 import { LeaderboardModule } from './leaderboard/leaderboard.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
         HealthModule,
         MetricsModule.forRoot(),
       ],
+      controllers: [IndexController],
       providers: [{ provide: APP_CONFIG, useValue: config }, CacheModeReporter],
     };
   }

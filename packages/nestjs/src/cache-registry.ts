@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import {
   ErrorCode,
   InProcessLockProvider,
@@ -12,6 +12,15 @@ import {
 import type { CacheModuleOptions, NamedCacheOptions } from './cache-module.options.js';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
 import { DEFAULT_CACHE } from './cache.constants.js';
+import { checkKnownKeys } from './options/known-keys.js';
+import { nestCacheLogger } from './options/nest-cache-logger.js';
+import { checkRedisUrl } from './options/redis-option.js';
+import { CACHE_MODULE_SHAPE } from './options/shapes.js';
+
+/** Lock keys `<namespace>:lock:{<resource>}`; braces are the Cluster hash tag, so none in the prefix. */
+export function lockPrefix(namespace: string | undefined): string {
+  return `${(namespace ?? 'tc').replace(/[{}]/g, encodeURIComponent)}:lock:`;
+}
 
 const SEPARATE_CACHE_FIELDS = ['l1', 'l2', 'serializer', 'version', 'maxKeyLength'] as const;
 
@@ -29,13 +38,21 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
   readonly #ownsLocks: boolean;
 
   constructor(@Inject(CACHE_MODULE_OPTIONS) options: CacheModuleOptions) {
-    const { caches = {}, locks, ...rootOptions } = options ?? {};
-    const root = new TieredCache({ logger: new Logger('Tiercache'), ...rootOptions });
+    // Unknown keys first: a typo must not fall through to a default and start "fine".
+    checkKnownKeys(options, CACHE_MODULE_SHAPE, '');
+    const { caches = {}, locks, isGlobal: _global, cacheNames: _names, ...rootOptions } = (options ?? {}) as CacheModuleOptions & {
+      isGlobal?: unknown;
+      cacheNames?: unknown;
+    };
+    if (rootOptions.l2) checkRedisUrl('l2.redis', rootOptions.l2.redis);
+    const root = new TieredCache({ logger: nestCacheLogger('Tiercache'), ...rootOptions });
     this.#caches.set(DEFAULT_CACHE, root);
     this.#owned.push(root);
     if (locks !== undefined && !(locks instanceof LockProvider)) throw invalidOption('locks', 'expected a LockProvider');
     const redis = root.redisClient;
-    this.locks = locks ?? (redis === undefined ? new InProcessLockProvider() : new RedisLockProvider({ client: redis }));
+    // Lock keys live under the app's namespace, so two apps sharing a Redis never take each other's locks.
+    this.locks =
+      locks ?? (redis === undefined ? new InProcessLockProvider() : new RedisLockProvider({ client: redis, keyPrefix: lockPrefix(rootOptions.namespace) }));
     this.#ownsLocks = locks === undefined;
     if (typeof caches !== 'object' || caches === null) throw invalidOption('caches', 'expected an object of named cache options');
     for (const [name, named] of Object.entries(caches)) {
@@ -82,10 +99,20 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
 
   #build(name: string, root: TieredCache, rootOptions: TieredCacheOptions, named: NamedCacheOptions): TieredCache {
     if (typeof named !== 'object' || named === null) throw invalidOption(`caches.${name}`, 'expected an object');
-    const { namespace = name, ...rest } = named;
-    if (!SEPARATE_CACHE_FIELDS.some((field) => named[field] !== undefined)) return root.namespace(namespace, rest);
-    const cache = new TieredCache({ logger: new Logger(`Tiercache:${name}`), ...rootOptions, ...rest, namespace });
+    const { namespace = name, rootNamespace, ...rest } = named;
+    if (rest.l2) checkRedisUrl('l2.redis', rest.l2.redis);
+    if (!SEPARATE_CACHE_FIELDS.some((field) => named[field] !== undefined) && rootNamespace === undefined) {
+      return root.namespace(namespace, rest);
+    }
+    // Own tiers, same key layout as a child namespace: `<app namespace>:[v<version>:]<name>|<key>`, so
+    // two apps with a `sessions` cache on one Redis never share entries.
+    const cache = new TieredCache({
+      logger: nestCacheLogger(`Tiercache:${name}`),
+      ...rootOptions,
+      ...rest,
+      namespace: rootNamespace ?? rootOptions.namespace ?? 'tc',
+    });
     this.#owned.push(cache);
-    return cache;
+    return cache.namespace(namespace);
   }
 }

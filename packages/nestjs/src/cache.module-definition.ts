@@ -11,6 +11,24 @@ export interface CacheModuleExtras {
   cacheNames?: string[];
 }
 
+/**
+ * What a class given to `CacheModule.forRootAsync({ useClass })` (or `useExisting`) implements: Nest
+ * instantiates it, with its own dependencies injected, and calls `create()` once at startup.
+ *
+ * @example
+ * @Injectable()
+ * class CacheConfig implements CacheModuleOptionsFactory {
+ *   constructor(private readonly config: ConfigService) {}
+ *   create(): CacheModuleOptions {
+ *     return { namespace: 'app', l2: { redis: this.config.getOrThrow('REDIS_URL') } };
+ *   }
+ * }
+ * CacheModule.forRootAsync({ imports: [ConfigModule], useClass: CacheConfig })
+ */
+export interface CacheModuleOptionsFactory {
+  create(): CacheModuleOptions | Promise<CacheModuleOptions>;
+}
+
 export const {
   ConfigurableModuleClass,
   MODULE_OPTIONS_TOKEN: CACHE_MODULE_OPTIONS,

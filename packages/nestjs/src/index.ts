@@ -1,15 +1,16 @@
 export { CacheModule } from './cache.module.js';
-export type { CacheModuleExtras } from './cache.module-definition.js';
+export type { CacheModuleExtras, CacheModuleOptionsFactory } from './cache.module-definition.js';
 export type { CacheModuleOptions, NamedCacheOptions } from './cache-module.options.js';
 export { CacheRegistry } from './cache-registry.js';
 export { DEFAULT_CACHE, getCacheToken } from './cache.constants.js';
 export { CacheTags, Cacheable, CachePut } from './decorators/cacheable.decorator.js';
 export type { AsyncMethod, AsyncMethodDecorator, CacheableOptions, CachePutOptions, TagSpec } from './decorators/cacheable.decorator.js';
+export type { KeyFunctionParametersDoNotFitTheMethod } from './decorators/decorator-types.js';
 export { CacheEvict } from './decorators/cache-evict.decorator.js';
 export type { CacheEvictOptions } from './decorators/cache-evict.decorator.js';
 export type { KeySpec } from './decorators/method-binding.js';
 export { InjectCache } from './decorators/inject-cache.decorator.js';
-export { WithLock } from './decorators/with-lock.decorator.js';
+export { WithLock, currentLock } from './decorators/with-lock.decorator.js';
 export { InProcessLockProvider, LockProvider, RedisLockProvider } from '@tiercache/core';
 export type { LockHandle, LockOptions } from '@tiercache/core';
 export { TieredCache } from '@tiercache/core';

@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
-import { CacheModule, CacheRegistry, InjectCache, TieredCache } from '../src/index.js';
+import { CacheModule, CacheRegistry, InjectCache, TieredCache, type CacheModuleOptions, type CacheModuleOptionsFactory } from '../src/index.js';
 import { redisUrl, uniqueNamespace } from './support.js';
 
 @Injectable()
@@ -90,5 +90,24 @@ describe('CacheModule', () => {
     expect(given.status).toBe('ready');
     await expect(registry.get().get('x')).rejects.toMatchObject({ code: 'E_CLOSED' });
     await given.quit();
+  });
+
+  it('builds its options with forRootAsync({ useClass }) from a CacheModuleOptionsFactory', async () => {
+    const namespace = uniqueNamespace('use-class');
+    @Injectable()
+    class CacheConfig implements CacheModuleOptionsFactory {
+      create(): CacheModuleOptions {
+        return { namespace, l2: false, caches: { reports: {} } };
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRootAsync({ useClass: CacheConfig, cacheNames: ['reports'] })],
+      providers: [UsesCaches],
+    }).compile();
+    try {
+      expect(moduleRef.get(UsesCaches).reports.prefix).toBe(`${namespace}:reports|`);
+    } finally {
+      await moduleRef.close();
+    }
   });
 });

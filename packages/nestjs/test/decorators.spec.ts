@@ -1,4 +1,4 @@
-import { Injectable, Logger, Scope, SetMetadata, UseGuards, type CanActivate, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Scope, SetMetadata, UseGuards, type CanActivate, type OnApplicationBootstrap } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Cron, ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { CacheEvict, CacheModule, CachePut, Cacheable, TieredCache } from '../src/index.js';
@@ -198,14 +198,14 @@ describe('binding to the right application', () => {
     await b.moduleRef.close();
   });
 
-  it('runs uncached, with one warning, on an object Nest did not create', async () => {
-    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  it('fails loudly, saying what to do, on an object Nest did not create and that holds no cache', async () => {
     const manual = new AgentsService();
-    await manual.find(1);
-    await manual.find(1);
-    expect(manual.calls).toEqual(['find:1', 'find:1']);
-    expect(warn.mock.calls.filter(([message]) => String(message).includes('AgentsService.find ran uncached'))).toHaveLength(1);
-    warn.mockRestore();
+    await expect(manual.find(1)).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      message: expect.stringContaining('@Cacheable AgentsService.find'),
+    });
+    await expect(manual.find(1)).rejects.toThrow(/createTestingCache/);
+    expect(manual.calls).toEqual([]);
   });
 
   it('works for request-scoped providers', async () => {

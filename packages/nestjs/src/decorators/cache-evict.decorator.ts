@@ -1,7 +1,21 @@
 import { invalidOption, type CacheKey, type InvalidationMode } from '@tiercache/core';
 import { CACHE_EVICT_METADATA } from '../cache.constants.js';
 import type { AsyncMethodDecorator, AsyncMethod } from './cacheable.decorator.js';
-import { appendMetadata, checkFunction, checkKeySpec, keyOf, registryFor, replaceMethod, type KeySpec } from './method-binding.js';
+import { sourceFor } from './cache-binding.js';
+import {
+  appendMetadata,
+  checkDecoratorKeys,
+  checkFunction,
+  checkKeySpec,
+  keyOf,
+  replaceMethod,
+  type DecoratedMethod,
+  type KeySpec,
+} from './method-binding.js';
+
+const EVICT_SHAPE = Object.fromEntries(
+  ['key', 'keys', 'tags', 'tagMode', 'allEntries', 'beforeInvocation', 'condition', 'cache'].map((key) => [key, true as const]),
+);
 
 export interface CacheEvictOptions<A extends unknown[]> {
   /** The key to evict, fixed or from the arguments. */
@@ -42,11 +56,10 @@ export function CacheEvict<A extends unknown[] = any[]>(options: CacheEvictOptio
   return (target, propertyKey, descriptor) => {
     const original = descriptor.value as unknown as AsyncMethod<A, unknown>;
     const method = `${target.constructor.name}.${String(propertyKey)}`;
+    checkDecoratorKeys('@CacheEvict', method, options, EVICT_SHAPE);
     const evict = async (self: unknown, args: A): Promise<void> => {
       if (options.condition && !options.condition(...args)) return;
-      const registry = registryFor(self, method);
-      if (registry === undefined) return;
-      const cache = registry.get(options.cache);
+      const cache = sourceFor(self, method, '@CacheEvict').get(options.cache);
       if (options.allEntries) return cache.clear();
       const keys = options.keys ? [...options.keys(...args)] : [];
       if (options.key !== undefined) keys.push(keyOf(options.key, [], args));
@@ -58,11 +71,14 @@ export function CacheEvict<A extends unknown[] = any[]>(options: CacheEvictOptio
     };
     replaceMethod(descriptor, async function (this: unknown, ...args: unknown[]) {
       const callArgs = args as A;
+      // An object without a cache fails before doing the work, not after.
+      sourceFor(this, method, '@CacheEvict');
       if (options.beforeInvocation) await evict(this, callArgs);
       const result = await original.apply(this, callArgs);
       if (!options.beforeInvocation) await evict(this, callArgs);
       return result;
     });
-    appendMetadata(CACHE_EVICT_METADATA, { cache: options.cache }, descriptor.value as object);
+    const metadata: DecoratedMethod = { decorator: '@CacheEvict', method, cache: options.cache };
+    appendMetadata(CACHE_EVICT_METADATA, metadata, descriptor.value as object);
   };
 }

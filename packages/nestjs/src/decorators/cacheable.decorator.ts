@@ -1,28 +1,23 @@
 import { Logger } from '@nestjs/common';
 import { invalidOption, type EntryOptions } from '@tiercache/core';
 import { CACHEABLE_METADATA, CACHE_PUT_METADATA, CACHE_TAGS_METADATA } from '../cache.constants.js';
+import { DECORATOR_SHAPE } from '../options/shapes.js';
+import { sourceFor } from './cache-binding.js';
 import {
   appendMetadata,
+  checkDecoratorKeys,
   checkFunction,
   checkKeySpec,
+  defaultKeyError,
   keyOf,
-  registryFor,
   replaceMethod,
+  type DecoratedMethod,
   type KeySpec,
 } from './method-binding.js';
 
-/** A method these decorators accept: any method returning a Promise. */
-export type AsyncMethod<A extends unknown[], R> = (...args: A) => Promise<R>;
+import type { AsyncMethod, AsyncMethodDecorator } from './decorator-types.js';
 
-/**
- * Checks the decorated method against the options: it must return a Promise of R and accept the
- * arguments the key/condition functions expect (it may take more after them).
- */
-export type AsyncMethodDecorator<A extends unknown[], R> = <M extends AsyncMethod<[...A, ...any[]], R>>(
-  target: object,
-  propertyKey: string | symbol,
-  descriptor: TypedPropertyDescriptor<M>,
-) => void;
+export type { AsyncMethod, AsyncMethodDecorator } from './decorator-types.js';
 
 export interface CacheableOptions<A extends unknown[], R> extends EntryOptions {
   /** Default: the class name, the method name and the arguments. */
@@ -100,29 +95,37 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
     const original = descriptor.value as unknown as AsyncMethod<A, R>;
     const className = target.constructor.name;
     const method = `${className}.${String(propertyKey)}`;
+    checkDecoratorKeys('@Cacheable', method, options, DECORATOR_SHAPE);
     const callOptions = { ...stored, label: method };
     const tags = lazyTags(() => wrapper);
     const wrapper = async function (this: unknown, ...args: unknown[]) {
       const callArgs = args as A;
-      const registry = registryFor(this, method);
-      if (registry === undefined || (options.condition && !options.condition(...callArgs))) {
-        return original.apply(this, callArgs);
-      }
-      const cache = registry.get(options.cache);
+      const source = sourceFor(this, method, '@Cacheable');
+      if (options.condition && !options.condition(...callArgs)) return original.apply(this, callArgs);
+      const cache = source.get(options.cache);
       const key = keyOf(options.key, [className, String(propertyKey)], callArgs);
-      return cache.getOrSet(
+      let loaded = false;
+      const result = cache.getOrSet(
         key,
         async (context) => {
-          const result = await original.apply(this, callArgs);
-          if (options.unless?.(result, ...callArgs)) context.setOptions({ ttl: 0, negativeTtl: 0 });
-          else if (tags().length > 0) context.setOptions({ tags: tagsOf(tags(), callArgs, result) });
-          return result;
+          loaded = true;
+          const value = await original.apply(this, callArgs);
+          if (options.unless?.(value, ...callArgs)) context.setOptions({ ttl: 0, negativeTtl: 0 });
+          else if (tags().length > 0) context.setOptions({ tags: tagsOf(tags(), callArgs, value) });
+          return value;
         },
         callOptions,
       );
+      // Before the load, an invalid-argument error can only be the key's: say which argument. An
+      // explicit key keeps the hot path free of the extra promise.
+      if (options.key !== undefined) return result;
+      return result.catch((error: unknown) => {
+        throw loaded ? error : defaultKeyError(method, callArgs, error);
+      });
     };
     replaceMethod(descriptor, wrapper);
-    appendMetadata(CACHEABLE_METADATA, { cache: options.cache }, descriptor.value as object);
+    const metadata: DecoratedMethod = { decorator: '@Cacheable', method, cache: options.cache, entry: stored, defaultKey: options.key === undefined };
+    appendMetadata(CACHEABLE_METADATA, metadata, descriptor.value as object);
   };
 }
 
@@ -146,23 +149,26 @@ export function CachePut<A extends unknown[] = any[], R = any>(options: CachePut
     const original = descriptor.value as unknown as AsyncMethod<A, R>;
     const className = target.constructor.name;
     const method = `${className}.${String(propertyKey)}`;
+    checkDecoratorKeys('@CachePut', method, options, DECORATOR_SHAPE);
     const tags = lazyTags(() => wrapper);
     const wrapper = async function (this: unknown, ...args: unknown[]) {
       const callArgs = args as A;
+      // Resolved before the method runs: an object without a cache fails before doing the work.
+      const source = sourceFor(this, method, '@CachePut');
       const result = await original.apply(this, callArgs);
       if (options.condition && !options.condition(...callArgs)) return result;
       if (options.unless?.(result, ...callArgs)) return result;
-      const registry = registryFor(this, method);
-      if (registry === undefined) return result;
       const key = keyOf(options.key, [className, String(propertyKey)], callArgs);
       try {
-        await registry.get(options.cache).set(key, result, { ...stored, tags: tagsOf(tags(), callArgs, result) });
+        await source.get(options.cache).set(key, result, { ...stored, tags: tagsOf(tags(), callArgs, result) });
       } catch (error) {
-        putLogger.error(`@CachePut on ${method} could not store its result: ${(error as Error).message}`);
+        const reason = options.key === undefined ? defaultKeyError(method, callArgs, error) : error;
+        putLogger.error(`@CachePut on ${method} could not store its result: ${(reason as Error).message}`);
       }
       return result;
     };
     replaceMethod(descriptor, wrapper);
-    appendMetadata(CACHE_PUT_METADATA, { cache: options.cache }, descriptor.value as object);
+    const metadata: DecoratedMethod = { decorator: '@CachePut', method, cache: options.cache, entry: stored, defaultKey: options.key === undefined };
+    appendMetadata(CACHE_PUT_METADATA, metadata, descriptor.value as object);
   };
 }

@@ -1,49 +1,52 @@
-import { Logger } from '@nestjs/common';
-import { buildKey, invalidOption, type CacheKey } from '@tiercache/core';
-import type { CacheRegistry } from '../cache-registry.js';
+import { ErrorCode, TiercacheError, buildKey, invalidArgument, invalidOption, type CacheKey } from '@tiercache/core';
+import { checkKnownKeys, type Shape } from '../options/known-keys.js';
 
-/*
- * Why decorators wrap at decoration time: the wrapper replaces the method on the prototype, so every
- * caller sees it — including ones that capture the method early, such as @nestjs/schedule's
- * explorer binding a @Cron method. What the wrapper cannot know at decoration time is which
- * application's caches to use (tests run several apps in one process), so the explorer binds each
- * provider instance to its application's CacheRegistry in onModuleInit. A call that arrives before
- * that (from another provider's onModuleInit) or on an object Nest did not create runs uncached,
- * with a warning, rather than failing.
+/**
+ * What every decorator records on the method, read by the explorer at init to validate the options
+ * against the application (caches exist, entry options in range, a default key can be formed).
  */
-const byInstance = new WeakMap<object, CacheRegistry>();
-const byClass = new WeakMap<object, CacheRegistry>();
-const warned = new Set<string>();
-const logger = new Logger('Tiercache');
-
-export function bindInstance(instance: object, registry: CacheRegistry): void {
-  byInstance.set(instance, registry);
+export interface DecoratedMethod {
+  readonly decorator: '@Cacheable' | '@CachePut' | '@CacheEvict' | '@WithLock';
+  /** `Class.method`. */
+  readonly method: string;
+  readonly cache?: string;
+  /** Entry options (ttl, grace…) to validate against the cache's defaults. */
+  readonly entry?: object;
+  /** True when the key is the default one (class, method, arguments). */
+  readonly defaultKey?: boolean;
 }
 
-/** For request-scoped and transient providers, whose instances don't exist at startup. */
-export function bindClass(type: object, registry: CacheRegistry): boolean {
-  const previous = byClass.get(type);
-  byClass.set(type, registry);
-  return previous !== undefined && previous !== registry;
+/** `@Cacheable(AgentsService.find)`: how options are named in errors. */
+export function optionPath(decorator: string, method: string): string {
+  return `${decorator}(${method})`;
 }
 
-/** The registry `self` was bound to, if any. */
-export function boundRegistry(self: unknown): CacheRegistry | undefined {
-  return typeof self === 'object' && self !== null ? (byInstance.get(self) ?? byClass.get(self.constructor)) : undefined;
+/** Rejects unknown option keys when the decorator is applied, naming the method. */
+export function checkDecoratorKeys(decorator: string, method: string, options: unknown, shape: Shape): void {
+  checkKnownKeys(options, shape, optionPath(decorator, method));
 }
 
-/** The registry `self` was bound to; when there is none, warns once that `method` runs uncached. */
-export function registryFor(self: unknown, method: string): CacheRegistry | undefined {
-  const registry = boundRegistry(self);
-  if (registry !== undefined) return registry;
-  if (!warned.has(method)) {
-    warned.add(method);
-    logger.warn(
-      `${method} ran uncached: it was called on an object Nest did not create, or before CacheModule initialised ` +
-        '(call cached methods from onApplicationBootstrap, not from onModuleInit).',
-    );
-  }
-  return undefined;
+/**
+ * A default key failed to build (a request, a response, a function among the arguments): say which
+ * method and which argument, and what to do. Called only after the failure, so it costs nothing otherwise.
+ */
+export function defaultKeyError(method: string, args: readonly unknown[], cause: unknown): unknown {
+  if (!(cause instanceof TiercacheError) || cause.code !== ErrorCode.InvalidArgument) return cause;
+  const position = args.findIndex((arg) => {
+    try {
+      buildKey([arg] as CacheKey);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (position < 0) return cause;
+  const error = invalidArgument(
+    `default cache key of ${method}`,
+    `argument ${position + 1} cannot be part of a cache key (${cause.message}); pass \`key\`, a function of the arguments that matter`,
+  );
+  (error as { cause?: unknown }).cause = cause;
+  return error;
 }
 
 /** A method's key: fixed, computed from its arguments, or by default its class, name and arguments. */

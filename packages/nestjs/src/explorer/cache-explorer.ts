@@ -1,32 +1,60 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { invalidOption } from '@tiercache/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import { ErrorCode, TiercacheError, invalidOption } from '@tiercache/core';
 import { CACHEABLE_METADATA, CACHE_EVICT_METADATA, CACHE_PUT_METADATA, WITH_LOCK_METADATA } from '../cache.constants.js';
 import { CacheRegistry } from '../cache-registry.js';
-import { bindClass, bindInstance } from '../decorators/method-binding.js';
+import { addResolver, bindClass, bindInstance, removeResolver, type CacheSource, type SourceResolver } from '../decorators/cache-binding.js';
+import { optionPath, type DecoratedMethod } from '../decorators/method-binding.js';
+import { unkeyableRouteArguments } from './route-arguments.js';
 
 const METADATA_KEYS = [CACHEABLE_METADATA, CACHE_PUT_METADATA, CACHE_EVICT_METADATA, WITH_LOCK_METADATA];
 
 /**
- * Finds providers and controllers with cached methods, binds them to this application's caches,
- * and checks at startup that every cache they name exists.
+ * Finds providers and controllers with decorated methods, validates every decorator's options against
+ * this application (named caches exist, entry options in range, default keys can be formed) and binds
+ * the instances to its caches. That happens in onModuleInit, or earlier on the first call of a decorated
+ * method (a test that only compiles the module, another provider's onModuleInit): see cache-binding.ts.
  */
 @Injectable()
-export class CacheExplorer implements OnModuleInit {
+export class CacheExplorer implements OnModuleInit, OnApplicationShutdown, SourceResolver {
   readonly #logger = new Logger('Tiercache');
+  readonly #ref: WeakRef<SourceResolver>;
+  #bound = false;
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly registry: CacheRegistry,
-  ) {}
+  ) {
+    this.#ref = addResolver(this);
+  }
 
   onModuleInit(): void {
-    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+    this.#bindAll();
+  }
+
+  onApplicationShutdown(): void {
+    removeResolver(this.#ref);
+  }
+
+  resolve(self: object): CacheSource | undefined {
+    if (!this.#wrappers().some((wrapper) => wrapper.instance === self)) return undefined;
+    this.#bindAll();
+    return this.registry;
+  }
+
+  #wrappers(): InstanceWrapper[] {
+    return [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+  }
+
+  #bindAll(): void {
+    if (this.#bound) return;
+    this.#bound = true;
+    for (const wrapper of this.#wrappers()) {
       const { instance, metatype } = wrapper;
       if (!instance || typeof instance !== 'object' || typeof metatype !== 'function') continue;
-      const methods = this.#cachedMethods(instance);
-      if (methods.length === 0) continue;
+      if (!this.#validate(instance)) continue;
       if (wrapper.isDependencyTreeStatic()) {
         bindInstance(instance, this.registry);
       } else if (bindClass(metatype, this.registry)) {
@@ -38,25 +66,49 @@ export class CacheExplorer implements OnModuleInit {
     }
   }
 
-  #cachedMethods(instance: object): string[] {
-    const prototype = Object.getPrototypeOf(instance) as object;
-    return this.scanner.getAllMethodNames(prototype).filter((name) => {
-      const method = (prototype as Record<string, unknown>)[name];
-      if (typeof method !== 'function') return false;
-      let decorated = false;
+  /** Checks every decorated method of `instance`; true if it has any. */
+  #validate(instance: object): boolean {
+    const prototype = Object.getPrototypeOf(instance) as Record<string, unknown>;
+    let decorated = false;
+    for (const name of this.scanner.getAllMethodNames(prototype)) {
+      const method = prototype[name];
+      if (typeof method !== 'function') continue;
       for (const key of METADATA_KEYS) {
-        for (const { cache } of (Reflect.getMetadata(key, method) as { cache?: string }[] | undefined) ?? []) {
+        for (const metadata of (Reflect.getMetadata(key, method) as DecoratedMethod[] | undefined) ?? []) {
           decorated = true;
-          if (cache !== undefined && !this.registry.has(cache)) {
-            throw invalidOption(
-              'caches',
-              `${instance.constructor.name}.${name} uses the cache "${cache}", which CacheModule does not define ` +
-                `(defined: ${this.registry.names().join(', ')})`,
-            );
-          }
+          this.#check(instance.constructor, name, metadata);
         }
       }
-      return decorated;
-    });
+    }
+    return decorated;
+  }
+
+  #check(type: object, methodName: string, { decorator, method, cache, entry, defaultKey }: DecoratedMethod): void {
+    const path = optionPath(decorator, method);
+    if (cache !== undefined && !this.registry.has(cache)) {
+      throw invalidOption(
+        `${path}.cache`,
+        `${method} uses the cache "${cache}", which CacheModule does not define (defined: ${this.registry.names().join(', ')})`,
+      );
+    }
+    if (entry !== undefined && Object.keys(entry).length > 0) {
+      try {
+        // Resolved against the cache the method uses, exactly as each call would.
+        this.registry.get(cache).namespace('validate', entry);
+      } catch (error) {
+        if (!(error instanceof TiercacheError) || error.code !== ErrorCode.InvalidOption) throw error;
+        throw new TiercacheError(error.code, error.message.replace(/`defaults\./, `\`${path}.`), { cause: error });
+      }
+    }
+    if (defaultKey) {
+      const unkeyable = unkeyableRouteArguments(type, methodName);
+      if (unkeyable.length > 0) {
+        throw invalidOption(
+          `${path}.key`,
+          `the handler takes ${unkeyable.join(', ')}, which cannot be part of the default cache key: pass \`key\`, ` +
+            "a function of the arguments that matter, e.g. key: (id: string) => ['agent', id]",
+        );
+      }
+    }
   }
 }

@@ -7,6 +7,7 @@ import { CacheRegistry } from '../cache-registry.js';
 import { WARMER_STATUS_SOURCE } from '../warmers/warmers.constants.js';
 import type { WarmerStatusSource } from '../warmers/warmer-status.js';
 import type { CacheHealthCheckOptions } from './cache-health.options.js';
+import { describeRedisError } from './redis-errors.js';
 import { parseInfo, withTimeout } from './redis-info.js';
 
 type Severity = 'down' | 'degraded';
@@ -76,10 +77,14 @@ export class CacheHealthIndicator {
     if (l2 === undefined) return;
     const report: Record<string, unknown> = { ...l2 };
     data.l2 = report;
-    if (!l2.connected) problems.push({ severity: 'down', message: 'L2 (Redis) is not connected' });
+    if (!l2.connected) {
+      problems.push({ severity: 'down', message: 'L2 (Redis) is not connected: the cache serves from L1 and loaders until it reconnects' });
+    }
     if (l2.breakerOpen) problems.push({ severity: 'down', message: 'the L2 circuit breaker is open: Redis calls are being skipped' });
     const client = options.redis ?? cache.redisClient;
     if (client === undefined) return;
+    // The cache's own client, disconnected: PING and INFO could only fail the same way, in ioredis' words.
+    if (options.redis === undefined && !l2.connected) return;
     const timeoutMs = options.timeoutMs ?? 1_000;
     if (options.redis === undefined && client.isCluster) await this.#checkNodes(cache, timeoutMs, report, problems);
 
@@ -91,7 +96,7 @@ export class CacheHealthIndicator {
       const maxPingMs = options.maxPingMs ?? 250;
       if (pingMs > maxPingMs) problems.push({ severity: 'down', message: `PING took ${pingMs} ms (limit ${maxPingMs} ms)` });
     } catch (error) {
-      problems.push({ severity: 'down', message: `PING failed: ${message(error)}` });
+      problems.push({ severity: 'down', message: `PING failed: ${describeRedisError(error)}` });
       // INFO would fail the same way, after another timeout.
       return;
     }
@@ -99,7 +104,7 @@ export class CacheHealthIndicator {
     try {
       await this.#checkMemory(client, timeoutMs, options, report, problems);
     } catch (error) {
-      problems.push({ severity: 'degraded', message: `INFO failed: ${message(error)}` });
+      problems.push({ severity: 'degraded', message: `INFO failed: ${describeRedisError(error)}` });
     }
   }
 
@@ -118,7 +123,7 @@ export class CacheHealthIndicator {
       if (node.up) continue;
       problems.push({
         severity: node.role === 'replica' ? 'degraded' : 'down',
-        message: `${node.role} ${node.address} is down${node.error ? `: ${node.error}` : ''}`,
+        message: `${node.role} ${node.address} is down${node.error ? `: ${describeRedisError(node.error)}` : ''}`,
       });
     }
   }

@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CacheMetrics } from '@tiercache/core';
+import { checkKnownKeys } from '../options/known-keys.js';
+import { METRICS_MODULE_SHAPE } from '../options/shapes.js';
 import { CacheMetricsAttacher } from './cache-metrics.attacher.js';
 import { CACHE_METRICS_OPTIONS } from './cache-metrics.constants.js';
 import type { CacheMetricsModuleOptions } from './cache-metrics.options.js';
@@ -17,6 +19,7 @@ import type { CacheMetricsModuleOptions } from './cache-metrics.options.js';
 @Module({})
 export class CacheMetricsModule {
   static forRoot(options: CacheMetricsModuleOptions = {}): DynamicModule {
+    checkKnownKeys(options, METRICS_MODULE_SHAPE, 'CacheMetricsModule.forRoot');
     return {
       module: CacheMetricsModule,
       global: true,

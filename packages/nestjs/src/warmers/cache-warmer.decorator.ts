@@ -1,5 +1,10 @@
 import { invalidOption } from '@tiercache/core';
+import { checkKnownKeys } from '../options/known-keys.js';
 import { CACHE_WARMER_METADATA } from './warmers.constants.js';
+
+const WARMER_SHAPE = Object.fromEntries(
+  ['name', 'cron', 'timeZone', 'everyMs', 'runOnStartup', 'exclusive', 'timeoutMs', 'cache'].map((key) => [key, true as const]),
+);
 import type { WarmerContext } from './warmer-context.js';
 
 export interface CacheWarmerOptions {
@@ -49,7 +54,9 @@ function positive(name: string, field: string, value: unknown): void {
  */
 export function CacheWarmer(options: CacheWarmerOptions = {}) {
   return <M extends WarmerMethod>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
-    const name = options.name ?? `${target.constructor.name}.${String(propertyKey)}`;
+    const method = `${target.constructor.name}.${String(propertyKey)}`;
+    checkKnownKeys(options, WARMER_SHAPE, `@CacheWarmer(${method})`);
+    const name = options.name ?? method;
     if (typeof name !== 'string' || name.length === 0) throw invalidOption('@CacheWarmer.name', 'expected a non-empty string');
     if (options.cron !== undefined && options.everyMs !== undefined) {
       throw invalidOption(`@CacheWarmer(${name}).cron`, 'give either cron or everyMs, not both');
@@ -59,10 +66,10 @@ export function CacheWarmer(options: CacheWarmerOptions = {}) {
     }
     positive(name, 'everyMs', options.everyMs);
     positive(name, 'timeoutMs', options.timeoutMs);
-    const method = descriptor.value as object;
-    const previous = (Reflect.getMetadata(CACHE_WARMER_METADATA, method) as WarmerMetadata[] | undefined) ?? [];
+    const fn = descriptor.value as object;
+    const previous = (Reflect.getMetadata(CACHE_WARMER_METADATA, fn) as WarmerMetadata[] | undefined) ?? [];
     // Appended, not replaced: stacked @CacheWarmer decorators each define a warmer.
-    Reflect.defineMetadata(CACHE_WARMER_METADATA, [...previous, { ...options, name }], method);
+    Reflect.defineMetadata(CACHE_WARMER_METADATA, [...previous, { ...options, name }], fn);
   };
 }
 

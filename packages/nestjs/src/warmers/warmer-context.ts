@@ -3,7 +3,10 @@ import type { SetManyItem, TieredCache } from '@tiercache/core';
 /** Handed to a `@CacheWarmer` method on every run. */
 export interface WarmerContext {
   readonly name: string;
-  /** The cache the warmer fills (`cache` option; default: the default cache). */
+  /**
+   * The cache the warmer fills (`cache` option; default: the default cache), as a view that refuses
+   * writes (`set`, `getOrSet`, `delete`…, rejected with the signal's reason) once `signal` is aborted.
+   */
   readonly cache: TieredCache;
   /**
    * Aborted when the run times out, loses its lock or the application shuts down. Pass it on to slow

@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import { ErrorCode, TiercacheError, type LockHandle, type LockProvider, type TieredCache } from '@tiercache/core';
 import type { EventEmitter } from 'node:events';
 import type { WarmerMetadata, WarmerMethod } from './cache-warmer.decorator.js';
+import { warmerCacheView } from './warmer-cache-view.js';
 import type { WarmerContext } from './warmer-context.js';
 import type { WarmerEventMap } from './warmer-events.js';
 import type { WarmerRunResult, WarmerSkipReason, WarmerStatus, WarmerTrigger } from './warmer-status.js';
@@ -88,8 +89,10 @@ export class WarmerRunner {
       try {
         lock = await locks.tryAcquire(`warmer:${this.name}`, { ttlMs: lockTtlMs });
       } catch (error) {
-        // Without the lock we cannot know that nobody else is warming: fail this tick, loudly.
-        return this.#finish(trigger, performance.now(), 0, new Error(`Warmer "${this.name}" could not take its lock`, { cause: error }));
+        // Redis is out: we cannot know that nobody else is warming, so we don't (a double warm of the
+        // fleet is what `exclusive` forbids). It is a cache outage, not a failure of the warmer: the
+        // tick is skipped with the reason, and the next tick tries again.
+        return this.#skip(trigger, 'lock-unavailable', asError(error));
       }
       if (lock === undefined) return this.#skip(trigger, 'locked');
     }
@@ -134,7 +137,7 @@ export class WarmerRunner {
 
     const context: WarmerContext = {
       name: this.name,
-      cache,
+      cache: warmerCacheView(cache, signal, this.name),
       signal,
       setMany: async (batch) => {
         signal.throwIfAborted();
@@ -180,11 +183,14 @@ export class WarmerRunner {
     return result;
   }
 
-  #skip(trigger: WarmerTrigger, reason: WarmerSkipReason): WarmerRunResult {
+  #skip(trigger: WarmerTrigger, reason: WarmerSkipReason, error?: Error): WarmerRunResult {
     this.status.runs.skipped++;
-    this.status.lastSkip = { at: new Date(), reason };
-    this.#deps.logger.debug(`Warmer "${this.name}" skipped (${reason})`);
-    return { name: this.name, trigger, outcome: 'skipped', reason };
+    this.status.lastSkip = error === undefined ? { at: new Date(), reason } : { at: new Date(), reason, error };
+    if (error === undefined) this.#deps.logger.debug(`Warmer "${this.name}" skipped (${reason})`);
+    else this.#deps.logger.warn(`Warmer "${this.name}" skipped this tick: its lock is unavailable (${error.message}); the next tick retries.`);
+    return error === undefined
+      ? { name: this.name, trigger, outcome: 'skipped', reason }
+      : { name: this.name, trigger, outcome: 'skipped', reason, error };
   }
 
   #emitSkip(trigger: WarmerTrigger, reason: WarmerSkipReason): WarmerRunResult {

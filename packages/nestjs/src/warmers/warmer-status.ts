@@ -1,5 +1,10 @@
-/** Why a run did not happen. `running`: the previous run in this process is still going; `locked`: another instance holds the warmer's lock. */
-export type WarmerSkipReason = 'running' | 'locked';
+/**
+ * Why a run did not happen. `running`: the previous run in this process is still going; `locked`:
+ * another instance holds the warmer's lock; `lock-unavailable`: the lock could not be asked for (Redis
+ * is down), so this instance did not warm rather than risk a second warm of the fleet. A cache outage
+ * is never reported as a failed run.
+ */
+export type WarmerSkipReason = 'running' | 'locked' | 'lock-unavailable';
 
 export type WarmerTrigger = 'schedule' | 'startup' | 'manual';
 
@@ -7,7 +12,7 @@ export type WarmerTrigger = 'schedule' | 'startup' | 'manual';
 export type WarmerRunResult =
   | { name: string; trigger: WarmerTrigger; outcome: 'succeeded'; durationMs: number; items: number }
   | { name: string; trigger: WarmerTrigger; outcome: 'failed'; durationMs: number; items: number; error: Error }
-  | { name: string; trigger: WarmerTrigger; outcome: 'skipped'; reason: WarmerSkipReason };
+  | { name: string; trigger: WarmerTrigger; outcome: 'skipped'; reason: WarmerSkipReason; /** With `lock-unavailable`. */ error?: Error };
 
 export interface WarmerStatus {
   name: string;
@@ -22,7 +27,7 @@ export interface WarmerStatus {
   lastItems: number | undefined;
   /** The error of the last finished run, or undefined if it succeeded. */
   lastError: Error | undefined;
-  lastSkip: { at: Date; reason: WarmerSkipReason } | undefined;
+  lastSkip: { at: Date; reason: WarmerSkipReason; error?: Error } | undefined;
   runs: { succeeded: number; failed: number; skipped: number };
 }
 

@@ -1,5 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { LockProvider, invalidOption } from '@tiercache/core';
+import { checkKnownKeys } from '../options/known-keys.js';
+import { WARMERS_MODULE_SHAPE } from '../options/shapes.js';
 import { WarmerRegistry } from './warmer-registry.js';
 import { WARMERS_OPTIONS, WARMER_STATUS_SOURCE } from './warmers.constants.js';
 import { WarmersExplorer } from './warmers.explorer.js';
@@ -20,6 +23,7 @@ import { WarmersOrchestrator } from './warmers.orchestrator.js';
 @Module({})
 export class WarmersModule {
   static forRoot(options: WarmersModuleOptions = {}): DynamicModule {
+    checkOptions(options);
     return {
       module: WarmersModule,
       global: true,
@@ -33,5 +37,20 @@ export class WarmersModule {
       ],
       exports: [WarmerRegistry, WARMER_STATUS_SOURCE],
     };
+  }
+}
+
+/** Fails where the module is declared, so `startup: 'now'` can't silently mean "background". */
+function checkOptions(options: WarmersModuleOptions): void {
+  checkKnownKeys(options, WARMERS_MODULE_SHAPE, 'WarmersModule.forRoot');
+  const { startup, lockProvider, lockTtlMs } = options;
+  if (startup !== undefined && startup !== 'await' && startup !== 'background') {
+    throw invalidOption('WarmersModule.forRoot.startup', `expected 'await' or 'background', got ${JSON.stringify(startup)}`);
+  }
+  if (lockProvider !== undefined && !(lockProvider instanceof LockProvider)) {
+    throw invalidOption('WarmersModule.forRoot.lockProvider', 'expected a LockProvider');
+  }
+  if (lockTtlMs !== undefined && (typeof lockTtlMs !== 'number' || !Number.isInteger(lockTtlMs) || lockTtlMs < 1)) {
+    throw invalidOption('WarmersModule.forRoot.lockTtlMs', `expected a positive integer of milliseconds, got ${String(lockTtlMs)}`);
   }
 }

@@ -1,4 +1,4 @@
-import type { LockProvider, RedisConnection } from '@tiercache/core';
+import type { LockProvider } from '@tiercache/core';
 
 export interface WarmersModuleOptions {
   /**
@@ -7,15 +7,10 @@ export interface WarmersModuleOptions {
    */
   startup?: 'await' | 'background';
   /**
-   * The lock of exclusive warmers. Default: a `LockProvider` provider visible to this module (bind one
-   * with `{ provide: LockProvider, useClass }` in a global module), else a `RedisLockProvider` on `redis`.
+   * The lock of exclusive warmers. Default: CacheModule's `LockProvider` (its `locks` option, or Redis
+   * locks on the default cache's connection, keys `<namespace>:lock:{warmer:<name>}`).
    */
   lockProvider?: LockProvider;
-  /**
-   * Redis for the default lock provider: a client (left open) or a URL / ioredis options (connection
-   * closed on shutdown). Default: the default cache's L2 connection.
-   */
-  redis?: RedisConnection;
   /** Lease of a warmer's lock, renewed every third of it while the run lasts. Default 30 000. */
   lockTtlMs?: number;
 }

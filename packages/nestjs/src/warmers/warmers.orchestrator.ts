@@ -1,29 +1,15 @@
-import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import {
-  ErrorCode,
-  LockProvider,
-  RedisLockProvider,
-  TiercacheError,
-  invalidArgument,
-  invalidOption,
-  type RedisConnection,
-} from '@tiercache/core';
-import { CronJob } from 'cron';
-import { Cluster, Redis } from 'ioredis';
+import type { SchedulerRegistry } from '@nestjs/schedule';
+import { ErrorCode, InProcessLockProvider, LockProvider, TiercacheError, invalidArgument, invalidOption } from '@tiercache/core';
 import { EventEmitter } from 'node:events';
-import { CACHE_MODULE_OPTIONS } from '../cache.module-definition.js';
-import type { CacheModuleOptions } from '../cache-module.options.js';
+import { CacheRegistry } from '../cache-registry.js';
+import { loadPeer } from '../peers.js';
 import type { WarmerEventMap } from './warmer-events.js';
 import { WarmerRunner, type WarmerDefinition } from './warmer-runner.js';
 import type { WarmerRunResult, WarmerTrigger } from './warmer-status.js';
 import { WARMERS_OPTIONS } from './warmers.constants.js';
 import type { WarmersModuleOptions } from './warmers.options.js';
-
-function isClient(connection: RedisConnection): connection is Redis | Cluster {
-  return connection instanceof Redis || connection instanceof Cluster;
-}
 
 /**
  * Owns the runners: mounts their schedules in @nestjs/schedule's `SchedulerRegistry` on bootstrap,
@@ -37,13 +23,10 @@ export class WarmersOrchestrator implements OnApplicationBootstrap, BeforeApplic
   readonly #definitions: WarmerDefinition[] = [];
   readonly #mounted: { type: 'cron' | 'interval'; name: string }[] = [];
   #scheduler: SchedulerRegistry | undefined;
-  /** A lock provider and client we created, closed on shutdown; one we were given stays open. */
-  #owned: { locks: LockProvider; client?: Redis | Cluster } | undefined;
 
   constructor(
     private readonly moduleRef: ModuleRef,
     @Inject(WARMERS_OPTIONS) private readonly options: WarmersModuleOptions,
-    @Optional() private readonly injectedLocks?: LockProvider,
   ) {}
 
   /** Called by the explorer, in onModuleInit, for every warmer it finds. */
@@ -78,7 +61,7 @@ export class WarmersOrchestrator implements OnApplicationBootstrap, BeforeApplic
       const deps = { locks: definition.exclusive ? locks : undefined, lockTtlMs, events: this.events, logger: this.#logger };
       this.#runners.set(definition.metadata.name, new WarmerRunner(definition, deps));
     }
-    if (this.#definitions.some((d) => d.metadata.cron !== undefined || d.metadata.everyMs !== undefined)) this.#mount();
+    if (this.#definitions.some((d) => d.metadata.cron !== undefined || d.metadata.everyMs !== undefined)) await this.#mount();
     // Startup runs come after every onModuleInit, so cached methods a warmer calls are already bound.
     const startup = this.runners().filter((runner) => this.#definitionOf(runner).metadata.runOnStartup);
     const warmed = Promise.all(startup.map((runner) => runner.run('startup')));
@@ -94,14 +77,8 @@ export class WarmersOrchestrator implements OnApplicationBootstrap, BeforeApplic
       else scheduler.deleteInterval(name);
     }
     const closing = new TiercacheError(ErrorCode.Closed, 'The application is shutting down.');
+    // The lock provider is CacheModule's (or the user's): closed by its owner, after this.
     await Promise.all(this.runners().map((runner) => runner.stop(closing)));
-    const owned = this.#owned;
-    this.#owned = undefined;
-    if (owned !== undefined) {
-      await owned.locks.close();
-      // Every lease is released by now; a QUIT would only wait on a Redis that may be gone.
-      owned.client?.disconnect();
-    }
   }
 
   run(name: string, trigger: WarmerTrigger): Promise<WarmerRunResult> {
@@ -112,7 +89,11 @@ export class WarmersOrchestrator implements OnApplicationBootstrap, BeforeApplic
     return this.#definitions.find((d) => d.metadata.name === runner.name)!;
   }
 
-  #mount(): void {
+  async #mount(): Promise<void> {
+    // Loaded here, not imported: warmers run on startup or on demand need neither package installed.
+    const why = 'Scheduled warmers (cron / everyMs)';
+    const { SchedulerRegistry } = await loadPeer<typeof import('@nestjs/schedule')>('@nestjs/schedule', why);
+    const { CronJob } = await loadPeer<typeof import('cron')>('cron', why);
     let scheduler: SchedulerRegistry;
     try {
       scheduler = this.moduleRef.get(SchedulerRegistry, { strict: false });
@@ -126,9 +107,9 @@ export class WarmersOrchestrator implements OnApplicationBootstrap, BeforeApplic
         await runner.run('schedule');
       };
       if (cron !== undefined) {
-        let job: CronJob;
+        let job: import('cron').CronJob<null, null>;
         try {
-          job = CronJob.from({ cronTime: cron, onTick: tick, start: false, timeZone, name });
+          job = CronJob.from<null, null>({ cronTime: cron, onTick: tick, start: false, timeZone, name });
         } catch (error) {
           throw invalidOption(`@CacheWarmer(${name}).cron`, `"${cron}" is not a valid cron expression`, error);
         }
@@ -142,44 +123,25 @@ export class WarmersOrchestrator implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
+  /**
+   * The option, else CacheModule's lock provider: the same Redis connection as the cache, lock keys
+   * under the app namespace (`<namespace>:lock:{warmer:<name>}`), closed by CacheModule.
+   */
   #lockProvider(): LockProvider {
-    const given = this.options.lockProvider ?? this.injectedLocks;
-    if (given !== undefined) return given;
-    const connection = this.options.redis ?? this.#defaultCacheConnection();
-    if (connection === undefined) {
+    if (this.options.lockProvider !== undefined) return this.options.lockProvider;
+    let registry: CacheRegistry | undefined;
+    try {
+      registry = this.moduleRef.get(CacheRegistry, { strict: false });
+    } catch {
+      registry = undefined;
+    }
+    if (registry === undefined || (registry.locks instanceof InProcessLockProvider && registry.get().redisClient === undefined)) {
       throw invalidOption(
         'WarmersModule.lockProvider',
-        'an exclusive warmer needs a lock shared by the fleet, and the default cache has no Redis: pass `redis` or ' +
-          '`lockProvider`, or set `exclusive: false` on the warmer',
+        'an exclusive warmer needs a lock shared by the fleet, and the default cache has no Redis: give CacheModule an `l2`, ' +
+          'pass `lockProvider`, or set `exclusive: false` on the warmer',
       );
     }
-    if (isClient(connection)) {
-      const locks = new RedisLockProvider({ client: connection });
-      this.#owned = { locks };
-      return locks;
-    }
-    // Our own connection, patient at startup (a warm may run before a fail-fast client is ready) but bounded.
-    const patient = { maxRetriesPerRequest: 1, commandTimeout: 2_000, connectTimeout: 2_000 };
-    let client: Redis | Cluster;
-    if (typeof connection === 'string') client = new Redis(connection, patient);
-    else if ('cluster' in connection) {
-      client = new Cluster(connection.cluster, { ...connection.options, redisOptions: { ...patient, ...connection.options?.redisOptions } });
-    } else client = new Redis({ ...patient, ...connection });
-    // A failed lock command is handled by the run that issued it; connection errors would otherwise print as unhandled.
-    client.on('error', () => undefined);
-    const locks = new RedisLockProvider({ client });
-    this.#owned = { locks, client };
-    return locks;
-  }
-
-  #defaultCacheConnection(): RedisConnection | undefined {
-    let cacheOptions: CacheModuleOptions | undefined;
-    try {
-      cacheOptions = this.moduleRef.get<CacheModuleOptions>(CACHE_MODULE_OPTIONS, { strict: false });
-    } catch {
-      return undefined;
-    }
-    const l2 = cacheOptions?.l2;
-    return l2 ? l2.redis : undefined;
+    return registry.locks;
   }
 }

@@ -109,6 +109,36 @@ describe('CacheHealthIndicator behind a Terminus endpoint', () => {
     }
   });
 
+  it('says what is wrong in the cache’s terms, not ioredis internals, when its own Redis is gone', async () => {
+    await start();
+    checkOptions = {};
+    await server.kill();
+    try {
+      const cache = app!.get(TieredCache);
+      for (const deadline = Date.now() + 5_000; cache.status().l2?.connected && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const response = await request(app!.getHttpServer()).get('/health').expect(503);
+      const problems = response.body.error.cache.problems as string[];
+      expect(problems).toContain('L2 (Redis) is not connected: the cache serves from L1 and loaders until it reconnects');
+      expect(problems.join(' ')).not.toMatch(/enableOfflineQueue|Stream isn't writeable|Connection is closed/);
+    } finally {
+      await server.restart();
+    }
+  });
+
+  it('translates a failed PING on a given client into plain words', async () => {
+    await start();
+    checkOptions = { redis: client };
+    await server.kill();
+    try {
+      const response = await request(app!.getHttpServer()).get('/health').expect(503);
+      expect(response.body.error.cache.problems).toContain('PING failed: Redis is unreachable (no open connection)');
+    } finally {
+      await server.restart();
+    }
+  });
+
   it('is down, not hanging, when Redis accepts connections but never answers', async () => {
     // A server that swallows every byte: only the per-check timeout ends the PING.
     const sockets = new Set<Socket>();

@@ -1,5 +1,6 @@
 import { metrics as otelMetrics, type Attributes, type Meter } from '@opentelemetry/api';
 import type { CacheMetrics, MetricSample } from '@tiercache/core';
+import { checkKnownKeys } from '../../options/known-keys.js';
 import type { MetricsExporter } from '../metrics-exporter.js';
 
 export interface OpenTelemetryExporterOptions {
@@ -20,6 +21,7 @@ export class OpenTelemetryExporter implements MetricsExporter {
   readonly #meter: Meter;
 
   constructor(options: OpenTelemetryExporterOptions = {}) {
+    checkKnownKeys(options, { meter: true }, 'OpenTelemetryExporter');
     this.#meter = options.meter ?? otelMetrics.getMeter('@tiercache/nestjs');
   }
 

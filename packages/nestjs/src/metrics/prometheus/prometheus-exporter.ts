@@ -1,5 +1,6 @@
 import type { CacheMetrics, MetricSample } from '@tiercache/core';
 import { Counter, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+import { checkKnownKeys } from '../../options/known-keys.js';
 import type { MetricsExporter } from '../metrics-exporter.js';
 
 export interface PrometheusExporterOptions {
@@ -25,6 +26,7 @@ export class PrometheusExporter implements MetricsExporter {
   readonly #prefix: string;
 
   constructor(options: PrometheusExporterOptions = {}) {
+    checkKnownKeys(options, { registry: true, prefix: true }, 'PrometheusExporter');
     this.#registry = options.registry ?? defaultRegistry;
     this.#prefix = options.prefix ?? 'tiercache_';
   }

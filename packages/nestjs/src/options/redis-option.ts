@@ -1,0 +1,24 @@
+import { invalidOption } from '@tiercache/core';
+
+const ACCEPTED =
+  'expected a redis:// or rediss:// URL (redis://[user:password@]host:6379[/db]), a Unix socket path, ' +
+  'an ioredis client, ioredis options, or { cluster: nodes }';
+
+/**
+ * ioredis answers a malformed URL with a bare "Invalid URL" from deep inside its constructor. Check the
+ * string form here, naming the option; the value is not echoed, as a URL may carry a password.
+ */
+export function checkRedisUrl(field: string, value: unknown): void {
+  if (typeof value !== 'string') return;
+  if (value.startsWith('/')) return;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidOption(field, `the string is not a URL; ${ACCEPTED}`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw invalidOption(field, `the URL's scheme is "${url.protocol}"; ${ACCEPTED}`);
+  }
+  if (url.hostname === '') throw invalidOption(field, `the URL has no host; ${ACCEPTED}`);
+}

@@ -1,0 +1,45 @@
+import type { Shape } from './known-keys.js';
+
+/** `EntryOptions` of @tiercache/core: per cache, per named cache and per decorator. */
+export const ENTRY_KEYS = [
+  'ttl',
+  'l1Ttl',
+  'jitter',
+  'negativeTtl',
+  'grace',
+  'failSafeThrottle',
+  'softTimeout',
+  'hardTimeout',
+  'refreshAhead',
+  'earlyRefreshBeta',
+  'distributed',
+] as const;
+
+function leaves(keys: readonly string[]): Record<string, true> {
+  return Object.fromEntries(keys.map((key) => [key, true]));
+}
+
+const entry = leaves(ENTRY_KEYS);
+const l1: Shape = leaves(['maxEntries', 'maxBytes', 'mutationSafe']);
+// `redis` is a client, a URL or ioredis options: ioredis knows its own keys.
+const l2: Shape = {
+  ...leaves(['redis', 'maxPendingWrites', 'compressAbove', 'bus', 'loadLockTtl']),
+  breaker: leaves(['failureThreshold', 'openMs', 'maxOpenMs']),
+};
+const tiers: Shape = { l1, l2, ...leaves(['serializer', 'version', 'maxKeyLength']) };
+
+export const NAMED_CACHE_SHAPE: Shape = { ...entry, ...tiers, ...leaves(['namespace', 'rootNamespace']) };
+
+/** `CacheModuleOptions`, plus the module extras that `forRoot` takes next to them. */
+export const CACHE_MODULE_SHAPE: Shape = {
+  ...entry,
+  ...tiers,
+  ...leaves(['namespace', 'logger', 'locks', 'isGlobal', 'cacheNames']),
+  caches: { '*': NAMED_CACHE_SHAPE },
+};
+
+export const WARMERS_MODULE_SHAPE: Shape = leaves(['startup', 'lockProvider', 'lockTtlMs']);
+
+export const METRICS_MODULE_SHAPE: Shape = leaves(['bucketsMs', 'exporters']);
+
+export const DECORATOR_SHAPE: Shape = { ...entry, ...leaves(['key', 'condition', 'unless', 'cache']) };
