@@ -4,6 +4,7 @@ import {
   Get,
   Header,
   HttpCode,
+  Inject,
   NotFoundException,
   Param,
   Post,
@@ -47,9 +48,10 @@ function basePath(request: { originalUrl?: string; url: string }): string {
  * configured path by `InspectorModule.forRoot`, which subclasses this with `@Controller(path)`.
  */
 export class InspectorController {
+  // Explicit tokens: this class carries no decorator, so TypeScript emits no parameter types for it.
   constructor(
-    private readonly inspector: InspectorService,
-    private readonly assets: InspectorAssets,
+    @Inject(InspectorService) private readonly inspector: InspectorService,
+    @Inject(InspectorAssets) private readonly assets: InspectorAssets,
   ) {}
 
   @Get()

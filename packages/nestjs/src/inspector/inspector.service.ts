@@ -129,7 +129,8 @@ export class InspectorService implements OnModuleInit, OnApplicationBootstrap, B
   /** The latest sample (taken now if none yet), with the charts' history. */
   async state(): Promise<InspectorState & { history: HistoryPoint[] }> {
     const state = this.#state ?? (await this.#sample());
-    return { ...state, history: this.#history.points() };
+    // Actions and warmers change between samples; a page that just acted expects to see it.
+    return { ...state, warmers: this.#warmers?.views() ?? [], actions: [...this.#actions], history: this.#history.points() };
   }
 
   /** `snapshot` first (state and history), then `tick` per sample, `warmers` on warmer events, `actions` on actions. */
