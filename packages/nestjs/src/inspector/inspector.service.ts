@@ -25,6 +25,7 @@ import { StateCollector } from './state/state-collector.js';
 import { WarmerTracker, type WarmerSource } from './state/warmer-tracker.js';
 
 const MAX_ACTIONS = 50;
+let instancesInProcess = 0;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -62,7 +63,9 @@ export class InspectorService implements OnModuleInit, OnApplicationBootstrap, B
   ) {
     this.#history = new HitRateHistory(options.historyMs, options.sampleEveryMs);
     this.#counters = new EventCounters(options.showKeys);
-    this.#id = options.instanceId ?? `${hostname()}:${process.pid}`;
+    // host:pid names a pod; a second app in the same process (tests, side-by-side apps) gets a suffix.
+    const nth = instancesInProcess++;
+    this.#id = options.instanceId ?? `${hostname()}:${process.pid}${nth === 0 ? '' : `#${nth + 1}`}`;
   }
 
   onModuleInit(): void {

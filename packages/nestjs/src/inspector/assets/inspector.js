@@ -36,9 +36,10 @@
     const s = Math.max(0, Math.round((Date.now() - t) / 1000));
     return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : new Date(t).toLocaleString();
   }
-  function bar(value, max) {
+  /** A fill gauge turns amber near its bound; a progress bar (`progress`) does not. */
+  function bar(value, max, progress) {
     const share = max > 0 ? Math.min(1, value / max) : 0;
-    return h('span', { class: share > 0.9 ? 'bar full' : 'bar' }, h('i', { width: `${(share * 100).toFixed(1)}%` }));
+    return h('span', { class: share > 0.9 && !progress ? 'bar full' : 'bar' }, h('i', { width: `${(share * 100).toFixed(1)}%` }));
   }
   const cell = (text, cls) => ({ text, cls });
 
@@ -55,7 +56,7 @@
       }
       values.forEach((value, i) => {
         const td = row.cells[i];
-        const v = value !== null && typeof value === 'object' && !(value instanceof Node) ? value : { text: value };
+        const v = value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Node) ? value : { text: value };
         td.className = v.cls || (typeof v.text === 'number' ? 'num' : '');
         td.replaceChildren(...[v.text].flat().map((c) => (c instanceof Node ? c : String(c ?? '–'))));
       });
@@ -120,7 +121,7 @@
   function renderWarmers(warmers) {
     table('warmers', warmers, (w) => w.name, (w) => {
       const p = w.progress;
-      const progress = p ? [`${int(p.done)}${p.total !== undefined ? ` / ${int(p.total)}` : ''}`, p.total ? bar(p.done, p.total) : ''] : '–';
+      const progress = p ? [`${int(p.done)}${p.total !== undefined ? ` / ${int(p.total)}` : ''}`, p.total ? bar(p.done, p.total, true) : ''] : '–';
       return [
         w.name,
         w.schedule || cell('on demand', 'muted'),

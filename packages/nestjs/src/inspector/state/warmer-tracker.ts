@@ -33,7 +33,12 @@ export class WarmerTracker {
       this.#progress.set(name, { done, ...(total !== undefined && { total }), at: Date.now() });
       onChange({ name, kind: 'progress' });
     };
-    const finish = ({ name }: { name: string }) => onChange({ name, kind: 'finish' });
+    const finish = ({ name }: { name: string }) => {
+      // A warmer that never reports progress shows none, rather than a run stuck at 0.
+      const last = this.#progress.get(name);
+      if (last !== undefined && last.done === 0 && last.total === undefined) this.#progress.delete(name);
+      onChange({ name, kind: 'finish' });
+    };
     source.events.on('start', start);
     source.events.on('progress', progress);
     source.events.on('finish', finish);
