@@ -13,6 +13,11 @@ import { START_TIMEOUT_MS, startApp } from './app.js';
  * a second instance on the same Redis namespace for the fleet view.
  * Every wait is bounded; the browser, the load and the app are stopped in afterAll whatever happens.
  */
+// These run in the page, not in Node: the typecheck has no DOM library, and must not get one for all files.
+declare const document: any;
+declare const window: any;
+declare const MutationObserver: any;
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'browser-test-token-0123456789';
 const ARTIFACTS = join(__dirname, '..', '..', '..', '.scratch', 'inspector');
@@ -82,7 +87,7 @@ describe('inspector page in Chromium', () => {
       await page.waitForFunction((chart) => Number(document.getElementById(chart)!.dataset.points) >= 3, id);
       // Drawn lines, not just axes: grid and labels are grey or black, series are coloured.
       const coloured = await page.evaluate((chart) => {
-        const canvas = document.querySelector<HTMLCanvasElement>(`#${chart} canvas`)!;
+        const canvas = document.querySelector(`#${chart} canvas`);
         const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
         let count = 0;
         for (let i = 0; i < pixels.length; i += 4) {
