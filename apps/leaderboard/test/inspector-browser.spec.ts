@@ -22,6 +22,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'browser-test-token-0123456789';
 const ARTIFACTS = join(__dirname, '..', '..', '..', '.scratch', 'inspector');
 const WAIT_MS = 20_000;
+/** Per test: room for one page wait of WAIT_MS and the checks around it, well short of a hang. */
+const TEST_MS = 2 * WAIT_MS;
 
 /** Requests in a loop, a few at a time, until stopped: enough for hit rates and counters to move. */
 function startLoad(url: string): { stop: () => Promise<void> } {
@@ -79,7 +81,7 @@ describe('inspector page in Chromium', () => {
   it('is refused without the token', async () => {
     const response = await fetch(`${url}/_tiercache/api/state`);
     expect(response.status).toBe(403);
-  });
+  }, TEST_MS);
 
   it('goes live and draws the hit-rate charts with data', async () => {
     await page.locator('#connection', { hasText: 'live' }).waitFor();
@@ -102,19 +104,19 @@ describe('inspector page in Chromium', () => {
     expect(await page.locator('#chart-methods').getAttribute('data-series')).toContain('AgentsService.findById');
     await page.locator('#caches tr[data-key="agents"]').waitFor();
     await page.locator('#fleet tr', { hasText: '(this page)' }).waitFor();
-  });
+  }, TEST_MS);
 
   it('shows both instances of the fleet', async () => {
     await page.waitForFunction(() => document.querySelectorAll('#fleet tbody tr[data-key]').length === 2);
     await page.locator('#fleet-note', { hasText: '2 instance(s) publishing through Redis' }).waitFor();
-  });
+  }, TEST_MS);
 
   it('shows numbers that move without a reload', async () => {
     const reads = async () => Number((await page.locator('#total-reads').textContent())!.replace(/,/g, ''));
     const before = await reads();
     expect(before).toBeGreaterThan(0);
     await page.waitForFunction((n) => Number(document.getElementById('total-reads')!.textContent!.replace(/,/g, '')) > n, before);
-  });
+  }, TEST_MS);
 
   it('runs a warmer from its button, showing its progress until it completes', async () => {
     const row = page.locator('#warmers tr[data-key="leaderboards"]');
@@ -138,7 +140,7 @@ describe('inspector page in Chromium', () => {
     // From the start of this run (progress back to 0) through each step the warmer reported.
     expect(seen.slice(seen.indexOf('0'))).toEqual(['0', '1 / 4', '2 / 4', '3 / 4', '4 / 4']);
     await page.locator('#actions li', { hasText: 'run-warmer leaderboards (succeeded), done' }).waitFor();
-  });
+  }, TEST_MS);
 
   it('invalidates a tag from the page, and the next read sees the database again', async () => {
     const agent = async () => (await (await fetch(`${url}/agents/7`)).json()) as { name: string };
@@ -153,11 +155,11 @@ describe('inspector page in Chromium', () => {
     await page.locator('#action-result', { hasText: 'Invalidated "agent:7" in agents.' }).waitFor();
     expect((await agent()).name).toBe('renamed-behind-the-cache');
     await page.locator('#actions li', { hasText: /token holder .*: invalidate-tags agents \(agent:7\), done/ }).waitFor();
-  });
+  }, TEST_MS);
 
   it('raised no error in the page, and leaves a screenshot', async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'inspector.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
-  });
+  }, TEST_MS);
 });

@@ -29,7 +29,9 @@ interface ActionBody {
 
 function requireConfirmation(body: ActionBody | undefined): void {
   // Actions change the cache for every user: the API takes them only when asked for explicitly, so a
-  // stray request (or a replayed one from a script) does not clear a cache by accident.
+  // stray request does not clear a cache by accident. A JSON `true` also keeps cross-site forms out
+  // when the guard relies on a cookie: a form can send `confirm=true` (a string), never JSON `true`
+  // (that needs a JSON content type, which a cross-site page cannot send without CORS).
   if (body?.confirm !== true) {
     throw new BadRequestException({ statusCode: 400, code: INSPECTOR_NOT_CONFIRMED, message: 'Send {"confirm": true} to take this action.' });
   }

@@ -71,7 +71,7 @@ describe('inspector API', () => {
     const json = JSON.stringify(body);
     expect(json).not.toContain(app.get(TieredCache).keyFor(['product', 1]));
     expect(json).not.toContain('"load"');
-  });
+  }, 20_000);
 
   it('keeps a hit-rate history per cache and per method, one point per sample', async () => {
     const products = app.get(Products);
@@ -84,7 +84,7 @@ describe('inspector API', () => {
       expect(point.caches.default).toBe(1);
       expect(point.readsPerSecond.default).toBeGreaterThan(0);
     });
-  });
+  }, 20_000);
 
   it('streams a snapshot and then every sample', async () => {
     await app.get(Products).find(3);
@@ -92,7 +92,7 @@ describe('inspector API', () => {
     expect(events[0]).toMatchObject({ type: 'snapshot', data: { caches: expect.any(Array), history: expect.any(Array) } });
     const ticks = events.filter((e) => e.type === 'tick');
     expect(ticks[1]!.data.state.at).toBeGreaterThan(ticks[0]!.data.state.at);
-  });
+  }, 20_000);
 
   it('takes actions only when confirmed, and logs who took them', async () => {
     const products = app.get(Products);
@@ -102,6 +102,8 @@ describe('inspector API', () => {
       code: INSPECTOR_NOT_CONFIRMED,
       message: 'Send {"confirm": true} to take this action.',
     });
+    // What a cross-site form could send: a string, not JSON true.
+    await http().post('/_tiercache/api/caches/default/invalidate').type('form').send('tags=product:7&confirm=true').expect(400);
     expect(await products.find(7)).toEqual(before);
     await http().post('/_tiercache/api/caches/default/invalidate').send({ tags: ['product:7'], confirm: true }).expect(200);
     expect((await products.find(7)).load).toBeGreaterThan(before.load);
@@ -119,7 +121,7 @@ describe('inspector API', () => {
     ]);
     expect(actions[1]).toMatchObject({ who: expect.stringContaining('anonymous (development'), detail: 'product:7' });
     expect(logger.lines).toContainEqual(expect.stringMatching(/^log \[Tiercache:inspector\] anonymous \(development.*: invalidate-tags default \(product:7\): done/));
-  });
+  }, 20_000);
 
   it('runs a warmer on request and shows its progress and outcome', async () => {
     await http().post('/_tiercache/api/warmers/unknown/run').send({ confirm: true }).expect(404);
@@ -135,7 +137,7 @@ describe('inspector API', () => {
     await eventually(async () => {
       expect((await state()).actions[0]).toMatchObject({ action: 'run-warmer', target: 'products', detail: 'succeeded', outcome: 'done' });
     });
-  });
+  }, 20_000);
 
   it('gives advice from the metrics report', async () => {
     const products = app.get(Products);
@@ -144,7 +146,7 @@ describe('inspector API', () => {
     await eventually(async () => {
       expect((await state()).advice).toContainEqual(expect.objectContaining({ cache: 'default', method: 'Products.find', code: 'low-hit-rate' }));
     });
-  });
+  }, 20_000);
 });
 
 describe('inspector shutdown', () => {
@@ -159,5 +161,5 @@ describe('inspector shutdown', () => {
     let done = false;
     while (!done) ({ done } = await reader.read());
     expect(done).toBe(true);
-  });
+  }, 20_000);
 });

@@ -35,7 +35,7 @@ describe('inspector fleet view', () => {
         ]);
       });
     }
-  });
+  }, 20_000);
 
   it('marks an instance that stopped publishing as stale, and forgets it much later', async () => {
     const redis = a.get(TieredCache).redisClient!;
@@ -49,12 +49,12 @@ describe('inspector fleet view', () => {
       expect(instances.find((i) => i.id === 'pod-ancient')).toBeUndefined();
     });
     expect(await redis.hexists(key, 'pod-ancient')).toBe(0);
-  });
+  }, 20_000);
 
   it('takes a closed instance off the board at once', async () => {
     await b.close();
     await eventually(async () => {
       expect((await state(a)).fleet.instances.map((i) => i.id)).not.toContain('pod-b');
     });
-  });
+  }, 20_000);
 });
