@@ -30,6 +30,7 @@ function project(name: string, dir: string): Config {
       '^@tiercache/nestjs/testing$': '<rootDir>/../../packages/nestjs/src/testing/index.ts',
       '^@tiercache/nestjs/warmers$': '<rootDir>/../../packages/nestjs/src/warmers/index.ts',
       '^@tiercache/nestjs/health$': '<rootDir>/../../packages/nestjs/src/health/index.ts',
+      '^@tiercache/nestjs/inspector$': '<rootDir>/../../packages/nestjs/src/inspector/index.ts',
       '^@tiercache/nestjs/metrics$': '<rootDir>/../../packages/nestjs/src/metrics/index.ts',
       '^@tiercache/nestjs/metrics/prometheus$': '<rootDir>/../../packages/nestjs/src/metrics/prometheus/index.ts',
       '^@tiercache/nestjs/metrics/opentelemetry$': '<rootDir>/../../packages/nestjs/src/metrics/opentelemetry/index.ts',

@@ -30,5 +30,8 @@ if (projects.some(stale)) {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const build = spawnSync(process.execPath, [tsc, '-b'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
+  // The same step as `npm run build`: the inspector's static page lives beside its compiled code.
+  const assets = spawnSync(process.execPath, [join(root, 'scripts', 'copy-inspector-assets.mjs')], { cwd: root, stdio: 'inherit' });
+  if (assets.status !== 0) process.exit(assets.status ?? 1);
 }
 await import(join(root, 'apps', 'leaderboard', 'dist', 'main.js'));

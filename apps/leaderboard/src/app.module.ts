@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { CacheModule } from '@tiercache/nestjs';
+import { InspectorModule } from '@tiercache/nestjs/inspector';
 import { WarmersModule } from '@tiercache/nestjs/warmers';
 import { AgentsModule } from './agents/agents.module.js';
 import { APP_CONFIG, CacheModeReporter } from './cache/cache-mode.reporter.js';
@@ -9,6 +10,7 @@ import type { AppConfig } from './config.js';
 import { DatabaseModule } from './db/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IndexController } from './http/index.controller.js';
+import { inspectorOptions } from './inspector/inspector-policy.js';
 import { LeaderboardModule } from './leaderboard/leaderboard.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
@@ -35,6 +37,8 @@ export class AppModule {
         LeaderboardModule,
         HealthModule,
         MetricsModule.forRoot(),
+        // Reads the same CacheMetrics that /metrics exports; logs where it is mounted and how it is guarded.
+        InspectorModule.forRoot(inspectorOptions(config)),
       ],
       controllers: [IndexController],
       providers: [{ provide: APP_CONFIG, useValue: config }, CacheModeReporter],

@@ -25,6 +25,8 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       CACHE: 'off',
       CACHE_NAMESPACE: 'lb-blue',
+      NODE_ENV: 'production',
+      INSPECTOR_TOKEN: 'a-long-enough-token',
     };
     expect(loadConfig(env)).toEqual({
       port: 8080,
@@ -34,6 +36,8 @@ describe('loadConfig', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       cacheEnabled: false,
       cacheNamespace: 'lb-blue',
+      environment: 'production',
+      inspectorToken: 'a-long-enough-token',
     });
   });
 
@@ -43,6 +47,7 @@ describe('loadConfig', () => {
     [{ SEED_TASKS: '-5' }, "SEED_TASKS must be an integer from 0 to 100000000, got '-5'"],
     [{ SEED_VOTES: '1e5' }, 'SEED_VOTES must be an integer'],
     [{ SEED: 'yes' }, "SEED must be 0 (no seeding on start) or 1, got 'yes'"],
+    [{ INSPECTOR_TOKEN: 'short' }, 'INSPECTOR_TOKEN must be at least 16 characters'],
     [{ SEED_AGENTS: '0' }, 'SEED_AGENTS is 0, but tasks and votes need agents'],
     [{ CACHE: 'false' }, "CACHE must be on or off (off: no caching, for comparisons), got 'false'"],
     [{ CACHE_NAMESPACE: 'a b' }, 'CACHE_NAMESPACE must be 1 to 64 letters'],

@@ -14,13 +14,17 @@ export interface AppConfig {
   cacheEnabled: boolean;
   /** Prefix of every cache key in Redis: instances that share it share their cache. */
   cacheNamespace: string;
+  /** NODE_ENV: `development` mounts the cache inspector without a guard. */
+  environment?: string | undefined;
+  /** INSPECTOR_TOKEN: outside development, the inspector is mounted only with it, behind an `x-inspector-token` header. */
+  inspectorToken?: string | undefined;
 }
 
 /**
  * Reads the app's settings from the environment, in this one place, and fails with a message that
  * names the variable when one is malformed:
  * PORT, DATABASE_URL, SEED (`0` turns seeding on start off), SEED_AGENTS, SEED_TASKS, SEED_VOTES,
- * REDIS_URL, CACHE (`on` or `off`), CACHE_NAMESPACE.
+ * REDIS_URL, CACHE (`on` or `off`), CACHE_NAMESPACE, NODE_ENV, INSPECTOR_TOKEN (16 characters or more).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const seedSize: SeedSize = {
@@ -46,6 +50,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new Error(`CACHE_NAMESPACE must be 1 to 64 letters, digits, '_', '.' or '-', got '${cacheNamespace}'`);
   }
 
+  const inspectorToken = env['INSPECTOR_TOKEN'] || undefined;
+  if (inspectorToken !== undefined && inspectorToken.length < 16) {
+    throw new Error('INSPECTOR_TOKEN must be at least 16 characters: it guards a page that can clear the cache');
+  }
+
   return {
     port: readInt(env, 'PORT', 3000, 0, 65_535),
     databaseUrl: env['DATABASE_URL'] || undefined,
@@ -54,6 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: env['REDIS_URL'] || undefined,
     cacheEnabled: cacheFlag === 'on',
     cacheNamespace,
+    environment: env['NODE_ENV'] || undefined,
+    inspectorToken,
   };
 }
 

@@ -14,6 +14,8 @@ export const ErrorCode = {
   LockLost: 'E_LOCK_LOST',
   /** The cache was used after `close()`. */
   Closed: 'E_CLOSED',
+  /** An admin surface (the inspector) would serve without a guard outside development. */
+  Unguarded: 'E_UNGUARDED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
