@@ -14,6 +14,8 @@ export const ErrorCode = {
   LockLost: 'E_LOCK_LOST',
   /** The cache was used after `close()`. */
   Closed: 'E_CLOSED',
+  /** A tenant-scoped cache was called with no tenant in context: nothing was read or cached. */
+  TenantRequired: 'E_TENANT_REQUIRED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

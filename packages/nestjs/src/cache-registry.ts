@@ -12,6 +12,8 @@ import {
 import type { CacheModuleOptions, NamedCacheOptions } from './cache-module.options.js';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
 import { DEFAULT_CACHE } from './cache.constants.js';
+import { TenantCaches } from './tenancy/tenant-caches.js';
+import { resolveTenancy } from './tenancy/tenancy.options.js';
 
 const SEPARATE_CACHE_FIELDS = ['l1', 'l2', 'serializer', 'version', 'maxKeyLength'] as const;
 
@@ -27,9 +29,11 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
   /** Behind `@WithLock` and the injectable `LockProvider`. */
   readonly locks: LockProvider;
   readonly #ownsLocks: boolean;
+  /** With `tenancy`: what `get()` hands out, each cache scoped to the tenant of the call. */
+  readonly #scoped = new Map<string, TenantCaches>();
 
   constructor(@Inject(CACHE_MODULE_OPTIONS) options: CacheModuleOptions) {
-    const { caches = {}, locks, ...rootOptions } = options ?? {};
+    const { caches = {}, locks, tenancy, ...rootOptions } = options ?? {};
     const root = new TieredCache({ logger: new Logger('Tiercache'), ...rootOptions });
     this.#caches.set(DEFAULT_CACHE, root);
     this.#owned.push(root);
@@ -48,6 +52,12 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
         throw new TiercacheError(error.code, error.message.replace(/`(defaults\.)?/, `\`caches.${name}.`), { cause: error });
       }
     }
+    if (tenancy !== undefined) {
+      const resolved = resolveTenancy(tenancy);
+      for (const [name, cache] of this.#caches) {
+        if (!resolved.sharedCaches.has(name)) this.#scoped.set(name, new TenantCaches(cache, name, resolved));
+      }
+    }
   }
 
   /** The named cache (the default one without a name); throws for a name the module does not define. */
@@ -56,7 +66,7 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
     if (cache === undefined) {
       throw invalidOption('caches', `no cache is named "${name}" (defined: ${[...this.#caches.keys()].join(', ')})`);
     }
-    return cache;
+    return this.#scoped.get(name)?.scoped ?? cache;
   }
 
   has(name: string): boolean {
@@ -76,6 +86,7 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    for (const tenants of this.#scoped.values()) tenants.close();
     if (this.#ownsLocks) await this.locks.close();
     await Promise.all(this.#owned.map((cache) => cache.close()));
   }
