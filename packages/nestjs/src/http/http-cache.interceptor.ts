@@ -99,8 +99,14 @@ export class HttpCacheInterceptor implements NestInterceptor {
       async (load) => {
         loaded = true;
         const body = await firstValueFrom(next.handle(), { defaultValue: undefined });
-        if (!isStorableBody(body)) {
-          this.#warnOnce(route.name, `${route.name} returned a body that can't be stored (a stream, file or buffer): it is never cached.`);
+        // A status set through @Res({ passthrough: true }) is on the response already; Nest applies
+        // the route's own (@HttpCode) when it replies, after this.
+        const status = (response as { statusCode?: number }).statusCode;
+        const success = (code: number) => code >= 200 && code < 300;
+        if (!isStorableBody(body) || !success(route.status) || (status !== undefined && !success(status))) {
+          if (!isStorableBody(body)) {
+            this.#warnOnce(route.name, `${route.name} returned a body that can't be stored (a stream, file or buffer): it is never cached.`);
+          }
           load.setOptions({ ttl: 0, negativeTtl: 0 });
           passthrough = body;
           return NOT_STORED;

@@ -142,6 +142,12 @@ describe.each<AdapterName>(['express', 'fastify'])('HTTP response caching on %s'
     expect(stale.headers.get('cache-control')).toBe('public, max-age=0, stale-while-revalidate=60');
   });
 
+  it('stores only successful responses', async () => {
+    await get('/agents/teapot/route');
+    await get('/agents/teapot/route');
+    expect(runs.of('teapot')).toBe(2);
+  });
+
   it('never caches streamed responses, and names them at startup', async () => {
     for (let i = 0; i < 2; i++) {
       expect(await (await get('/agents/files/one')).text()).toBe('file body');

@@ -84,6 +84,13 @@ export class AgentsController {
     return { run: this.runs.count('stale') };
   }
 
+  @Get('teapot/route')
+  teapot(@Res({ passthrough: true }) response: { status?: (code: number) => unknown; code?: (code: number) => unknown }) {
+    if (response.code) response.code(418);
+    else response.status!(418);
+    return { run: this.runs.count('teapot') };
+  }
+
   @Get('files/one')
   file(): StreamableFile {
     this.runs.count('file');
