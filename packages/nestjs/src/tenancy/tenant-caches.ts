@@ -1,4 +1,4 @@
-import type { TieredCache } from '@tiercache/core';
+import type { CacheKey, EntryOptions, TieredCache } from '@tiercache/core';
 import { TenantContext } from './tenant-context.js';
 import { invalidTenant, tenantRequired } from './tenant-errors.js';
 import type { ResolvedTenancy } from './tenancy.options.js';
@@ -6,7 +6,6 @@ import { TenantUsage, type TenantUsageRow } from './tenant-usage.js';
 
 /** Methods that read or change entries: they run in the current tenant's namespace. */
 const ASYNC_SCOPED = new Set(['getOrSet', 'get', 'has', 'getMany', 'set', 'setMany', 'delete', 'deleteMany', 'invalidateTags', 'clear', 'deleteByPattern']);
-const SYNC_SCOPED = new Set(['keyFor', 'namespace']);
 
 const admins = new WeakMap<object, TenantCaches>();
 
@@ -85,29 +84,41 @@ export class TenantCaches {
   // A Proxy rather than a subclass: TieredCache keeps its state in private fields, which a subclass
   // instance built outside `namespace()` would not share, and injecting by the TieredCache class
   // must keep working (instanceof holds through the proxy's prototype).
-  #proxy(): TieredCache {
-    return new Proxy(this.#root, {
-      get: (target, property) => {
+  #proxy(target: TieredCache = this.#root, view: (method: string) => TieredCache = (method) => this.current(method)): TieredCache {
+    return new Proxy(target, {
+      get: (_target, property) => {
         if (typeof property === 'string' && ASYNC_SCOPED.has(property)) {
           return (...args: unknown[]) => {
-            let view: TieredCache;
+            let scoped: TieredCache;
             try {
-              view = this.current(property);
+              scoped = view(property);
             } catch (error) {
               return Promise.reject(error);
             }
-            return Reflect.apply(view[property as keyof TieredCache] as (...a: unknown[]) => unknown, view, args);
+            return Reflect.apply(scoped[property as keyof TieredCache] as (...a: unknown[]) => unknown, scoped, args);
           };
         }
-        if (typeof property === 'string' && SYNC_SCOPED.has(property)) {
-          return (...args: unknown[]) => {
-            const view = this.current(property);
-            return Reflect.apply(view[property as keyof TieredCache] as (...a: unknown[]) => unknown, view, args);
-          };
-        }
+        if (property === 'keyFor') return (key: CacheKey) => view('keyFor').keyFor(key);
+        if (property === 'namespace') return (name: string, defaults?: EntryOptions) => this.#child(target, view, name, defaults);
         const value = Reflect.get(target, property, target) as unknown;
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },
+    });
+  }
+
+  /**
+   * `namespace(name)` of a scoped cache: itself scoped, resolving the tenant per call, so it can be
+   * built at startup. It lives inside each tenant's namespace, so that tenant's clear() covers it.
+   */
+  #child(target: TieredCache, parent: (method: string) => TieredCache, name: string, defaults?: EntryOptions): TieredCache {
+    const unscoped = target.namespace(name, defaults);
+    // Per parent view, so the map shrinks as tenant views are dropped.
+    const views = new WeakMap<TieredCache, TieredCache>();
+    return this.#proxy(unscoped, (method) => {
+      const outer = parent(method);
+      let view = views.get(outer);
+      if (view === undefined) views.set(outer, (view = outer.namespace(name, defaults)));
+      return view;
     });
   }
 }

@@ -121,6 +121,17 @@ describe('tenant-scoped caches', () => {
     expect(await TenantContext.run('acme', () => reference.get('currency'))).toBe('EUR');
   });
 
+  it('scopes child namespaces too, resolving the tenant per call, so they can be built at startup', async () => {
+    const reports = cache.namespace('reports');
+    await TenantContext.run('acme', () => reports.set('q1', 'acme q1'));
+    await TenantContext.run('globex', () => reports.set('q1', 'globex q1'));
+    expect(await TenantContext.run('globex', () => reports.get('q1'))).toBe('globex q1');
+    await expect(reports.get('q1')).rejects.toMatchObject({ code: ErrorCode.TenantRequired });
+    await TenantContext.run('acme', () => cache.clear());
+    expect(await TenantContext.run('acme', () => reports.get('q1'))).toBeUndefined();
+    expect(await TenantContext.run('globex', () => reports.get('q1'))).toBe('globex q1');
+  });
+
   it('counts usage per tenant with bounded labels: the top N, then `other`', async () => {
     for (let i = 0; i < 50; i++) await TenantContext.run('acme', () => cache.get(['u', i]));
     await TenantContext.run('globex', () => cache.get('u'));
