@@ -7,8 +7,8 @@ import {
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
-import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import type { KeyPart } from '@tiercache/core';
+import { HttpAdapterHost, ModuleRef, Reflector } from '@nestjs/core';
+import { invalidOption, type KeyPart } from '@tiercache/core';
 import { firstValueFrom, from, type Observable } from 'rxjs';
 import { CacheRegistry } from '../cache-registry.js';
 import { TenantContext } from '../tenancy/tenant-context.js';
@@ -46,9 +46,12 @@ export class HttpCacheInterceptor implements NestInterceptor {
   readonly #routes = new WeakMap<Function, Route>();
   readonly #warned = new Set<string>();
   readonly #options: ResolvedHttpCacheOptions;
+  #registry: CacheRegistry | undefined;
 
   constructor(
-    private readonly registry: CacheRegistry,
+    // The registry is looked up, not injected, so CacheModule need not be global, nor imported by
+    // each module whose controllers use the interceptor.
+    private readonly moduleRef: ModuleRef,
     private readonly adapterHost: HttpAdapterHost,
     private readonly reflector: Reflector,
     @Optional() @Inject(HTTP_CACHE_OPTIONS) options?: ResolvedHttpCacheOptions,
@@ -91,7 +94,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
       options.sharedAcrossUsers === true,
     );
     const parts: KeyPart[] = options.key === undefined ? keyed.parts : [...keyed.parts, options.key(context) as KeyPart];
-    const cache = this.registry.get(options.cache ?? this.#options.cache);
+    const cache = this.#caches().get(options.cache ?? this.#options.cache);
     let loaded = false;
     let passthrough: unknown;
     const found = await cache.getOrSet<CachedResponse | typeof NOT_STORED>(
@@ -134,6 +137,12 @@ export class HttpCacheInterceptor implements NestInterceptor {
     // the headers set above, and drops whatever the handler produced.
     if (matchesIfNoneMatch(request.headers['if-none-match'], found.etag)) return new Response(null, { status: 304 });
     return found.body;
+  }
+
+  #caches(): CacheRegistry {
+    this.#registry ??= this.moduleRef.get(CacheRegistry, { strict: false }) ?? undefined;
+    if (this.#registry === undefined) throw invalidOption('HttpCacheInterceptor', 'no CacheModule in this application: import CacheModule.forRoot() in the root module');
+    return this.#registry;
   }
 
   /** The stored headers the handler (or @Header) set on the response. */

@@ -1,3 +1,4 @@
+import { Controller, Get } from '@nestjs/common';
 import { ErrorCode } from '@tiercache/core';
 import { Test } from '@nestjs/testing';
 import { CacheModule } from '../../src/index.js';
@@ -30,6 +31,27 @@ describe('option checks', () => {
     const start = (tenancy: unknown) => Test.createTestingModule({ imports: [CacheModule.forRoot({ tenancy: tenancy as never })] }).compile();
     await expect(start({})).rejects.toThrow('`tenancy.resolve`');
     await expect(start({ resolve: () => 'a', maxTenantViews: 0 })).rejects.toThrow('`tenancy.maxTenantViews`');
+  });
+
+  it('fails startup when a route names a cache CacheModule does not define', async () => {
+    @Controller('typo')
+    class TypoController {
+      @Get()
+      @HttpCache({ cache: 'reprots' })
+      read() {
+        return 'never';
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRoot({ caches: { reports: {} } }), HttpCacheModule.forRoot()],
+      controllers: [TypoController],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    try {
+      await expect(app.init()).rejects.toThrow('`@HttpCache on TypoController.read.cache`: the cache "reprots" is not defined in CacheModule (defined: default, reports)');
+    } finally {
+      await app.close();
+    }
   });
 
   it('reads the tenant from a header or a verified user claim', () => {
