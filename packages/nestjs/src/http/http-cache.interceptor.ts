@@ -106,7 +106,9 @@ export class HttpCacheInterceptor implements NestInterceptor {
         // the route's own (@HttpCode) when it replies, after this.
         const status = (response as { statusCode?: number }).statusCode;
         const success = (code: number) => code >= 200 && code < 300;
-        if (!isStorableBody(body) || !success(route.status) || (status !== undefined && !success(status))) {
+        // A response that sets a cookie is someone's (a session, a consent): never replayed to others.
+        const setsCookie = adapter.getHeader(response, 'set-cookie') !== undefined;
+        if (!isStorableBody(body) || setsCookie || !success(route.status) || (status !== undefined && !success(status))) {
           if (!isStorableBody(body)) {
             this.#warnOnce(route.name, `${route.name} returned a body that can't be stored (a stream, file or buffer): it is never cached.`);
           }

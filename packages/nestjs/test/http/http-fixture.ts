@@ -72,6 +72,12 @@ export class AgentsController {
     return { run: this.runs.count('own') };
   }
 
+  @Get('cookie/route')
+  @Header('set-cookie', 'sid=abc; HttpOnly')
+  withCookie() {
+    return { run: this.runs.count('cookie') };
+  }
+
   @Get('off/route')
   @NoHttpCache()
   off() {

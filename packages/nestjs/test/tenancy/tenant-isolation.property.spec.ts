@@ -51,6 +51,13 @@ class NotesController {
     this.notes.rows.set(`${this.notes.tenant()}/${id}`, body.value);
   }
 
+  @Get('shared/banner')
+  @HttpCache({ shared: true })
+  banner() {
+    this.notes.runs++;
+    return { banner: 'for everyone' };
+  }
+
   @Delete()
   async clear(): Promise<void> {
     await this.cache.clear();
@@ -86,6 +93,19 @@ describe.each<AdapterName>(['express', 'fastify'])('tenant isolation under concu
     const response = await fetch(`${url}/notes/1`);
     expect(response.status).toBe(500);
     expect(notes.runs).toBe(before);
+  });
+
+  it('serves a route marked shared to every tenant, and to requests with none, from one entry', async () => {
+    const before = notes.runs;
+    const none = await fetch(`${url}/notes/shared/banner`);
+    expect(none.status).toBe(200);
+    expect(none.headers.get('x-cache')).toBe('miss');
+    for (const tenant of ['acme', 'globex']) {
+      const response = await fetch(`${url}/notes/shared/banner`, { headers: { 'x-tenant': tenant } });
+      expect(response.headers.get('x-cache')).toBe('hit');
+      expect(await response.json()).toEqual({ banner: 'for everyone' });
+    }
+    expect(notes.runs).toBe(before + 1);
   });
 
   it('never answers a tenant with another tenant’s data, whatever the interleaving', async () => {
