@@ -125,7 +125,9 @@ export class HttpCacheInterceptor implements NestInterceptor {
     );
     if ('notStored' in found) return loaded ? passthrough : firstValueFrom(next.handle(), { defaultValue: undefined });
     const age = Date.now() - found.storedAt;
-    const state = loaded ? 'miss' : age > ttl ? 'stale' : 'hit';
+    // Older than the TTL means the engine served it past expiry (grace, or fail-safe after this
+    // request's own load failed), whoever loaded.
+    const state = age > ttl ? 'stale' : loaded ? 'miss' : 'hit';
     for (const [name, value] of Object.entries(found.headers)) adapter.setHeader(response, name, value);
     adapter.setHeader(response, 'etag', found.etag);
     if (found.headers['cache-control'] === undefined) {

@@ -159,6 +159,28 @@ describe.each<AdapterName>(['express', 'fastify'])('HTTP response caching on %s'
     expect(runs.of('teapot')).toBe(2);
   });
 
+  it('keeps serving the stale response while the handler fails (fail-safe)', async () => {
+    expect(await (await get('/agents/failing/route')).json()).toEqual({ run: 1 });
+    runs.failing = true;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const staleThenFailSafe = async () => {
+        const response = await get('/agents/failing/route');
+        expect(response.status).toBe(200);
+        expect(response.headers.get('x-cache')).toBe('stale');
+        expect(await response.json()).toEqual({ run: 1 });
+      };
+      await staleThenFailSafe();
+      // The first stale serve started one refresh in the background; once it has failed, the stale
+      // response is still what clients get.
+      while (runs.of('failing') < 2) await new Promise((resolve) => setImmediate(resolve));
+      await staleThenFailSafe();
+      await staleThenFailSafe();
+    } finally {
+      runs.failing = false;
+    }
+  });
+
   it('never caches streamed responses, and names them at startup', async () => {
     for (let i = 0; i < 2; i++) {
       expect(await (await get('/agents/files/one')).text()).toBe('file body');

@@ -12,6 +12,7 @@ import { deferred } from '../support.js';
 export class Runs {
   readonly counts = new Map<string, number>();
   gate = deferred<void>();
+  failing = false;
   count(route: string): number {
     const next = (this.counts.get(route) ?? 0) + 1;
     this.counts.set(route, next);
@@ -95,6 +96,14 @@ export class AgentsController {
     if (response.code) response.code(418);
     else response.status!(418);
     return { run: this.runs.count('teapot') };
+  }
+
+  @Get('failing/route')
+  @HttpCache({ ttl: 1, grace: 60_000 })
+  sometimesFailing() {
+    const run = this.runs.count('failing');
+    if (this.runs.failing) throw new Error('database down');
+    return { run };
   }
 
   @Get('files/one')
