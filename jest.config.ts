@@ -29,6 +29,8 @@ function project(name: string, dir: string): Config {
       '^@tiercache/nestjs$': '<rootDir>/../../packages/nestjs/src/index.ts',
       '^@tiercache/nestjs/testing$': '<rootDir>/../../packages/nestjs/src/testing/index.ts',
       '^@tiercache/nestjs/warmers$': '<rootDir>/../../packages/nestjs/src/warmers/index.ts',
+      '^@tiercache/nestjs/http$': '<rootDir>/../../packages/nestjs/src/http/index.ts',
+      '^@tiercache/nestjs/tenancy$': '<rootDir>/../../packages/nestjs/src/tenancy/index.ts',
       '^@tiercache/nestjs/health$': '<rootDir>/../../packages/nestjs/src/health/index.ts',
       '^@tiercache/nestjs/inspector$': '<rootDir>/../../packages/nestjs/src/inspector/index.ts',
       '^@tiercache/nestjs/metrics$': '<rootDir>/../../packages/nestjs/src/metrics/index.ts',

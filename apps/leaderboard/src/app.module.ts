@@ -1,11 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { CacheModule } from '@tiercache/nestjs';
+import { HttpCacheModule } from '@tiercache/nestjs/http';
 import { InspectorModule } from '@tiercache/nestjs/inspector';
 import { WarmersModule } from '@tiercache/nestjs/warmers';
 import { AgentsModule } from './agents/agents.module.js';
 import { APP_CONFIG, CacheModeReporter } from './cache/cache-mode.reporter.js';
-import { cacheModuleOptions } from './cache/cache-policy.js';
+import { cacheModuleOptions, httpCacheTtl } from './cache/cache-policy.js';
 import type { AppConfig } from './config.js';
 import { DatabaseModule } from './db/database.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -15,6 +16,7 @@ import { LeaderboardModule } from './leaderboard/leaderboard.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { VotesModule } from './votes/votes.module.js';
+import { WorkspacesModule } from './workspaces/workspaces.module.js';
 
 @Module({})
 export class AppModule {
@@ -28,6 +30,8 @@ export class AppModule {
           seed: config.seedOnStart ? config.seedSize : null,
         }),
         CacheModule.forRoot({ isGlobal: true, ...cacheModuleOptions(config) }),
+        // Whole GET responses of the routes that ask for it (leaderboards, workspaces), with ETag and 304.
+        HttpCacheModule.forRoot({ ttl: httpCacheTtl(config) }),
         ScheduleModule.forRoot(),
         // Startup warms finish before the app listens: an instance joins the fleet with a warm cache.
         WarmersModule.forRoot({ startup: 'await' }),
@@ -35,6 +39,7 @@ export class AppModule {
         TasksModule,
         VotesModule,
         LeaderboardModule,
+        WorkspacesModule,
         HealthModule,
         MetricsModule.forRoot(),
         // Reads the same CacheMetrics that /metrics exports; logs where it is mounted and how it is guarded.

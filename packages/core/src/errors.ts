@@ -16,6 +16,8 @@ export const ErrorCode = {
   Closed: 'E_CLOSED',
   /** An admin surface (the inspector) would serve without a guard outside development. */
   Unguarded: 'E_UNGUARDED',
+  /** A tenant-scoped cache was called with no tenant in context: nothing was read or cached. */
+  TenantRequired: 'E_TENANT_REQUIRED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,4 +1,5 @@
 import type { EntryOptions, LockProvider, TieredCacheOptions } from '@tiercache/core';
+import type { TenancyOptions } from './tenancy/tenancy.options.js';
 
 /**
  * A further cache, injectable with `@InjectCache(name)`. With entry options only, it is a child
@@ -30,4 +31,10 @@ export interface CacheModuleOptions extends TieredCacheOptions {
    * Default: Redis locks on the default cache's connection, or in-process locks without Redis.
    */
   locks?: LockProvider;
+  /**
+   * Scopes every cache (but `tenancy.sharedCaches`) to the tenant of each call: keys, tags,
+   * patterns and `clear()` (see `@tiercache/nestjs/tenancy`). A call with no tenant fails with
+   * E_TENANT_REQUIRED unless it is marked shared.
+   */
+  tenancy?: TenancyOptions;
 }

@@ -21,6 +21,8 @@ import { CACHE_MODULE_SHAPE } from './options/shapes.js';
 export function lockPrefix(namespace: string | undefined): string {
   return `${(namespace ?? 'tc').replace(/[{}]/g, encodeURIComponent)}:lock:`;
 }
+import { TenantCaches } from './tenancy/tenant-caches.js';
+import { resolveTenancy } from './tenancy/tenancy.options.js';
 
 const SEPARATE_CACHE_FIELDS = ['l1', 'l2', 'serializer', 'version', 'maxKeyLength'] as const;
 
@@ -36,11 +38,13 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
   /** Behind `@WithLock` and the injectable `LockProvider`. */
   readonly locks: LockProvider;
   readonly #ownsLocks: boolean;
+  /** With `tenancy`: what `get()` hands out, each cache scoped to the tenant of the call. */
+  readonly #scoped = new Map<string, TenantCaches>();
 
   constructor(@Inject(CACHE_MODULE_OPTIONS) options: CacheModuleOptions) {
     // Unknown keys first: a typo must not fall through to a default and start "fine".
     checkKnownKeys(options, CACHE_MODULE_SHAPE, '');
-    const { caches = {}, locks, isGlobal: _global, cacheNames: _names, ...rootOptions } = (options ?? {}) as CacheModuleOptions & {
+    const { caches = {}, locks, tenancy, isGlobal: _global, cacheNames: _names, ...rootOptions } = (options ?? {}) as CacheModuleOptions & {
       isGlobal?: unknown;
       cacheNames?: unknown;
     };
@@ -65,6 +69,12 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
         throw new TiercacheError(error.code, error.message.replace(/`(defaults\.)?/, `\`caches.${name}.`), { cause: error });
       }
     }
+    if (tenancy !== undefined) {
+      const resolved = resolveTenancy(tenancy);
+      for (const [name, cache] of this.#caches) {
+        if (!resolved.sharedCaches.has(name)) this.#scoped.set(name, new TenantCaches(cache, name, resolved));
+      }
+    }
   }
 
   /** The named cache (the default one without a name); throws for a name the module does not define. */
@@ -73,7 +83,7 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
     if (cache === undefined) {
       throw invalidOption('caches', `no cache is named "${name}" (defined: ${[...this.#caches.keys()].join(', ')})`);
     }
-    return cache;
+    return this.#scoped.get(name)?.scoped ?? cache;
   }
 
   has(name: string): boolean {
@@ -93,6 +103,7 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    for (const tenants of this.#scoped.values()) tenants.close();
     if (this.#ownsLocks) await this.locks.close();
     await Promise.all(this.#owned.map((cache) => cache.close()));
   }

@@ -1,4 +1,5 @@
 import type { CacheModuleOptions, NamedCacheOptions } from '@tiercache/nestjs';
+import { tenantFromHeader } from '@tiercache/nestjs/tenancy';
 import type { AgentStatus } from '../agents/agent.js';
 import type { AppConfig } from '../config.js';
 import type { Period } from '../leaderboard/leaderboard.js';
@@ -23,6 +24,8 @@ export const CACHES = {
   liveBoards: 'live-boards',
   /** Boards of windows that have ended: no vote or task can land in them any more. */
   pastBoards: 'past-boards',
+  /** Agents of the workspaces (tenants): the only tenant-scoped cache, see `tenancy` below. */
+  workspaces: 'workspaces',
 } as const;
 
 const SECOND = 1_000;
@@ -52,6 +55,8 @@ export const TTLS = {
   // board shows, and those evict it. A day keeps memory bounded; 10 % jitter keeps boards warmed
   // together from expiring together.
   [CACHES.pastBoards]: { ttl: 24 * HOUR, jitter: 0.1 },
+  // Every write goes through the app and evicts what it changes.
+  [CACHES.workspaces]: { ttl: 5 * MINUTE },
 } satisfies Record<string, NamedCacheOptions>;
 
 /** Tags, per cache namespace. */
@@ -121,7 +126,21 @@ export function cacheModuleOptions(config: Pick<AppConfig, 'redisUrl' | 'cacheEn
     ttl: config.cacheEnabled ? MINUTE : 0,
     l2: config.redisUrl === undefined ? false : { redis: config.redisUrl },
     caches,
+    // Workspace agents are per tenant, named by the x-tenant header: their cache (entries, tags,
+    // clear) is scoped to the tenant of each request. Every other cache holds data all tenants share.
+    tenancy: {
+      resolve: tenantFromHeader(TENANT_HEADER),
+      sharedCaches: ['default', ...Object.values(CACHES).filter((name) => name !== CACHES.workspaces)],
+    },
   };
+}
+
+/** The request header naming the workspace (tenant) of /workspace routes. */
+export const TENANT_HEADER = 'x-tenant';
+
+/** How long GET responses of the routes behind HttpCacheInterceptor stay fresh. */
+export function httpCacheTtl(config: Pick<AppConfig, 'cacheEnabled'>): number {
+  return config.cacheEnabled ? 30 * SECOND : 0;
 }
 
 /** Host and port only: the URL may carry a password, and this ends up in logs. */

@@ -32,6 +32,13 @@ const STATEMENTS = [
      value       smallint    NOT NULL CHECK (value IN (-1, 1)),
      created_at  timestamptz NOT NULL DEFAULT now()
    )`,
+  // The agents of each workspace (tenant): ids are per workspace.
+  `CREATE TABLE IF NOT EXISTS workspace_agents (
+     tenant      text    NOT NULL,
+     id          integer NOT NULL,
+     name        text    NOT NULL,
+     PRIMARY KEY (tenant, id)
+   )`,
   // GET /agents?status= pages through one status in id order.
   `CREATE INDEX IF NOT EXISTS agents_status_id_idx ON agents (status, id)`,
   // An agent's latest tasks, and the per-agent task counts of its stats.

@@ -26,7 +26,7 @@ const l2: Shape = {
   ...leaves(['redis', 'maxPendingWrites', 'compressAbove', 'bus', 'loadLockTtl']),
   breaker: leaves(['failureThreshold', 'openMs', 'maxOpenMs']),
 };
-const tiers: Shape = { l1, l2, ...leaves(['serializer', 'version', 'maxKeyLength']) };
+const tiers: Shape = { l1, l2, ...leaves(['serializer', 'version', 'maxKeyLength', 'maxTtl']) };
 
 export const NAMED_CACHE_SHAPE: Shape = { ...entry, ...tiers, ...leaves(['namespace', 'rootNamespace']) };
 
@@ -34,7 +34,7 @@ export const NAMED_CACHE_SHAPE: Shape = { ...entry, ...tiers, ...leaves(['namesp
 export const CACHE_MODULE_SHAPE: Shape = {
   ...entry,
   ...tiers,
-  ...leaves(['namespace', 'logger', 'locks', 'isGlobal', 'cacheNames']),
+  ...leaves(['namespace', 'logger', 'locks', 'isGlobal', 'cacheNames', 'tenancy']),
   caches: { '*': NAMED_CACHE_SHAPE },
 };
 
