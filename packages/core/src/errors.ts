@@ -14,6 +14,8 @@ export const ErrorCode = {
   LockLost: 'E_LOCK_LOST',
   /** The cache was used after `close()`. */
   Closed: 'E_CLOSED',
+  /** The write-behind queue is full and its backpressure mode is `reject` (or `wait` ran out of time). */
+  WriteBehindFull: 'E_WRITE_BEHIND_FULL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -6,7 +6,7 @@ import { resendOnTopologyChange } from '../tiers/redis-tier.js';
  * A Lua script run by its SHA. We don't `defineCommand` it because that would add methods to a client
  * the application owns.
  */
-class LuaScript {
+export class LuaScript {
   readonly #source: string;
   readonly #sha: string;
 
