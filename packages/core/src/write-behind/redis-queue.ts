@@ -76,6 +76,17 @@ export class RedisQueue implements QueueBackend {
   }
 
   async read(partition: number, count: number): Promise<StoredItem[]> {
+    try {
+      return await this.#read(partition, count);
+    } catch (error) {
+      // A Redis that restarted without persistence lost the group (and whatever it held): recreate it.
+      if (!(error instanceof Error) || !error.message.startsWith('NOGROUP')) throw error;
+      await this.start();
+      return [];
+    }
+  }
+
+  async #read(partition: number, count: number): Promise<StoredItem[]> {
     const stream = this.key(partition, 'stream');
     if (!(await this.#reclaim(stream))) return [];
     // Our own unacknowledged entries first (id 0 reads our history), then new ones ('>').
