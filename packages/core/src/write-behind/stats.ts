@@ -24,6 +24,14 @@ export interface WriteBehindStats {
   flushDuration: HistogramSnapshot;
 }
 
+/** One observation, for exporters (Prometheus histograms need each flush, not a snapshot). */
+export type WriteBehindSample =
+  | { type: 'flush'; queue: string; items: number; durationMs: number }
+  | { type: 'retry'; queue: string }
+  | { type: 'deadLetter'; queue: string }
+  | { type: 'writeThrough'; queue: string }
+  | { type: 'rejected'; queue: string };
+
 /** This instance's counters; the fleet-wide figures come from the queue. */
 export class WriteBehindCounters {
   queued = 0;

@@ -8,7 +8,7 @@ import { MemoryQueue } from './memory-queue.js';
 import { resolveWriteBehindOptions, type ResolvedWriteBehindOptions, type DeadLetter, type WriteBehindOptions, type WriteItem } from './options.js';
 import { partitionOf, SequenceClock, type QueueBackend, type StoredItem } from './queue.js';
 import { RedisQueue } from './redis-queue.js';
-import { WriteBehindCounters, type WriteBehindStats } from './stats.js';
+import { WriteBehindCounters, type WriteBehindSample, type WriteBehindStats } from './stats.js';
 
 /** How a write was taken: queued (durably with Redis), or written through to the database. */
 export interface WriteReceipt {
@@ -77,6 +77,7 @@ export class WriteBehind<T = unknown> {
   readonly #clock = new SequenceClock();
   readonly #counters = new WriteBehindCounters();
   readonly #started: Promise<void>;
+  readonly #listeners = new Set<(sample: WriteBehindSample) => void>();
   #closed = false;
   #redisDown = false;
 
@@ -94,8 +95,14 @@ export class WriteBehind<T = unknown> {
     this.#flusher = resolved.flush
       ? new Flusher(this.#backend, resolved as ResolvedWriteBehindOptions<unknown>, {
           write: (items) => resolved.writer(items.map((item) => this.#decode(item))),
-          written: (count, ms) => this.#counters.written(count, ms),
-          retried: (error) => this.#counters.retried(error, resolved.logger, name),
+          written: (count, ms) => {
+            this.#counters.written(count, ms);
+            this.#emit({ type: 'flush', queue: name, items: count, durationMs: ms });
+          },
+          retried: (error) => {
+            this.#counters.retried(error, resolved.logger, name);
+            this.#emit({ type: 'retry', queue: name });
+          },
           deadLettered: (item, error) => this.#onDeadLetter(item, error),
           failed: (error) => this.#counters.failed(error, resolved.logger, name),
         })
@@ -181,6 +188,12 @@ export class WriteBehind<T = unknown> {
     return this.#backend.drop(id);
   }
 
+  /** Calls `listener` with every flush, retry, dead letter, write-through and rejection; returns the unsubscribe. */
+  subscribe(listener: (sample: WriteBehindSample) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   /** Counters of this instance and the queue's depth, lag and dead letters (shared by the fleet). */
   async stats(): Promise<WriteBehindStats> {
     const [depth, oldest, deadLetters] = await Promise.all([this.#backend.depth(), this.#backend.oldest(), this.#backend.deadLetterCount()]);
@@ -240,6 +253,7 @@ export class WriteBehind<T = unknown> {
       if (backpressure === 'write-through') return this.#writeThrough(key, seq, value);
       if (backpressure === 'reject' || Date.now() >= waitUntil) {
         this.#counters.rejected++;
+        this.#emit({ type: 'rejected', queue: this.name });
         throw new TiercacheError(
           ErrorCode.WriteBehindFull,
           `Write-behind "${this.name}" is full (${maxQueued} queued writes): the database is not keeping up. Raise maxQueued, or choose backpressure 'wait' or 'write-through'.`,
@@ -253,6 +267,7 @@ export class WriteBehind<T = unknown> {
     const id = `wt-${seq}`;
     await this.#options.writer([{ id, key, seq, value, enqueuedAt: Date.now() }]);
     this.#counters.writeThroughs++;
+    this.#emit({ type: 'writeThrough', queue: this.name });
     return { id, key, seq, via: 'write-through' };
   }
 
@@ -264,12 +279,17 @@ export class WriteBehind<T = unknown> {
     else logger.log(`Write-behind "${this.name}": Redis is back; queueing writes again.`);
   }
 
+  #emit(sample: WriteBehindSample): void {
+    for (const listener of this.#listeners) listener(sample);
+  }
+
   #decode(item: StoredItem): WriteItem<T> {
     return { id: item.id, key: item.key, seq: item.seq, value: jsonSerializer.deserialize(item.payload) as T, enqueuedAt: item.enqueuedAt };
   }
 
   async #onDeadLetter(item: StoredItem, error: unknown): Promise<void> {
     this.#counters.deadLettered++;
+    this.#emit({ type: 'deadLetter', queue: this.name });
     this.#options.logger.error(`Write-behind "${this.name}": the write of "${item.key}" (seq ${item.seq}) failed ${this.#options.maxAttempts} times and went to the dead-letter stream: ${error instanceof Error ? error.message : String(error)}`);
     // The cache was told a value the database will not get: the next read loads the truth.
     await this.#options.cache.delete(item.key).catch(() => undefined);
