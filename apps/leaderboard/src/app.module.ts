@@ -8,6 +8,7 @@ import { cacheModuleOptions } from './cache/cache-policy.js';
 import type { AppConfig } from './config.js';
 import { DatabaseModule } from './db/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { HeartbeatsModule } from './heartbeats/heartbeats.module.js';
 import { LeaderboardModule } from './leaderboard/leaderboard.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         // Startup warms finish before the app listens: an instance joins the fleet with a warm cache.
         WarmersModule.forRoot({ startup: 'await' }),
         AgentsModule,
+        HeartbeatsModule,
         TasksModule,
         VotesModule,
         LeaderboardModule,

@@ -23,7 +23,7 @@ describe('agent heartbeats (write-behind)', () => {
     await app.close();
   });
 
-  it('acknowledges at once, answers reads with the new last_seen before the database has it, then writes it in the background', async () => {
+  it('acknowledges at once, answers reads with the new last_seen at once, and writes it to the database in the background', async () => {
     const beat = await http(app).post('/agents/3/heartbeat').send({ session: 'sess-a' }).expect(202);
     expect(beat.body).toEqual({ agent_id: 3, session: 'sess-a', last_seen: expect.any(String), queued: true });
 
