@@ -180,6 +180,17 @@ describe('WriteBehind on Redis', () => {
     await eventually(() => db.written === 2);
   });
 
+  it("rejects a 'wait' write that found no room within maxWaitMs", async () => {
+    const cache = caches.twoTier();
+    const db = new FakeDatabase<number>();
+    db.close();
+    const wb = queues.build(cache, db, { maxQueued: 1, partitions: 1, maxWaitMs: 50 });
+    await wb.write('a', 1);
+    await eventually(() => db.calls.length === 1);
+    await expect(wb.write('b', 2)).rejects.toMatchObject({ code: ErrorCode.WriteBehindFull });
+    db.open();
+  });
+
   it('flushes on close within its bound and leaves the rest in the stream for the next instance', async () => {
     const cache = caches.twoTier();
     const db = new FakeDatabase<number>();
