@@ -47,7 +47,8 @@ describe('WriteBehind across processes, with flushers killed mid-flush', () => {
       CREATE TABLE kv (key text PRIMARY KEY, seq bigint NOT NULL, value text NOT NULL);
       CREATE TABLE applied (n serial PRIMARY KEY, key text NOT NULL, seq bigint NOT NULL, value text NOT NULL);
     `);
-  });
+    // Starting PGlite (WASM) takes seconds on a busy machine.
+  }, 60_000);
   afterAll(async () => {
     const exits = [...children].map((child) => new Promise((resolve) => child.once('exit', resolve)));
     for (const child of children) child.kill('SIGKILL');
@@ -84,14 +85,14 @@ describe('WriteBehind across processes, with flushers killed mid-flush', () => {
       commits = commits.then(async () => {
         // Killed twice mid-flush: once after the database committed (the batch comes back, and
         // must be a no-op), once before (the batch must still reach the database).
-        if (number === 15) {
+        if (number === 5) {
           await commit(message.items);
           kills.push('after commit');
           child.kill('SIGKILL');
           startFlusher();
           return;
         }
-        if (number === 60) {
+        if (number === 20) {
           kills.push('before commit');
           child.kill('SIGKILL');
           startFlusher();
@@ -116,13 +117,13 @@ describe('WriteBehind across processes, with flushers killed mid-flush', () => {
       });
     }
 
-    await eventually(() => writersDone === WRITERS || failures.length > 0, 40_000);
+    await eventually(() => writersDone === WRITERS || failures.length > 0, 60_000);
     expect(failures).toEqual([]);
     const total = WRITERS * WRITES_PER_WRITER;
     await eventually(async () => {
       const { rows } = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM applied');
       return rows[0]!.count >= total || failures.length > 0;
-    }, 40_000);
+    }, 60_000);
     expect(failures).toEqual([]);
     expect(kills).toEqual(['after commit', 'before commit']);
 
@@ -138,5 +139,5 @@ describe('WriteBehind across processes, with flushers killed mid-flush', () => {
       const final = await db.query<{ value: string }>('SELECT value FROM kv WHERE key = $1', [key]);
       expect(final.rows[0]!.value).toBe(expected.at(-1)!.value);
     }
-  }, 60_000);
+  }, 120_000);
 });
