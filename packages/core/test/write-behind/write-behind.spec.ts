@@ -92,6 +92,18 @@ describe('WriteBehind on Redis', () => {
     expect(db.rows.get('agent:1')!.value).toBe('queued');
   });
 
+  it('returns the queued value after the cache entry expired', async () => {
+    const cache = caches.twoTier();
+    const db = new FakeDatabase<string>();
+    db.rows.set('session:9', { seq: 0, value: 'old row' });
+    db.close();
+    const wb = queues.build(cache, db);
+    await wb.write('session:9', 'queued', { ttl: 30 });
+    await eventually(async () => (await cache.get('session:9')) === undefined);
+    expect(await wb.getOrSet('session:9', async () => db.rows.get('session:9')!.value)).toBe('queued');
+    db.open();
+  });
+
   it('retries while the database fails, then writes everything', async () => {
     const cache = caches.twoTier();
     const db = new FakeDatabase<number>();

@@ -1,6 +1,6 @@
 import { Global, Logger, Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { WriteBehind, type WriteBehindOptions } from '@tiercache/core';
+import { invalidOption, WriteBehind, type WriteBehindOptions } from '@tiercache/core';
 import { CacheRegistry } from '../cache-registry.js';
 import { getWriteBehindToken } from './write-behind.constants.js';
 import { WriteBehindRegistry } from './write-behind.registry.js';
@@ -47,11 +47,13 @@ export class WriteBehindModule {
     const token = getWriteBehindToken(options.name);
     const provider: Provider = {
       provide: token,
-      inject: [ModuleRef, WriteBehindRegistry, ...(options.inject ?? [])],
-      useFactory: async (moduleRef: ModuleRef, registry: WriteBehindRegistry, ...args: unknown[]) => {
+      inject: [ModuleRef, WriteBehindRegistry, { token: CacheRegistry, optional: true }, ...(options.inject ?? [])],
+      useFactory: async (moduleRef: ModuleRef, registry: WriteBehindRegistry, caches: CacheRegistry | undefined, ...args: unknown[]) => {
         const { cache, shutdownTimeoutMs = 5_000, ...rest } = await options.useFactory(...args);
-        // Looked up, not injected: CacheModule need not be global, nor imported here.
-        const tiered = moduleRef.get(CacheRegistry, { strict: false }).get(cache);
+        // Injected when CacheModule is global (so Nest builds it first), else looked up: it need not be imported here.
+        const found = caches ?? moduleRef.get(CacheRegistry, { strict: false });
+        if (found === undefined) throw invalidOption('cache', `write-behind "${options.name}" needs CacheModule.forRoot in the application`);
+        const tiered = found.get(cache);
         const queue = new WriteBehind<T>({ logger: new Logger('Tiercache'), ...rest, name: options.name, cache: tiered });
         registry.add(queue, shutdownTimeoutMs);
         return queue;

@@ -54,7 +54,7 @@ describe('WriteBehindModule', () => {
           name: 'beats',
           imports: [RowsModule],
           inject: [Rows],
-          useFactory: (rows: Rows) => ({ writer: (batch) => rows.upsert(batch), flushEveryMs, retryBaseMs: 5, maxBackoffMs: 20, keyPrefix: `tc:wbn:${name}:` }),
+          useFactory: (rows: Rows) => ({ writer: (batch) => rows.upsert(batch), flushEveryMs, retryBaseMs: 5, maxBackoffMs: 20, maxAttempts: 1_000, keyPrefix: `tc:wbn:${name}:` }),
         }),
       ],
       providers: [Heartbeats, WriteBehindHealthIndicator, HealthIndicatorService],
