@@ -66,10 +66,22 @@ describe('WriteBehindModule', () => {
   };
 
   it('provides a named write-behind on the cache, writing through the injected writer, flushed on shutdown', async () => {
-    // Flushes only once a minute, or on shutdown.
-    const moduleRef = await build(`a-${Date.now()}`, 60_000);
+    // Flushes at start, then once a minute, or on shutdown.
+    const name = `a-${Date.now()}`;
+    const moduleRef = await build(name, 60_000);
     try {
       const beats = moduleRef.get(Heartbeats);
+      await beats.queue.ready();
+      // Each partition's flusher has read once and sleeps: no read for a while since its first.
+      const redis = moduleRef.get(TieredCache).redisClient!;
+      await eventually(async () => {
+        for (let p = 0; p < 4; p++) {
+          const consumers = (await redis.xinfo('CONSUMERS', `tc:wbn:${name}:{beats:${p}}:stream`, 'flushers')) as unknown[][];
+          const idle = consumers.map((info) => Number(info[info.indexOf('idle') + 1]));
+          if (!(idle.length === 1 && idle[0]! >= 100)) return false;
+        }
+        return true;
+      });
       expect(beats.queue.durable).toBe(true);
       expect(moduleRef.get(WriteBehindRegistry).names()).toEqual(['beats']);
       await beats.queue.write('agent:1', { at: 1 });
