@@ -36,6 +36,10 @@ function project(name: string, dir: string): Config {
       '^@tiercache/nestjs/metrics$': '<rootDir>/../../packages/nestjs/src/metrics/index.ts',
       '^@tiercache/nestjs/metrics/prometheus$': '<rootDir>/../../packages/nestjs/src/metrics/prometheus/index.ts',
       '^@tiercache/nestjs/metrics/opentelemetry$': '<rootDir>/../../packages/nestjs/src/metrics/opentelemetry/index.ts',
+      '^@tiercache/nestjs/write-behind$': '<rootDir>/../../packages/nestjs/src/write-behind/index.ts',
+      '^@tiercache/nestjs/write-behind/health$': '<rootDir>/../../packages/nestjs/src/write-behind/health/index.ts',
+      '^@tiercache/nestjs/write-behind/prometheus$': '<rootDir>/../../packages/nestjs/src/write-behind/prometheus/index.ts',
+      '^@tiercache/nestjs/write-behind/opentelemetry$': '<rootDir>/../../packages/nestjs/src/write-behind/opentelemetry/index.ts',
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
   };

@@ -49,6 +49,8 @@ if (want('memory')) {
   }
 }
 
+if (want('writebehind')) for (const m of ['direct', 'write-through', 'write-behind', 'write-behind-queue-only', 'flush']) job('writebehind', m, 'scenarios/write-behind.mjs', [m]);
+
 function runJob(j, env) {
   return new Promise((resolve) => {
     const started = Date.now();
@@ -102,6 +104,8 @@ try {
 const finishedAt = new Date();
 
 function summary(r) {
+  if (r.rowsPerSec !== undefined) return `${Math.round(r.rowsPerSec).toLocaleString('en-US')} rows/s`;
+  if (r.calls !== undefined) return `${Math.round(r.opsPerSec).toLocaleString('en-US')} calls/s p50 ${r.p50.toFixed(3)} ms p99 ${r.p99.toFixed(3)} ms`;
   if (r.ratio !== undefined) return `${r.ratio.toFixed(2)}× raw GET + parse (pairs ${r.ratioLow.toFixed(2)}–${r.ratioHigh.toFixed(2)})`;
   if (r.opsPerSec !== undefined) return `${Math.round(r.opsPerSec).toLocaleString('en-US')} ops/s (spread ${(r.spread * 100).toFixed(0)}%)`;
   if (r.notImplemented) return 'not implemented';

@@ -1,5 +1,6 @@
 // Renders docs/BENCHMARKS.md from one run's results. Every figure in it comes from `results`.
 import { median } from './common.mjs';
+import { renderWriteBehind } from './report-write-behind.mjs';
 
 const ok = (runs) => (runs ?? []).filter((r) => r.ok).map((r) => r.result);
 const first = (runs) => ok(runs)[0];
@@ -330,6 +331,9 @@ export function renderReport(ctx, results) {
     else p(`| ${label} | ${(r.bytes / 1e6).toFixed(1)} | ${Math.round(r.bytesPerEntry)} | ${ratio(r.bytes, memBase)} |`);
   }
   p();
+
+  // ---- 8. write-behind
+  renderWriteBehind(results, p);
 
   // ---- configuration notes
   p('## How the peers are configured');

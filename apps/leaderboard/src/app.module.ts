@@ -10,6 +10,7 @@ import { cacheModuleOptions, httpCacheTtl } from './cache/cache-policy.js';
 import type { AppConfig } from './config.js';
 import { DatabaseModule } from './db/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { HeartbeatsModule } from './heartbeats/heartbeats.module.js';
 import { IndexController } from './http/index.controller.js';
 import { inspectorOptions } from './inspector/inspector-policy.js';
 import { LeaderboardModule } from './leaderboard/leaderboard.module.js';
@@ -36,6 +37,7 @@ export class AppModule {
         // Startup warms finish before the app listens: an instance joins the fleet with a warm cache.
         WarmersModule.forRoot({ startup: 'await' }),
         AgentsModule,
+        HeartbeatsModule,
         TasksModule,
         VotesModule,
         LeaderboardModule,

@@ -18,6 +18,8 @@ export const ErrorCode = {
   Unguarded: 'E_UNGUARDED',
   /** A tenant-scoped cache was called with no tenant in context: nothing was read or cached. */
   TenantRequired: 'E_TENANT_REQUIRED',
+  /** The write-behind queue is full and its backpressure mode is `reject` (or `wait` ran out of time). */
+  WriteBehindFull: 'E_WRITE_BEHIND_FULL',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -16,3 +16,4 @@ export type { RedisClient, RedisConnection, RedisHealth, RedisNodeHealth } from 
 export { InProcessLockProvider, LockProvider, RedisLockProvider } from './locks/index.js';
 export type { LockHandle, LockOptions, RedisLockProviderOptions } from './locks/index.js';
 export * from './metrics/index.js';
+export * from './write-behind/index.js';

@@ -7,5 +7,7 @@ import { StatsService } from './stats.service.js';
 @Module({
   controllers: [AgentsController],
   providers: [AgentsService, StatsService, AgentsWarmer],
+  // Heartbeats check that the agent exists through its cached read.
+  exports: [AgentsService],
 })
 export class AgentsModule {}

@@ -39,6 +39,20 @@ const STATEMENTS = [
      name        text    NOT NULL,
      PRIMARY KEY (tenant, id)
    )`,
+  // Heartbeats (POST /agents/:id/heartbeat) arrive through write-behind: `last_seen_seq` is the
+  // sequence of the write `last_seen` holds, so a batch delivered twice, or late, changes nothing.
+  `ALTER TABLE agents ADD COLUMN IF NOT EXISTS last_seen timestamptz`,
+  `ALTER TABLE agents ADD COLUMN IF NOT EXISTS last_seen_seq bigint NOT NULL DEFAULT 0`,
+  // No foreign key to agents: the endpoint checks the agent exists, and a constraint failing in the
+  // flusher would fail a whole batch (then dead-letter the heartbeat) long after the 202.
+  `CREATE TABLE IF NOT EXISTS agent_sessions (
+     id          text        PRIMARY KEY,
+     agent_id    integer     NOT NULL,
+     started_at  timestamptz NOT NULL,
+     last_seen   timestamptz NOT NULL,
+     heartbeats  integer     NOT NULL DEFAULT 0,
+     seq         bigint      NOT NULL DEFAULT 0
+   )`,
   // GET /agents?status= pages through one status in id order.
   `CREATE INDEX IF NOT EXISTS agents_status_id_idx ON agents (status, id)`,
   // An agent's latest tasks, and the per-agent task counts of its stats.

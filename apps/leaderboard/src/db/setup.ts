@@ -26,7 +26,7 @@ export async function setUpDatabase(db: Database, options: SetupOptions): Promis
     if (options.seed === null) return { seededInMs: null };
 
     if (options.reset) {
-      await tx.query('TRUNCATE votes, tasks, agents RESTART IDENTITY');
+      await tx.query('TRUNCATE votes, tasks, agent_sessions, agents RESTART IDENTITY');
     } else {
       const [{ empty }] = await tx.query<{ empty: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM agents) AS empty');
       if (!empty) return { seededInMs: null };

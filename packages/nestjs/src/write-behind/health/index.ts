@@ -1,0 +1,2 @@
+export { WriteBehindHealthIndicator } from './write-behind-health.indicator.js';
+export type { WriteBehindHealthOptions } from './write-behind-health.indicator.js';

@@ -1,0 +1,1 @@
+export { registerWriteBehindOpenTelemetry } from './write-behind-opentelemetry.js';

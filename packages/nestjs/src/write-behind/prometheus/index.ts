@@ -1,0 +1,1 @@
+export { registerWriteBehindMetrics } from './write-behind-metrics.js';
