@@ -3,7 +3,7 @@ export type { CacheStatsSnapshot, InvalidateOptions, Loader, LoaderContext, Purg
 export type { EngineHooks } from './cache/engine.js';
 export type { EntryOptions, GetOrSetOptions, L1Options, L2Options, TieredCacheOptions, WriteOptions } from './cache/options.js';
 export type { InvalidationMode } from './invalidation/marks.js';
-export { ErrorCode, TiercacheError, invalidArgument, invalidOption } from './errors.js';
+export { ErrorCode, TiercacheError } from './errors.js';
 export { CacheEvents } from './events/cache-events.js';
 export type { CacheEventMap, CacheStats, TierName } from './events/cache-events.js';
 export { buildKey } from './keys/key-builder.js';

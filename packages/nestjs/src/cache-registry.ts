@@ -1,19 +1,10 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import {
-  ErrorCode,
-  InProcessLockProvider,
-  LockProvider,
-  RedisLockProvider,
-  TieredCache,
-  TiercacheError,
-  invalidOption,
-  type TieredCacheOptions,
-} from '@tiercache/core';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ErrorCode, InProcessLockProvider, LockProvider, RedisLockProvider, TieredCache, TiercacheError, type TieredCacheOptions } from '@tiercache/core';
+import { invalidOption } from './errors.js';
 import type { CacheModuleOptions, NamedCacheOptions } from './cache-module.options.js';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
 import { DEFAULT_CACHE } from './cache.constants.js';
 import { checkKnownKeys } from './options/known-keys.js';
-import { nestCacheLogger } from './options/nest-cache-logger.js';
 import { checkRedisUrl } from './options/redis-option.js';
 import { CACHE_MODULE_SHAPE } from './options/shapes.js';
 
@@ -49,7 +40,7 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
       cacheNames?: unknown;
     };
     if (rootOptions.l2) checkRedisUrl('l2.redis', rootOptions.l2.redis);
-    const root = new TieredCache({ logger: nestCacheLogger('Tiercache'), ...rootOptions });
+    const root = new TieredCache({ logger: new Logger('Tiercache'), ...rootOptions });
     this.#caches.set(DEFAULT_CACHE, root);
     this.#owned.push(root);
     if (locks !== undefined && !(locks instanceof LockProvider)) throw invalidOption('locks', 'expected a LockProvider');
@@ -118,7 +109,7 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
     // Own tiers, same key layout as a child namespace: `<app namespace>:[v<version>:]<name>|<key>`, so
     // two apps with a `sessions` cache on one Redis never share entries.
     const cache = new TieredCache({
-      logger: nestCacheLogger(`Tiercache:${name}`),
+      logger: new Logger(`Tiercache:${name}`),
       ...rootOptions,
       ...rest,
       namespace: rootNamespace ?? rootOptions.namespace ?? 'tc',

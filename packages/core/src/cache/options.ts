@@ -242,6 +242,13 @@ function withinBound(path: string, resolved: ResolvedEntryOptions): ResolvedEntr
 }
 
 const DEFAULT_TTL = 60_000;
+
+/** Messages carry no prefix, so a logger with a context (Nest's) doesn't repeat it; console gets one. */
+const CONSOLE_LOGGER: CacheLogger = {
+  log: (message) => console.log(`[Tiercache] ${message}`),
+  warn: (message) => console.warn(`[Tiercache] ${message}`),
+  error: (message) => console.error(`[Tiercache] ${message}`),
+};
 const DEFAULT_MAX_TTL = 7 * 24 * 60 * 60 * 1000;
 
 /**
@@ -327,7 +334,7 @@ export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOption
   name('serializer.id', serializer.id);
   const maxKeyLength = options.maxKeyLength === undefined ? 256 : positiveInteger('maxKeyLength', options.maxKeyLength);
   if (maxKeyLength < 64) throw invalidOption('maxKeyLength', 'must be at least 64 to leave room for a digest');
-  const logger: CacheLogger = options.logger ?? console;
+  const logger: CacheLogger = options.logger ?? CONSOLE_LOGGER;
   if (typeof logger?.warn !== 'function' || typeof logger.log !== 'function' || typeof logger.error !== 'function') {
     throw invalidOption('logger', 'expected { log, warn, error }');
   }

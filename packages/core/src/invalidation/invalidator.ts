@@ -82,8 +82,8 @@ export class Invalidator {
   resync(reason: 'reconnect' | 'gap'): void {
     this.logger.log(
       reason === 'reconnect'
-        ? '[Tiercache] invalidation bus reconnected; flushing L1, which may have missed messages.'
-        : '[Tiercache] an invalidation message from another instance was lost; flushing L1.',
+        ? 'invalidation bus reconnected; flushing L1, which may have missed messages.'
+        : 'an invalidation message from another instance was lost; flushing L1.',
     );
     this.#forgetAll();
     this.telemetry.events.emit('remote', { op: 'resync' });

@@ -248,7 +248,7 @@ export class LoadRunner {
       this.deps.telemetry.localFault('serialize', error, key);
       if (!this.#serializationWarned) {
         this.#serializationWarned = true;
-        this.deps.logger.warn(`[Tiercache] a loader for "${key}" returned a value that cannot be cached: ${(error as Error).message}`);
+        this.deps.logger.warn(`a loader for "${key}" returned a value that cannot be cached: ${(error as Error).message}`);
       }
       return { value, createdAt, marks };
     }

@@ -13,3 +13,4 @@ export function createTestingCache(options: Omit<TieredCacheOptions, 'l2'> = {})
   const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
   return new TieredCache({ namespace: 'test', logger: silent, ...options, l2: false });
 }
+export { FaultTier, type FaultOperation } from './fault-tier.js';

@@ -43,7 +43,7 @@ export class OutageQueue {
     if (!this.#overflowLogged) {
       this.#overflowLogged = true;
       this.logger.error(
-        `[Tiercache] more than ${this.maxPending} L2 removals are waiting for Redis; the oldest are dropped, so L2 may serve entries older than this instance's writes until they expire.`,
+        `more than ${this.maxPending} L2 removals are waiting for Redis; the oldest are dropped, so L2 may serve entries older than this instance's writes until they expire.`,
       );
     }
   }

@@ -151,8 +151,8 @@ export class ResilientTier {
     const healthy = this.#connected !== false && !this.#breaker.isOpen;
     if (healthy === this.#healthy) return;
     this.#healthy = healthy;
-    if (healthy) this.logger.log('[Tiercache] L2 (Redis) is back in use.');
-    else this.logger.warn(`[Tiercache] L2 (Redis) is unavailable (${reason}); serving from L1 and loaders, and retrying in the background.`);
+    if (healthy) this.logger.log('L2 (Redis) is back in use.');
+    else this.logger.warn(`L2 (Redis) is unavailable (${reason}); serving from L1 and loaders, and retrying in the background.`);
   }
 
   #succeeded(): void {

@@ -27,6 +27,12 @@ export class CacheFactory {
     return cache;
   }
 
+  /** Closes `cache` with the others. */
+  adopt(cache: TieredCache): TieredCache {
+    this.#open.push(cache);
+    return cache;
+  }
+
   async closeAll(): Promise<void> {
     await Promise.all(this.#open.splice(0).map((cache) => cache.close()));
   }

@@ -1,4 +1,5 @@
-import { InProcessLockProvider, LockProvider, TieredCache, invalidArgument } from '@tiercache/core';
+import { InProcessLockProvider, LockProvider, TieredCache } from '@tiercache/core';
+import { invalidArgument } from '../errors.js';
 
 /** What a decorated method needs from its application: its caches by name, and its locks. */
 export interface CacheSource {

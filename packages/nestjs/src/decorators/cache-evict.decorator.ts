@@ -1,4 +1,5 @@
-import { invalidOption, type CacheKey, type InvalidationMode } from '@tiercache/core';
+import { type CacheKey, type InvalidationMode } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 import { CACHE_EVICT_METADATA } from '../cache.constants.js';
 import type { AsyncMethodDecorator, AsyncMethod } from './cacheable.decorator.js';
 import { sourceFor } from './cache-binding.js';

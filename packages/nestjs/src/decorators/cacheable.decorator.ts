@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { invalidOption, type EntryOptions } from '@tiercache/core';
+import { type EntryOptions } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 import { CACHEABLE_METADATA, CACHE_PUT_METADATA, CACHE_TAGS_METADATA } from '../cache.constants.js';
 import { DECORATOR_SHAPE } from '../options/shapes.js';
 import { sourceFor } from './cache-binding.js';

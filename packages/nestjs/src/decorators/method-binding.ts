@@ -1,4 +1,5 @@
-import { ErrorCode, TiercacheError, buildKey, invalidArgument, invalidOption, type CacheKey } from '@tiercache/core';
+import { ErrorCode, TiercacheError, buildKey, type CacheKey } from '@tiercache/core';
+import { invalidArgument, invalidOption } from '../errors.js';
 import { checkKnownKeys, type Shape } from '../options/known-keys.js';
 
 /**

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { invalidOption, type LockHandle, type LockOptions } from '@tiercache/core';
+import { type LockHandle, type LockOptions } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 import { WITH_LOCK_METADATA } from '../cache.constants.js';
 import { sourceFor } from './cache-binding.js';
 import type { AsyncMethod, AsyncMethodDecorator } from './cacheable.decorator.js';

@@ -1,7 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { ErrorCode, TiercacheError, invalidOption } from '@tiercache/core';
+import { ErrorCode, TiercacheError } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 import { CACHEABLE_METADATA, CACHE_EVICT_METADATA, CACHE_PUT_METADATA, WITH_LOCK_METADATA } from '../cache.constants.js';
 import { CacheRegistry } from '../cache-registry.js';
 import { addResolver, bindClass, bindInstance, removeResolver, type CacheSource, type SourceResolver } from '../decorators/cache-binding.js';

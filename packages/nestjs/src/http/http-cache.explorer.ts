@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, RequestMethod, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
-import { invalidOption } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 import { CacheRegistry } from '../cache-registry.js';
 import { HTTP_CACHE_METADATA, HTTP_CACHE_OFF_METADATA, HTTP_CACHE_OPTIONS, NEST_INTERCEPTORS, NEST_METHOD } from './http-cache.constants.js';
 import { HttpCacheInterceptor } from './http-cache.interceptor.js';

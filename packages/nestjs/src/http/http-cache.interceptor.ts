@@ -8,7 +8,8 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef, Reflector } from '@nestjs/core';
-import { invalidOption, type KeyPart } from '@tiercache/core';
+import { type KeyPart } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 import { firstValueFrom, from, type Observable } from 'rxjs';
 import { CacheRegistry } from '../cache-registry.js';
 import { TenantContext } from '../tenancy/tenant-context.js';

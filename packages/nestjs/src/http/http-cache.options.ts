@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { invalidOption, type CacheKey } from '@tiercache/core';
+import { type CacheKey } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 
 /** A tag of a cached response: fixed, or computed from the request and the body the handler returned. */
 export type HttpTagSpec = string | ((request: any, body: any) => string | readonly string[]);

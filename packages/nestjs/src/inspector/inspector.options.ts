@@ -1,4 +1,5 @@
-import { ErrorCode, TiercacheError, invalidOption, type ReportThresholds } from '@tiercache/core';
+import { ErrorCode, TiercacheError, type ReportThresholds } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 
 /**
  * What the guard sees of a request: the platform's request object (Express or Fastify), typed down

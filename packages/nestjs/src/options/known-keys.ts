@@ -1,4 +1,4 @@
-import { invalidOption } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 
 /**
  * The shape of an options object, as far as key names go: `true` for a leaf whose value the engine (or

@@ -1,4 +1,4 @@
-import { invalidOption } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 
 const ACCEPTED =
   'expected a redis:// or rediss:// URL (redis://[user:password@]host:6379[/db]), a Unix socket path, ' +

@@ -1,4 +1,4 @@
-import { invalidOption } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 
 /** Returns the tenant of the current call, or undefined when there is none. */
 export type TenantResolver = (request: TenantRequest | undefined) => string | undefined | null;

@@ -1,4 +1,4 @@
-import { invalidOption } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 import { checkKnownKeys } from '../options/known-keys.js';
 import { CACHE_WARMER_METADATA } from './warmers.constants.js';
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
-import { invalidOption } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 import { CacheRegistry } from '../cache-registry.js';
 import type { WarmerMetadata, WarmerMethod } from './cache-warmer.decorator.js';
 import { CACHE_WARMER_METADATA } from './warmers.constants.js';

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { LockProvider, invalidOption } from '@tiercache/core';
+import { LockProvider } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 import { checkKnownKeys } from '../options/known-keys.js';
 import { WARMERS_MODULE_SHAPE } from '../options/shapes.js';
 import { WarmerRegistry } from './warmer-registry.js';

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { SchedulerRegistry } from '@nestjs/schedule';
-import { ErrorCode, InProcessLockProvider, LockProvider, TiercacheError, invalidArgument, invalidOption } from '@tiercache/core';
+import { ErrorCode, InProcessLockProvider, LockProvider, TiercacheError } from '@tiercache/core';
+import { invalidArgument, invalidOption } from '../errors.js';
 import { EventEmitter } from 'node:events';
 import { CacheRegistry } from '../cache-registry.js';
 import { loadPeer } from '../peers.js';

@@ -1,6 +1,7 @@
 import { Global, Logger, Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { invalidOption, WriteBehind, type WriteBehindOptions } from '@tiercache/core';
+import { WriteBehind, type WriteBehindOptions } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 import { CacheRegistry } from '../cache-registry.js';
 import { getWriteBehindToken } from './write-behind.constants.js';
 import { WriteBehindRegistry } from './write-behind.registry.js';

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { invalidOption, type WriteBehind } from '@tiercache/core';
+import { type WriteBehind } from '@tiercache/core';
+import { invalidOption } from '../errors.js';
 
 /**
  * Every write-behind of the application, by name, for health checks and metrics. Flushes them on

@@ -59,12 +59,12 @@ describe('named caches and the app namespace', () => {
     }).compile();
     const registry = moduleRef.get(CacheRegistry);
     try {
-      expect(registry.get('sessions').prefix).toBe(`${namespace}:v2:sessions|`);
+      expect(registry.get('sessions').prefix).toBe(`${namespace}|v2:sessions|`);
       expect(registry.get('shared').prefix).toBe(`${namespace}-shared:shared|`);
       await registry.get('sessions').set('k', 1);
       const redis = new Redis(redisUrl());
       try {
-        expect(await redis.exists(`${namespace}:v2:sessions|k`)).toBe(1);
+        expect(await redis.exists(`${namespace}|v2:sessions|k`)).toBe(1);
       } finally {
         redis.disconnect();
       }

@@ -1,0 +1,58 @@
+import { startTcpProxy, type TcpProxy } from '../../../../tools/net/tcp-proxy.js';
+import { startRedisServer, type RedisServerHandle } from '../../../../tools/redis/redis-server.js';
+import { CacheFactory } from '../support/cache-factory.js';
+import { eventually, uniqueNamespace } from '../support/redis.js';
+
+/** An instance that was cut off from Redis while it wrote must not overwrite what others did meanwhile. */
+describe('writes made while partitioned', () => {
+  const caches = new CacheFactory();
+  let server: RedisServerHandle;
+  let proxy: TcpProxy;
+  beforeEach(async () => {
+    server = await startRedisServer();
+    proxy = await startTcpProxy(server.port);
+  });
+  afterEach(async () => {
+    await caches.closeAll();
+    await proxy.close();
+    await server.stop();
+  });
+
+  async function partitionedPair() {
+    const namespace = uniqueNamespace('replay');
+    const breaker = { failureThreshold: 1, openMs: 30, maxOpenMs: 100 };
+    const a = caches.twoTier({ namespace, l2: { redis: proxy.url, breaker } });
+    const b = caches.twoTier({ namespace, l2: { redis: server.url } });
+    expect(await Promise.all([a.ready(), b.ready()])).toEqual([true, true]);
+    proxy.cut();
+    await eventually(() => a.status().l2?.connected === false);
+    const fresh = () => caches.twoTier({ namespace, l1: false, l2: { redis: server.url } });
+    return { a, b, fresh };
+  }
+
+  async function healed(a: { status(): { l2?: { connected: boolean; pendingWrites: number } } }) {
+    proxy.heal();
+    await eventually(() => a.status().l2?.connected === true && a.status().l2?.pendingWrites === 0, 10_000);
+  }
+
+  it('never resurrects a value another instance deleted', async () => {
+    const { a, b, fresh } = await partitionedPair();
+    await a.set('k', 'A');
+    await b.set('k', 'B');
+    await b.delete('k');
+    await healed(a);
+    expect(await fresh().get('k')).toBeUndefined();
+    expect(await b.get('k')).toBeUndefined();
+    // A's own L1 copy went with the resync of its bus.
+    await eventually(async () => (await a.get('k')) === undefined);
+  }, 20_000);
+
+  it('never overwrites a newer write of another instance', async () => {
+    const { a, b, fresh } = await partitionedPair();
+    await a.set('k', 'A');
+    await b.set('k', 'B');
+    await healed(a);
+    expect(await fresh().get('k')).toBe('B');
+    await eventually(async () => (await a.get('k')) === 'B');
+  }, 20_000);
+});
