@@ -58,7 +58,8 @@ function decode(raw: string): { sender: string; seq: number; message: BusMessage
  * Invalidation messages over pub/sub. An instance ignores its own messages. Pub/sub delivers at
  * most once, so every message carries its publisher's sequence number: a gap means a message was
  * lost, and a drop of the subscription may have lost any; either way the receiver resyncs (flushes
- * what it can't trust). A repeated message is ignored.
+ * what it can't trust). A repeated message is ignored. An instance that joins a running fleet
+ * resyncs once per publisher it first hears mid-sequence: it cannot tell what it missed before.
  */
 export class InvalidationBus {
   readonly id = randomUUID();
@@ -97,10 +98,12 @@ export class InvalidationBus {
     const decoded = decode(raw);
     if (decoded === undefined || decoded.sender === this.id) return;
     const { sender, seq, message } = decoded;
-    const last = this.#heard.get(sender);
-    if (last !== undefined && seq <= last) return;
+    // A publisher heard for the first time starts from 0: if its first message reaching us is not
+    // its first, we may have missed some (or it predates us, and the resync costs one L1 flush).
+    const last = this.#heard.get(sender) ?? 0;
+    if (seq <= last) return;
     this.#heard.set(sender, seq);
-    if (last !== undefined && seq > last + 1) this.#handlers.onResync('gap');
+    if (seq > last + 1) this.#handlers.onResync('gap');
     this.#handlers.onMessage(message);
   }
 }

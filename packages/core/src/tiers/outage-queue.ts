@@ -76,7 +76,7 @@ export class OutageQueue {
     const removals = [...this.#removals];
     for (let i = 0; i < removals.length; i += 500) {
       const batch = removals.slice(i, i + 500);
-      await inner.write(batch.map(([key, at]) => ({ key, value: tombstone(at), ttlMs: TOMBSTONE_MS, createdAt: at })));
+      await inner.write(batch.map(([key, at]) => ({ key, value: tombstone(at), ttlMs: TOMBSTONE_MS, createdAt: at, conditional: true })));
       for (const [key, at] of batch) if (this.#removals.get(key) === at) this.#removals.delete(key);
     }
     this.#overflowLogged = false;

@@ -21,7 +21,7 @@ return 1
  */
 export const writeMarkScript = new LuaScript(`
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local at = math.max(tonumber(ARGV[2]), now)
 local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 if at > current then redis.call('HSET', KEYS[1], ARGV[1], string.format('%.17g', at)) else at = current end

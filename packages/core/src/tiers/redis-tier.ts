@@ -169,11 +169,13 @@ export class RedisTier implements RemoteTier, Tier<string> {
   }
 
   async write(items: readonly RemoteWrite[]): Promise<void> {
-    await Promise.all(
-      items.map((item) =>
-        writeIfNewerScript.run(this.client, [item.key], [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt]),
-      ),
-    );
+    const blind = items.filter((item) => !item.conditional);
+    await Promise.all([
+      blind.length === 1 ? this.set(blind[0]!.key, blind[0]!.value, blind[0]!.ttlMs) : blind.length > 1 ? this.setMany(blind) : undefined,
+      ...items
+        .filter((item) => item.conditional)
+        .map((item) => writeIfNewerScript.run(this.client, [item.key], [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt])),
+    ]);
   }
 
   async publish(channel: string, raw: string): Promise<void> {
@@ -190,15 +192,18 @@ export class RedisTier implements RemoteTier, Tier<string> {
   }
 
   /**
-   * Entries and marks are stamped on Redis's clock (this host's plus the measured offset), so hosts
-   * with skewed clocks still agree on what came first, within half a round trip.
+   * Entries are stamped on Redis's clock (this host's plus the measured offset) and marks with at
+   * least Redis's own time. The offset is taken low by the measurement's uncertainty (half the round
+   * trip, plus a millisecond for this clock's resolution), so an entry never looks newer than a mark
+   * written after it on another host: skew can only make an invalidation kill a little more.
    */
   async #syncClock(): Promise<void> {
     try {
       const sent = Date.now();
       const [seconds, micros] = await this.client.time();
       const received = Date.now();
-      this.#clockOffset = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sent + received) / 2;
+      const uncertainty = (received - sent) / 2 + 1;
+      this.#clockOffset = Number(seconds) * 1000 + Number(micros) / 1000 - (sent + received) / 2 - uncertainty;
     } catch {
       // Keep the last measurement; the next connection measures again.
     }

@@ -8,12 +8,18 @@ export interface ScanProgress {
   deleted: number;
 }
 
-/** An entry, or a delete tombstone, to write unless the key holds one created at or after `createdAt`. */
+/** An entry, or a delete tombstone, with the time it stands for. */
 export interface RemoteWrite {
   readonly key: string;
   readonly value: string;
   readonly ttlMs: number;
   readonly createdAt: number;
+  /**
+   * Written only unless the key holds an entry or tombstone created at or after `createdAt`: for
+   * loaded values and replays, which began earlier than they land. A user's set or delete is
+   * causally the latest word on its key and is written as it is.
+   */
+  readonly conditional: boolean;
 }
 
 export interface MarkWrite {
@@ -29,7 +35,7 @@ export interface MarkWrite {
 export interface RemoteTier {
   get(key: string): Promise<string | undefined>;
   getMany(keys: readonly string[]): Promise<(string | undefined)[]>;
-  /** Conditional writes: never replaces a newer entry or tombstone. */
+  /** A conditional write never replaces a newer entry or tombstone. */
   write(items: readonly RemoteWrite[]): Promise<void>;
   /** Deletes every entry key matching a glob (never a mark); returns how many were deleted. */
   deleteMatching(pattern: string): Promise<number>;

@@ -31,9 +31,9 @@ export interface PreparedItem {
 }
 
 /**
- * Puts values into the tiers and takes them out. Every L2 write is conditional on the entry's
- * creation time (see `writeIfNewerScript`), and a delete leaves a tombstone, so a write that began
- * earlier never lands over a later write or delete, on any instance. Writes and deletes the user
+ * Puts values into the tiers and takes them out. A delete leaves a tombstone, and the write of a
+ * loaded value is conditional on its creation time (see `writeIfNewerScript`), so a load that began
+ * before another instance's write or delete never lands over it. Writes and deletes the user
  * makes are announced to the other instances in the same round trip as the write.
  */
 export class Writer {
@@ -63,7 +63,9 @@ export class Writer {
     const freshUntil = Math.min(now + settings.l1Ttl, entry.expiresAt);
     const record = this.l1?.record(value, entry, freshUntil, scope.marksOf(tags));
     const l2Item =
-      this.l2 === undefined ? undefined : { key, value: this.codec.encode(entry), ttlMs: entry.expiresAt + settings.grace - now, createdAt };
+      this.l2 === undefined
+        ? undefined
+        : { key, value: this.codec.encode(entry), ttlMs: entry.expiresAt + settings.grace - now, createdAt, conditional: false };
     return {
       record,
       l1TtlMs: (settings.grace > 0 ? entry.expiresAt + settings.grace : freshUntil) - now,
@@ -84,12 +86,11 @@ export class Writer {
    * out of L2, where it could otherwise land over a delete that came after it began.
    */
   async store(item: PreparedItem): Promise<void> {
-    const l2Item = item.prepared?.l2Item;
-    if (l2Item !== undefined && this.clock.stamp() - l2Item.createdAt >= TOMBSTONE_MS) {
-      await this.#write([{ key: item.key, prepared: { ...item.prepared!, l2Item: undefined } }], false);
-      return;
-    }
-    await this.#write([item], false);
+    const prepared = item.prepared;
+    if (prepared?.l2Item === undefined) return this.#write([item], false);
+    const late = this.clock.stamp() - prepared.l2Item.createdAt >= TOMBSTONE_MS;
+    const l2Item = late ? undefined : { ...prepared.l2Item, conditional: true };
+    await this.#write([{ key: item.key, prepared: { ...prepared, l2Item } }], false);
   }
 
   async remove(keys: readonly string[]): Promise<void> {
@@ -98,7 +99,7 @@ export class Writer {
     const at = this.clock.stamp();
     const tombstone = encodeTombstone(at);
     await Promise.all([
-      this.l2?.write(keys.map((key) => ({ key, value: tombstone, ttlMs: TOMBSTONE_MS, createdAt: at }))),
+      this.l2?.write(keys.map((key) => ({ key, value: tombstone, ttlMs: TOMBSTONE_MS, createdAt: at, conditional: false }))),
       this.announcer.announce({ op: 'keys', keys }),
     ]);
     this.telemetry.stats.deletes += keys.length;
