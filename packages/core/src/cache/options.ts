@@ -72,7 +72,7 @@ export interface L2Options {
   /** A client (never closed by Tiercache), a URL, ioredis options, or `{ cluster: nodes }`. */
   redis: RedisConnection;
   breaker?: Partial<CircuitBreakerOptions>;
-  /** Writes kept for replay while Redis is unreachable. Default 10 000. */
+  /** Keys whose write or delete failed while Redis was unreachable, kept to be replayed as tombstones. Default 10 000. */
   maxPendingWrites?: number;
   /** Compress payloads of at least this many characters; `false` (default) never compresses. */
   compressAbove?: number | false;
