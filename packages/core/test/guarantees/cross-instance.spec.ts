@@ -59,6 +59,7 @@ describe('mark retention in Redis', () => {
     const namespace = uniqueNamespace('retain');
     const writer = caches.twoTier({ namespace, ttl: 3 * 24 * 3600_000 });
     const invalidator = caches.twoTier({ namespace });
+    expect(await Promise.all([writer.ready(), invalidator.ready()])).toEqual([true, true]);
     await writer.set('k', 'v', { tags: ['t'] });
     await invalidator.invalidateTags(['t']);
     const keys = await admin.keys(`${invalidator.prefix}*|t|t`);

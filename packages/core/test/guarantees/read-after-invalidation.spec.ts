@@ -95,6 +95,7 @@ describe('getMany and unrelated writes', () => {
   it('fills L1 even when another key is written while it reads L2', async () => {
     const writer = caches.twoTier();
     const reader = caches.twoTier({ namespace: writer.prefix.slice(0, -1) });
+    expect(await Promise.all([writer.ready(), reader.ready()])).toEqual([true, true]);
     await writer.set('a', 1);
     const reading = reader.getMany(['a']);
     const unrelated = reader.set('z', 2);
