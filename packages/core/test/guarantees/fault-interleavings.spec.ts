@@ -35,11 +35,12 @@ interface Instance {
  *   and every read returns the truth.
  * - After the faults heal and what was queued is replayed (`settle`), no instance returns a value
  *   older than the truth: nothing deleted or invalidated comes back.
- * fast-check prints the seed and the shrunk program of a failure; FC_SEED=<seed> replays it.
+ * CI runs a fixed seed, so every run checks the same programs; FC_SEED=<seed> runs others (fast-check
+ * prints the seed and the shrunk program of a failure).
  */
 describe('consistency under faults (property, fault tier over real Redis)', () => {
   it('never serves an invalidated value once the faults heal and messages are delivered', async () => {
-    const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+    const seed = Number(process.env.FC_SEED ?? 20261201);
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 8, maxLength: 30 }), async (program) => {
         const namespace = uniqueNamespace('faults');
