@@ -2,7 +2,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 
 /**
  * A TCP proxy on a free loopback port in front of one server, for real network partitions in tests.
- * Unlike CLIENT PAUSE (which queues a command the server has already received and runs it on
+ * Unlike pausing Redis's clients (the server queues a command it has already received and runs it on
  * unpause), a cut proxy guarantees that nothing sent during the cut reaches the server, ever.
  */
 export interface TcpProxy {
