@@ -1,7 +1,7 @@
 import type { CacheKey, EntryOptions, TieredCache } from '@tiercache/core';
 import { TenantContext } from './tenant-context.js';
 import { invalidTenant, tenantRequired } from './tenant-errors.js';
-import type { ResolvedTenancy } from './tenancy.options.js';
+import { SHARED_NAMESPACE, TENANTS_NAMESPACE, type ResolvedTenancy } from './tenancy.options.js';
 import { TenantUsage, type TenantUsageRow } from './tenant-usage.js';
 
 /** Methods that read or change entries: they run in the current tenant's namespace. */
@@ -31,8 +31,9 @@ export class TenantCaches {
     readonly tenancy: ResolvedTenancy,
   ) {
     this.#root = root;
-    this.#tenants = root.namespace('@tenant');
-    this.#shared = root.namespace('@shared');
+    const budget = tenancy.l1PerTenant;
+    this.#tenants = root.namespace(TENANTS_NAMESPACE, undefined, budget === undefined ? undefined : { l1PerChild: budget });
+    this.#shared = root.namespace(SHARED_NAMESPACE);
     this.#usage = tenancy.topTenants > 0 ? new TenantUsage(root, this.#tenants.prefix, tenancy.topTenants) : undefined;
     this.scoped = this.#proxy();
     admins.set(this.scoped, this);
