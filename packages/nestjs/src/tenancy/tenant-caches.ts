@@ -1,11 +1,16 @@
-import type { CacheKey, EntryOptions, TieredCache } from '@tiercache/core';
+import type { EntryOptions, TieredCache } from '@tiercache/core';
 import { TenantContext } from './tenant-context.js';
 import { invalidTenant, tenantRequired } from './tenant-errors.js';
 import { SHARED_NAMESPACE, TENANTS_NAMESPACE, type ResolvedTenancy } from './tenancy.options.js';
 import { TenantUsage, type TenantUsageRow } from './tenant-usage.js';
 
-/** Methods that read or change entries: they run in the current tenant's namespace. */
-const ASYNC_SCOPED = new Set(['getOrSet', 'get', 'has', 'getMany', 'set', 'setMany', 'delete', 'deleteMany', 'invalidateTags', 'clear', 'deleteByPattern']);
+/**
+ * Methods of the engine as a whole (its counters, connections and lifecycle), which every tenant
+ * shares. Every other method runs in the current tenant's namespace, including one TieredCache
+ * gains later: a method nobody reviewed for tenancy fails closed (E_TENANT_REQUIRED), never open.
+ */
+const ENGINE_WIDE: ReadonlySet<PropertyKey> = new Set(['constructor', 'stats', 'status', 'l2Health', 'ready', 'close', 'purgeOtherVersions']);
+const AsyncFunction = (async () => {}).constructor;
 
 const admins = new WeakMap<object, TenantCaches>();
 
@@ -88,21 +93,22 @@ export class TenantCaches {
   #proxy(target: TieredCache = this.#root, view: (method: string) => TieredCache = (method) => this.current(method)): TieredCache {
     return new Proxy(target, {
       get: (_target, property) => {
-        if (typeof property === 'string' && ASYNC_SCOPED.has(property)) {
-          return (...args: unknown[]) => {
-            let scoped: TieredCache;
-            try {
-              scoped = view(property);
-            } catch (error) {
-              return Promise.reject(error);
-            }
-            return Reflect.apply(scoped[property as keyof TieredCache] as (...a: unknown[]) => unknown, scoped, args);
-          };
-        }
-        if (property === 'keyFor') return (key: CacheKey) => view('keyFor').keyFor(key);
         if (property === 'namespace') return (name: string, defaults?: EntryOptions) => this.#child(target, view, name, defaults);
         const value = Reflect.get(target, property, target) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        if (typeof value !== 'function') return value;
+        if (typeof property !== 'string' || ENGINE_WIDE.has(property)) return (value as (...a: unknown[]) => unknown).bind(target);
+        // Refused as the method itself fails: an async one rejects, a sync one (keyFor) throws.
+        const rejects = value instanceof AsyncFunction;
+        return (...args: unknown[]) => {
+          let scoped: TieredCache;
+          try {
+            scoped = view(property);
+          } catch (error) {
+            if (rejects) return Promise.reject(error);
+            throw error;
+          }
+          return Reflect.apply(Reflect.get(scoped, property, scoped) as (...a: unknown[]) => unknown, scoped, args);
+        };
       },
     });
   }
