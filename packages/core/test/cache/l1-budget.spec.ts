@@ -1,4 +1,6 @@
 import { ErrorCode, TieredCache } from '../../src/index.js';
+import { CacheFactory } from '../support/cache-factory.js';
+import { uniqueNamespace } from '../support/redis.js';
 
 // L1-only caches: an entry L1 dropped is a miss, so `has` tells what L1 still holds.
 describe('per-child L1 budgets', () => {
@@ -69,6 +71,26 @@ describe('per-child L1 budgets', () => {
     await a.clear();
     for (let i = 10; i < 13; i++) await a.set(['row', i], i);
     expect(await held(a, 13)).toEqual([10, 11, 12]);
+  });
+
+  it('budgets the copies L1 takes of entries read from Redis too', async () => {
+    const factory = new CacheFactory();
+    try {
+      const namespace = uniqueNamespace('budget');
+      const partitioned = (cache: TieredCache) => cache.namespace('tenants', undefined, { l1PerChild: { maxEntries: 10 } });
+      const reader = partitioned(factory.twoTier({ namespace, l1: { maxEntries: 30 } }));
+      const writer = partitioned(factory.twoTier({ namespace }));
+      const [a, b] = [reader.namespace('a'), reader.namespace('b')];
+      for (let i = 0; i < 5; i++) await b.set(['row', i], i);
+      for (let i = 0; i < 100; i++) await writer.namespace('a').set(['row', i], i);
+      for (let i = 0; i < 100; i++) expect(await a.get(['row', i])).toBe(i);
+      const tiers: string[] = [];
+      b.events.on('hit', ({ tier }) => tiers.push(tier));
+      for (let i = 0; i < 5; i++) expect(await b.get(['row', i])).toBe(i);
+      expect(tiers).toEqual(['l1', 'l1', 'l1', 'l1', 'l1']);
+    } finally {
+      await factory.closeAll();
+    }
   });
 
   it('refuses a budget that is not a positive integer', () => {
