@@ -7,7 +7,11 @@ export const SHARED_NAMESPACE = '@shared';
 const RESERVED_NAMESPACES: ReadonlySet<string> = new Set([TENANTS_NAMESPACE, SHARED_NAMESPACE]);
 
 /** Returns the tenant of the current call, or undefined when there is none. */
-export type TenantResolver = (request: TenantRequest | undefined) => string | undefined | null;
+export interface TenantResolver {
+  (request: TenantRequest | undefined): string | undefined | null;
+  /** The request header naming the tenant, if that is where it comes from: cached HTTP responses vary by it. */
+  readonly header?: string;
+}
 
 /** The parts of an Express or Fastify request a resolver usually reads. */
 export interface TenantRequest {
@@ -39,10 +43,11 @@ export interface TenancyOptions {
 /** The tenant is the value of a request header, e.g. `x-tenant-id`. Use it behind a gateway that sets it. */
 export function tenantFromHeader(name: string): TenantResolver {
   const header = name.toLowerCase();
-  return (request) => {
+  const resolve = (request: TenantRequest | undefined) => {
     const value = request?.headers?.[header];
     return Array.isArray(value) ? value[0] : value;
   };
+  return Object.assign(resolve, { header });
 }
 
 /**
