@@ -46,7 +46,7 @@ export class TenantCaches {
 
   /** The namespace of one tenant, whatever the current context (admin tools, tests). */
   forTenant(tenant: string): TieredCache {
-    if (typeof tenant !== 'string' || tenant.length === 0) throw invalidTenant(tenant);
+    if (typeof tenant !== 'string' || tenant.length === 0) throw invalidTenant(tenant, 'forTenant()');
     let view = this.#views.get(tenant);
     if (view !== undefined) {
       this.#views.delete(tenant);
@@ -79,7 +79,7 @@ export class TenantCaches {
     if (scope?.shared) return this.#shared;
     const tenant = scope?.tenant ?? this.tenancy.resolve(scope?.request as never);
     if (tenant === undefined || tenant === null || tenant === '') throw tenantRequired(this.name, method);
-    if (typeof tenant !== 'string') throw invalidTenant(tenant);
+    if (typeof tenant !== 'string') throw invalidTenant(tenant, 'the tenancy resolver');
     return this.forTenant(tenant);
   }
 

@@ -66,6 +66,18 @@ describe('tenant-scoped caches', () => {
     expect(await tenantsOf(cache)!.forTenant('acme').get('greeting')).toBe('hello acme');
   });
 
+  it.each([[''], [42], [undefined]])('refuses TenantContext.run(%p) with a typed error, running nothing', (tenant) => {
+    const fn = jest.fn();
+    expect(() => TenantContext.run(tenant as never, fn)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgument }));
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  it('refuses forTenant() of an empty or non-string id', () => {
+    for (const tenant of ['', 7]) {
+      expect(() => tenantsOf(cache)!.forTenant(tenant as never)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgument }));
+    }
+  });
+
   it('resolves the tenant from the request the interceptor puts in context', async () => {
     const request = { headers: { 'x-tenant': 'acme' } };
     expect(await TenantContext.withRequest(request, () => cache.get('greeting'))).toBe('hello acme');
