@@ -55,6 +55,14 @@ describe('per-child L1 budgets', () => {
     expect((await held(a, 20)).length + (await held(reports, 20)).length).toBe(10);
   });
 
+  it('charges an overwritten key once: replacing a value never frees the new value’s share', async () => {
+    const { a } = tenantsOf({ maxEntries: 30 }, { maxEntries: 3 });
+    for (let i = 0; i < 3; i++) await a.set(['row', i], i);
+    for (let i = 0; i < 3; i++) await a.set(['row', i], i + 100);
+    for (let i = 3; i < 6; i++) await a.set(['row', i], i);
+    expect(await held(a, 6)).toEqual([3, 4, 5]);
+  });
+
   it('keeps a value larger than the budget out of L1, and drops the older value of its key', async () => {
     const { a } = tenantsOf({ maxBytes: 60_000 }, { maxBytes: 5_000 });
     await a.set('big', 'small');
