@@ -3,6 +3,7 @@ import type { Judgement, MarkStore, Verdict } from '../invalidation/marks.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
 import { MemoryTier } from '../tiers/memory-tier.js';
 import { snapshot } from '../values/snapshot.js';
+import { l1EntryBytes, serializedValueBytes } from './l1-size.js';
 
 /**
  * What L1 keeps per key. A class with every field set in the constructor keeps one object shape, so
@@ -23,6 +24,7 @@ export class L1Record implements CacheEntry {
     readonly loadMs: number,
     /** Until when this copy is served without asking L2 (at most `expiresAt`, except when fail-safe throttles). */
     readonly freshUntil: number,
+    /** The value's heap bytes (see l1-size.ts); the entry's are `l1EntryBytes(key, size)`. */
     readonly size: number,
     readonly cloneOnRead: boolean,
     /** The marks that can invalidate this entry. */
@@ -75,7 +77,7 @@ export class L1Store {
     this.#tier = new MemoryTier<L1Record>({
       maxEntries: bounds.maxEntries,
       maxBytes: bounds.maxBytes,
-      sizeOf: (record) => record.size,
+      sizeOf: (record, key) => l1EntryBytes(key, record.size),
       onEvict: (key) => {
         telemetry.stats.evictions++;
         telemetry.events.emit('eviction', { key });
@@ -143,7 +145,7 @@ export class L1Store {
       entry.tags,
       entry.loadMs ?? 0,
       freshUntil,
-      snap ? snap.size : rawLength * 2,
+      snap ? snap.size : serializedValueBytes(rawLength),
       snap ? snap.cloneOnRead : false,
       marks,
     );
