@@ -92,6 +92,12 @@ export function renderReport(ctx, results) {
     for (const e of ctx.build.errors.slice(0, 3)) p(`> \`${e.trim()}\``);
   }
   p();
+  const busy = ctx.load && Math.max(...`${ctx.load.before} ${ctx.load.after}`.split(' ').map(Number)) > Number(m.nproc) / 2;
+  if (busy) {
+    p(`> **Shared machine:** other work ran on this ${m.nproc}-core machine during the run (load average ${ctx.load.before} before, ${ctx.load.after} after),`);
+    p('> so absolute figures are low and the ratios noisier than on a quiet machine; the pair ranges show how much.');
+  }
+  p();
   p('Every figure below was measured in the same run as the baseline it is compared with. Absolute numbers');
   p('depend on this machine; the ratios are what to compare between runs.');
   p();
