@@ -35,6 +35,10 @@ for (let pass = 0; pass < PASSES; pass++) {
   }
 }
 if (want('l2')) for (const k of ['tiercache-safe', ...PEERS]) job('l2paired', k, 'scenarios/l2-paired.mjs', [k]);
+if (want('targets')) {
+  for (const t of ['l2:100', 'l2:1024', 'l2:102400', 'l2-l1one', 'set', 'l1:safe', 'l1:fast', 'timeout']) job('targets', t, 'scenarios/targets.mjs', [t]);
+  job('targets', 'cacheable', 'dist/nest-l1.js', ['paired']);
+}
 if (want('stampede')) {
   for (const k of ['tiercache-safe', ...PEERS]) for (const mode of ['single', 'fleet']) job('stampede', `${k}/${mode}`, 'scenarios/stampede.mjs', [k, mode]);
 }

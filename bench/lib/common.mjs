@@ -109,6 +109,13 @@ export function makeValue(i) {
   return value;
 }
 
+/** A value whose JSON text is ~`bytes` long: the 1 KB shape padded, or for small sizes a three-field record. */
+export function makeSizedValue(i, bytes) {
+  const value = bytes >= 1024 ? makeValue(i) : { id: i, name: `Agent ${i}`, bio: '' };
+  value.bio = 'x'.repeat(Math.max(0, bytes - JSON.stringify(value).length + value.bio.length));
+  return value;
+}
+
 export const KEY_COUNT = 1024;
 export const KEYS = Array.from({ length: KEY_COUNT }, (_, i) => `item:${i}`);
 
@@ -165,6 +172,50 @@ export async function throughput(runBatch, { batch = 10_000, clock = 'wall' } = 
     wallOpsPerSec: median(rounds.map((r) => r.wall)),
     cpuShare: median(rounds.map((r) => r.cpuShare)),
     spread: (Math.max(...figures) - Math.min(...figures)) / opsPerSec,
+  };
+}
+
+/**
+ * A contestant against its baseline in the same process, in alternating rounds (which goes first
+ * alternates too), so that the drift of a shared machine hits both alike. `baseline(n)` and
+ * `subject(n)` each perform n operations. Returns the median of the per-pair ratios (subject ÷
+ * baseline), their range, and each side's median ops/s. `clock: 'cpu'` (for loops that never leave
+ * the process) counts ops per CPU-second of this process, as `throughput` does.
+ */
+export async function paired(baseline, subject, { pairs = ROUNDS * 2, batch = 4_096, clock = 'wall' } = {}) {
+  const timed = async (run, ms) => {
+    let ops = 0;
+    const start = performance.now();
+    const cpu0 = process.cpuUsage();
+    let elapsed = 0;
+    do {
+      await run(batch);
+      ops += batch;
+      elapsed = performance.now() - start;
+    } while (elapsed < ms);
+    const cpu = process.cpuUsage(cpu0);
+    return (ops / (clock === 'cpu' ? (cpu.user + cpu.system) / 1000 : elapsed)) * 1000;
+  };
+  await timed(baseline, WARMUP_MS / 2);
+  await timed(subject, WARMUP_MS / 2);
+  const rounds = [];
+  for (let p = 0; p < pairs; p++) {
+    const order = p % 2 === 0 ? [baseline, subject] : [subject, baseline];
+    globalThis.gc?.();
+    const a = await timed(order[0], ROUND_MS / 2);
+    globalThis.gc?.();
+    const b = await timed(order[1], ROUND_MS / 2);
+    const [rawOps, subjectOps] = p % 2 === 0 ? [a, b] : [b, a];
+    rounds.push({ rawOps, subjectOps, ratio: subjectOps / rawOps });
+  }
+  const ratios = rounds.map((x) => x.ratio);
+  return {
+    pairs: rounds.length,
+    ratio: median(ratios),
+    ratioLow: Math.min(...ratios),
+    ratioHigh: Math.max(...ratios),
+    rawOpsPerSec: median(rounds.map((x) => x.rawOps)),
+    subjectOpsPerSec: median(rounds.map((x) => x.subjectOps)),
   };
 }
 

@@ -1,7 +1,7 @@
 // L2 hit, paired: raw ioredis 6 GET + JSON.parse (auto-pipelining) and a contestant (L1 off) in the
 // same process, measured in alternating rounds at 64 in flight. The ratio of each pair of rounds
 // cancels most of the drift a shared machine adds; the figure is the median of those ratios.
-import { KEYS, KEY_COUNT, ROUNDS, ROUND_MS, WARMUP_MS, inFlight, ioredis6, makeValue, median, report } from '../lib/common.mjs';
+import { KEYS, KEY_COUNT, ROUNDS, inFlight, ioredis6, makeValue, paired, report } from '../lib/common.mjs';
 import { createContestant } from '../lib/contestants.mjs';
 
 const CONCURRENCY = 64;
@@ -28,42 +28,9 @@ const subject = inFlight(async (i) => {
   sink += (await getOrSet(KEYS[i & mask], loaders[i & mask])).id;
 }, CONCURRENCY);
 
-const timed = async (run, ms) => {
-  let ops = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  do {
-    await run(4_096);
-    ops += 4_096;
-    elapsed = performance.now() - start;
-  } while (elapsed < ms);
-  return (ops / elapsed) * 1000;
-};
-await timed(raw, WARMUP_MS / 2);
-await timed(subject, WARMUP_MS / 2);
-const pairs = [];
-for (let p = 0; p < PAIRS; p++) {
-  // Alternate which goes first, so neither always gets the fresher half of a pair.
-  const order = p % 2 === 0 ? [raw, subject] : [subject, raw];
-  globalThis.gc?.();
-  const a = await timed(order[0], ROUND_MS / 2);
-  globalThis.gc?.();
-  const b = await timed(order[1], ROUND_MS / 2);
-  const [rawOps, subjectOps] = p % 2 === 0 ? [a, b] : [b, a];
-  pairs.push({ rawOps, subjectOps, ratio: subjectOps / rawOps });
-}
+const result = await paired(raw, subject, { pairs: PAIRS });
 await c.close();
 await client.quit();
 if (sink < 0) console.log(sink);
-const ratios = pairs.map((x) => x.ratio);
-report({
-  kind,
-  concurrency: CONCURRENCY,
-  pairs: pairs.length,
-  ratio: median(ratios),
-  ratioLow: Math.min(...ratios),
-  ratioHigh: Math.max(...ratios),
-  rawOpsPerSec: median(pairs.map((x) => x.rawOps)),
-  subjectOpsPerSec: median(pairs.map((x) => x.subjectOps)),
-});
+report({ kind, concurrency: CONCURRENCY, ...result });
 process.exit(0);

@@ -33,6 +33,8 @@ const before = await settle();
 // 64 writes in flight: the fill path is not what is measured, and some peers are slow one at a time.
 await inFlight((i) => fill(`item:${i}`, makeValue(i)), 64)(N);
 const after = await settle();
-const check = kind.startsWith('raw') ? holder.size : holder.cache.status?.().l1?.entries;
-report({ kind, entries: N, bytes: after - before, bytesPerEntry: (after - before) / N, l1Entries: check });
+const l1 = kind.startsWith('raw') ? { entries: holder.size } : holder.cache.status?.().l1;
+// Tiercache's own estimate (what `l1.maxBytes` bounds), per entry, next to the measured heap.
+const estimatedPerEntry = l1?.bytes === undefined ? undefined : l1.bytes / l1.entries;
+report({ kind, entries: N, bytes: after - before, bytesPerEntry: (after - before) / N, l1Entries: l1?.entries, estimatedPerEntry });
 process.exit(0);

@@ -35,6 +35,10 @@ const next = [];
 const deadline = performance.now() + TOTAL_CAP_MS;
 for (let i = 1; i <= NEXT_CALLS && performance.now() < deadline; i++) next.push(await call(`down:${i}`));
 const times = next.map((r) => r.ms);
+// The first calls after the first one can still wait on the connection attempt it started; the steady
+// state is what comes after them. (Over 100 calls a p99 is the second-slowest call.)
+const SETTLING_CALLS = 5;
+const settled = [first, ...next].slice(SETTLING_CALLS).map((r) => r.ms);
 report({
   kind,
   constructMs,
@@ -47,6 +51,8 @@ report({
   nextTimedOut: next.filter((r) => r.timedOut).length,
   p50: percentile(times, 50),
   p99: percentile(times, 99),
+  settledCalls: settled.length,
+  settledP99: percentile(settled, 99),
   capMs: CALL_CAP_MS,
 });
 void Promise.resolve(c.close()).catch(swallow);

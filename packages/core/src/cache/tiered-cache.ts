@@ -2,12 +2,12 @@ import { ErrorCode, TiercacheError, invalidArgument } from '../errors.js';
 import type { CacheEvents } from '../events/cache-events.js';
 import type { CacheStats } from '../events/cache-events.js';
 import { clearMarkKey, type InvalidationMode } from '../invalidation/marks.js';
+import { KeyMemo } from '../keys/key-memo.js';
 import { buildKey, encodeName, escapeGlob, escapeRawPattern, limitKeyLength, type CacheKey } from '../keys/key-builder.js';
 import { REJOIN, type Flight, type Found } from '../load/flights.js';
 import type { Loader } from '../load/loader.js';
 import { childLimits, type L1ChildBudget } from '../read/l1-budget.js';
 import type { RedisClient, RedisHealth, ScanProgress } from '../tiers/redis-tier.js';
-import type { WriteSettings } from '../write/writer.js';
 import { Engine, type EngineHooks } from './engine.js';
 import {
   prefixOf,
@@ -73,6 +73,7 @@ export class TieredCache {
   readonly events: CacheEvents;
   readonly #engine: Engine;
   readonly #scope: Scope;
+  readonly #keys: KeyMemo;
 
   constructor(options: TieredCacheOptions = {}, hooks?: EngineHooks) {
     if (hooks instanceof ChildOf) {
@@ -84,6 +85,9 @@ export class TieredCache {
       this.#scope = Scope.root(resolved.prefix, resolved.defaults);
     }
     this.events = this.#engine.telemetry.events;
+    const { prefix } = this.#scope;
+    const { maxKeyLength } = this.#engine.options;
+    this.#keys = new KeyMemo((key) => limitKeyLength(prefix, buildKey(key), maxKeyLength));
   }
 
   /** The Redis client of L2 (yours or the one Tiercache created), for health checks; undefined without L2. */
@@ -99,6 +103,7 @@ export class TieredCache {
   /** The full key a user key maps to in every tier. */
   keyFor(key: CacheKey): string {
     if (this.#engine.closed) throw new TiercacheError(ErrorCode.Closed, 'This cache was closed; create a new one.');
+    if (typeof key === 'string') return this.#keys.get(key);
     return limitKeyLength(this.#scope.prefix, buildKey(key), this.#engine.options.maxKeyLength);
   }
 
@@ -120,13 +125,13 @@ export class TieredCache {
       telemetry.hit(fullKey, 'l1', label);
       // Early refresh is opt-in: the common hit resolves no options at all.
       if ((options?.refreshAhead ?? defaults.refreshAhead) > 0 || (options?.earlyRefreshBeta ?? defaults.earlyRefreshBeta) > 0) {
-        const settings = this.#settings(options, 'options.');
+        const settings = this.#scope.settings(options, 'options.');
         if (loads.refreshDue(record!, settings, now)) loads.refresh(this.#scope, fullKey, settings, loader as Loader<unknown>, label, record!);
       }
       return (record!.cloneOnRead ? l1!.read(record!) : record!.value) as T;
     }
     if (typeof loader !== 'function') throw invalidArgument('loader', 'expected a function');
-    const settings = this.#settings(options, 'options.');
+    const settings = this.#scope.settings(options, 'options.');
     let fallback;
     if (state === 'stale' && settings.grace > 0 && now < record!.expiresAt + settings.grace) {
       if (settings.softTimeout <= 0) {
@@ -200,7 +205,7 @@ export class TieredCache {
     const prepared = items.map((item, i) => {
       if (typeof item !== 'object' || item === null) throw invalidArgument(`items[${i}]`, 'expected { key, value, options? }');
       const key = this.keyFor(item.key);
-      const settings = this.#settings(item.options, `items[${i}].options.`);
+      const settings = this.#scope.settings(item.options, `items[${i}].options.`);
       return { key, prepared: writer.prepare(this.#scope, key, item.value, settings, clock.stamp()) };
     });
     await writer.set(prepared);
@@ -330,10 +335,6 @@ export class TieredCache {
     await this.#engine.close();
   }
 
-  #settings(options: WriteOptions | undefined, path: string): WriteSettings {
-    return { ...resolveEntryOptions(options, this.#scope.defaults, path), tags: resolveTags(options?.tags, `${path}tags`) };
-  }
-
   /**
    * Joins the flight of `key` this call may join, or starts one with `start`, in the same tick as
    * the check so that concurrent callers share one flight. `read`: a plain read (`get`, `has`), for
@@ -367,7 +368,7 @@ export class TieredCache {
       telemetry.hit(fullKey, 'l1');
       return { value: l1!.read(record), createdAt: record.createdAt, marks: record.marks };
     }
-    const settings = this.#settings(options, 'options.');
+    const settings = this.#scope.settings(options, 'options.');
     return this.#joinOrStart(fullKey, () => loads.start(this.#scope, fullKey, settings), true);
   }
 }

@@ -1,5 +1,6 @@
 import { invalidArgument } from '../errors.js';
 import { NAMESPACE_SEPARATOR } from '../keys/key-builder.js';
+import { l1EntryBytes } from './l1-size.js';
 
 /** How much of L1 each child namespace of a namespace may hold (with everything under it). */
 export interface L1ChildBudget {
@@ -18,15 +19,21 @@ interface Partition {
   limits: L1Limits;
 }
 
-/** What the budget needs of an L1 record: its size, and its identity. */
+/** What the budget needs of an L1 record: its value's size, and its identity. */
 interface Sized {
   readonly size: number;
+}
+
+/** A record a share holds, and what it was charged: what L1 itself counts for it. */
+interface Held {
+  readonly record: Sized;
+  readonly bytes: number;
 }
 
 /** One child namespace's share: its records in write order, oldest first. */
 class Share {
   bytes = 0;
-  readonly records = new Map<string, Sized>();
+  readonly records = new Map<string, Held>();
 
   constructor(
     readonly id: string,
@@ -73,19 +80,20 @@ export class L1Budget {
     if (share === undefined) return NONE;
     this.#forget(share, key);
     const { maxBytes, maxEntries } = share.partition.limits;
-    if (record.size > maxBytes) {
+    const bytes = l1EntryBytes(key, record.size);
+    if (bytes > maxBytes) {
       this.#dropIfEmpty(share);
       return TOO_BIG;
     }
     const victims: string[] = [];
     for (const [victim, held] of share.records) {
-      if (share.bytes + record.size <= maxBytes && share.records.size < maxEntries) break;
+      if (share.bytes + bytes <= maxBytes && share.records.size < maxEntries) break;
       victims.push(victim);
       share.records.delete(victim);
-      share.bytes -= held.size;
+      share.bytes -= held.bytes;
     }
-    share.records.set(key, record);
-    share.bytes += record.size;
+    share.records.set(key, { record, bytes });
+    share.bytes += bytes;
     return victims;
   }
 
@@ -93,7 +101,7 @@ export class L1Budget {
   release(key: string, record: Sized): void {
     if (this.#partitions.length === 0) return;
     const share = this.#shareOf(key, false);
-    if (share === undefined || share.records.get(key) !== record) return;
+    if (share === undefined || share.records.get(key)?.record !== record) return;
     this.#forget(share, key);
     this.#dropIfEmpty(share);
   }
@@ -102,7 +110,7 @@ export class L1Budget {
     const held = share.records.get(key);
     if (held === undefined) return;
     share.records.delete(key);
-    share.bytes -= held.size;
+    share.bytes -= held.bytes;
   }
 
   #dropIfEmpty(share: Share): void {

@@ -4,6 +4,7 @@ import type { CacheEntry } from '../tiers/cache-entry.js';
 import { MemoryTier } from '../tiers/memory-tier.js';
 import { snapshot } from '../values/snapshot.js';
 import { L1Budget, TOO_BIG, type L1Limits } from './l1-budget.js';
+import { l1EntryBytes, serializedValueBytes } from './l1-size.js';
 
 /**
  * What L1 keeps per key. A class with every field set in the constructor keeps one object shape, so
@@ -24,6 +25,7 @@ export class L1Record implements CacheEntry {
     readonly loadMs: number,
     /** Until when this copy is served without asking L2 (at most `expiresAt`, except when fail-safe throttles). */
     readonly freshUntil: number,
+    /** The value's heap bytes (see l1-size.ts); the entry's are `l1EntryBytes(key, size)`. */
     readonly size: number,
     readonly cloneOnRead: boolean,
     /** The marks that can invalidate this entry. */
@@ -83,7 +85,7 @@ export class L1Store {
     this.#tier = new MemoryTier<L1Record>({
       maxEntries: bounds.maxEntries,
       maxBytes: bounds.maxBytes,
-      sizeOf: (record) => record.size,
+      sizeOf: (record, key) => l1EntryBytes(key, record.size),
       onEvict: this.#evicted,
       onRemove: (key, record) => this.#budget.release(key, record),
     });
@@ -154,7 +156,7 @@ export class L1Store {
       entry.tags,
       entry.loadMs ?? 0,
       freshUntil,
-      snap ? snap.size : rawLength * 2,
+      snap ? snap.size : serializedValueBytes(rawLength),
       snap ? snap.cloneOnRead : false,
       marks,
     );

@@ -7,7 +7,7 @@ export interface MemoryTierOptions<V> {
   maxEntries: number;
   /** Most bytes kept at once, as measured by `sizeOf`. */
   maxBytes: number;
-  sizeOf: (value: V) => number;
+  sizeOf: (value: V, key: string) => number;
   onEvict?: (key: string) => void;
   /** Every value that leaves, whatever the reason (evicted, expired, deleted, replaced). */
   onRemove?: (key: string, value: V) => void;
@@ -30,7 +30,7 @@ class Slot<V> {
  */
 export class MemoryTier<V> implements Tier<V> {
   readonly #lru: LRUCache<string, Slot<V>>;
-  readonly #sizeOf: (value: V) => number;
+  readonly #sizeOf: (value: V, key: string) => number;
   readonly #now: () => number;
 
   constructor(options: MemoryTierOptions<V>) {
@@ -77,7 +77,7 @@ export class MemoryTier<V> implements Tier<V> {
 
   set(key: string, value: V, ttlMs: number): void {
     // lru-cache refuses an item larger than the whole byte budget and drops any older value with it.
-    const size = Math.max(1, Math.ceil(this.#sizeOf(value)));
+    const size = Math.max(1, Math.ceil(this.#sizeOf(value, key)));
     this.#lru.set(key, new Slot(value, this.#now() + ttlMs, size));
   }
 

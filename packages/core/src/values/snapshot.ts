@@ -1,9 +1,10 @@
 import { ErrorCode, TiercacheError } from '../errors.js';
+import { arrayBytes, bigintBytes, collectionBytes, dateBytes, numberBytes, objectBytes, stringBytes, typedArrayBytes } from '../read/l1-size.js';
 
 /** A value prepared for L1, with what the tier needs to account for it. */
 export interface Snapshot {
   readonly value: unknown;
-  /** Rough retained size in bytes, for the L1 byte bound. */
+  /** Retained heap bytes (see read/l1-size.ts), for the L1 byte bound. */
   readonly size: number;
   /**
    * True when the value holds something `Object.freeze` cannot protect (a Date's time, a Map's or
@@ -12,7 +13,8 @@ export interface Snapshot {
   readonly cloneOnRead: boolean;
 }
 
-const OBJECT_OVERHEAD = 32;
+/** Past this many fields an object is likely a dictionary, whose keys are its own strings, not its shape's. */
+const SHAPED_FIELDS = 32;
 
 function rejected(what: string, path: string): TiercacheError {
   return new TiercacheError(
@@ -43,30 +45,28 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
   const visit = (current: unknown, path: string): unknown => {
     switch (typeof current) {
       case 'string':
-        size += 16 + current.length * 2;
+        size += stringBytes(current);
         return current;
       case 'number':
+        size += numberBytes(current);
+        return current;
       case 'boolean':
       case 'undefined':
-        size += 8;
         return current;
       case 'bigint':
-        size += 16;
+        size += bigintBytes();
         return current;
       case 'function':
       case 'symbol':
         throw rejected(`a ${typeof current}`, path);
     }
-    if (current === null) {
-      size += 8;
-      return null;
-    }
+    if (current === null) return null;
     const object = current as object;
     if (ancestors.has(object)) throw rejected('a cycle', path);
     ancestors.add(object);
-    size += OBJECT_OVERHEAD;
     try {
       if (Array.isArray(object)) {
+        size += arrayBytes(object.length);
         const out = copy ? new Array<unknown>(object.length) : object;
         for (let i = 0; i < object.length; i++) {
           const item = visit(object[i], `${path}[${i}]`);
@@ -76,10 +76,12 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
       }
       if (object instanceof Date) {
         cloneOnRead = true;
+        size += dateBytes();
         return copy ? new Date(object.getTime()) : object;
       }
       if (object instanceof Map) {
         cloneOnRead = true;
+        size += collectionBytes(object.size, 2);
         const out = copy ? new Map<unknown, unknown>() : object;
         for (const [k, v] of object) {
           const entryKey = visit(k, `${path}<key>`);
@@ -90,6 +92,7 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
       }
       if (object instanceof Set) {
         cloneOnRead = true;
+        size += collectionBytes(object.size, 1);
         const out = copy ? new Set<unknown>() : object;
         for (const item of object) {
           const visited = visit(item, `${path}<item>`);
@@ -99,12 +102,14 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
       }
       if (ArrayBuffer.isView(object)) {
         cloneOnRead = true;
-        size += object.byteLength;
+        size += typedArrayBytes(object.byteLength);
         return copy ? structuredClone(object) : object;
       }
       const out = (copy ? Object.create(Object.getPrototypeOf(object) as object | null) : object) as Record<string, unknown>;
-      for (const key of Object.keys(object)) {
-        size += 16 + key.length * 2;
+      const keys = Object.keys(object);
+      size += objectBytes(keys.length);
+      for (const key of keys) {
+        if (keys.length > SHAPED_FIELDS) size += stringBytes(key);
         const field = visit((object as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
         if (copy) out[key] = field;
       }

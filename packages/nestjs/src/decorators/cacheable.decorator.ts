@@ -97,20 +97,29 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
     const className = target.constructor.name;
     const method = `${className}.${String(propertyKey)}`;
     checkDecoratorKeys('@Cacheable', method, options, DECORATOR_SHAPE);
-    const callOptions = { ...stored, label: method };
+    // Frozen, so the cache resolves and validates it once, not on every call.
+    const callOptions = Object.freeze({ ...stored, label: method });
     const tags = lazyTags(() => wrapper);
-    const wrapper = async function (this: unknown, ...args: unknown[]) {
-      const callArgs = args as A;
-      const source = sourceFor(this, method, '@Cacheable');
-      if (options.condition && !options.condition(...callArgs)) return original.apply(this, callArgs);
+    // Not `async`: the hit path returns getOrSet's promise itself, without another frame and promise
+    // around it; errors thrown before it still reach the caller as a rejection.
+    const wrapper = function (this: unknown, ...args: unknown[]): Promise<R> {
+      try {
+        return cached(this, args as A);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    const cached = (self: unknown, callArgs: A): Promise<R> => {
+      const source = sourceFor(self, method, '@Cacheable');
+      if (options.condition && !options.condition(...callArgs)) return Promise.resolve(original.apply(self, callArgs));
       const cache = source.get(options.cache);
       const key = keyOf(options.key, [className, String(propertyKey)], callArgs);
       let loaded = false;
-      const result = cache.getOrSet(
+      const result = cache.getOrSet<R>(
         key,
         async (context) => {
           loaded = true;
-          const value = await original.apply(this, callArgs);
+          const value = await original.apply(self, callArgs);
           if (options.unless?.(value, ...callArgs)) context.setOptions({ ttl: 0, negativeTtl: 0 });
           else if (tags().length > 0) context.setOptions({ tags: tagsOf(tags(), callArgs, value) });
           return value;
