@@ -47,6 +47,14 @@ export function loaderTimeout(key: string, ms: number): TiercacheError {
   );
 }
 
+export function loadAbandoned(key: string, ms: number): TiercacheError {
+  return new TiercacheError(
+    ErrorCode.LoaderTimeout,
+    `The loader for "${key}" did not settle within the load bound of ${ms} ms (\`loadTimeout\`); it was abandoned ` +
+      'and its value, if it ever comes, will not be stored. Raise loadTimeout for loads this slow, or 0 for no bound.',
+  );
+}
+
 export function invalidArgument(what: string, problem: string): TiercacheError {
   return new TiercacheError(ErrorCode.InvalidArgument, `Invalid ${what}: ${problem}`);
 }

@@ -1,11 +1,12 @@
 import type { Scope } from '../cache/scope.js';
+import { ErrorCode, type TiercacheError } from '../errors.js';
 import type { Telemetry } from '../cache/telemetry.js';
 import type { LockHandle } from '../locks/lock-provider.js';
 import type { RedisLockProvider } from '../locks/redis-lock-provider.js';
 import type { L2Read, L2Reader } from '../read/l2-reader.js';
 
-/** A process waiting for another's load gives up after this (or its call's deadline), and loads itself. */
-const LOAD_LOCK_WAIT_MS = 10_000;
+/** The longest wait `acquire` accepts (Node's timer limit): "until the lease ends" in practice. */
+const MAX_WAIT_MS = 2_147_483_647;
 
 export type FleetLockResult =
   | { readonly lock: LockHandle; readonly found?: undefined; readonly busy?: undefined }
@@ -27,10 +28,12 @@ export class FleetLock {
   ) {}
 
   /**
-   * `background`: a refresh, which never waits. If another process holds the lock it is refreshing
+   * A waiter waits as long as the holder keeps renewing its lease, up to `waitUntil` (its call's
+   * deadline or load bound, `performance.now()` time); if the holder dies, its lease runs out and
+   * the waiter takes over. `background`: a refresh, which never waits. If another process holds the lock it is refreshing
    * (or loading) the key already, and the refresh is dropped (`{}` with `busy`).
    */
-  async acquire(scope: Scope, key: string, label: string | undefined, deadline: number, background = false): Promise<FleetLockResult> {
+  async acquire(scope: Scope, key: string, label: string | undefined, waitUntil: number, background = false): Promise<FleetLockResult> {
     const resource = `@${key}`;
     try {
       let lock = await this.locks.tryAcquire(resource, { ttlMs: this.ttlMs });
@@ -39,10 +42,18 @@ export class FleetLock {
       if (lock !== undefined && background) return { lock };
       if (lock === undefined) {
         const waitStarted = performance.now();
-        const waitMs = Math.min(Math.max(LOAD_LOCK_WAIT_MS, this.ttlMs * 2), deadline - waitStarted);
+        // Whole milliseconds, as `acquire` wants them.
+        const waitMs = Math.floor(Math.min(MAX_WAIT_MS, waitUntil - waitStarted));
         if (waitMs <= 0) return {};
-        lock = await this.locks.acquire(resource, { ttlMs: this.ttlMs, waitMs });
-        this.telemetry.events.emit('lock:wait', { key, durationMs: performance.now() - waitStarted, label });
+        try {
+          lock = await this.locks.acquire(resource, { ttlMs: this.ttlMs, waitMs });
+        } catch (error) {
+          // Waited as long as this call may: not a fault. The caller loads itself, or times out.
+          if ((error as TiercacheError).code === ErrorCode.LockTimeout) return {};
+          throw error;
+        } finally {
+          this.telemetry.events.emit('lock:wait', { key, durationMs: performance.now() - waitStarted, label });
+        }
       }
       // Whoever held the lock may have stored the value just before we got it (a second look at a
       // malformed entry is not a second malformed entry).
