@@ -162,7 +162,10 @@ export class LoadRunner {
       const locked = await fleetLock.acquire(scope, key, label, waitUntil, background);
       if (locked.busy) return undefined;
       if (locked.found !== undefined) return this.#fromL2(key, flight, locked.found, settings);
-      if (locked.lock !== undefined) release = () => void locked.lock.release().catch(() => undefined);
+      if (locked.lock !== undefined) {
+        const lock = locked.lock;
+        release = () => void lock.release().catch(() => undefined);
+      }
       else if (performance.now() >= deadline) return this.#failSafe(key, fallback, settings, serveStale, loaderTimeout(key, settings.hardTimeout));
     }
 
@@ -177,9 +180,9 @@ export class LoadRunner {
       },
     };
     const loadStarted = performance.now();
-    // Stored before the lock is released, so processes waiting on the lock find the value.
+    // The release follows the write (see #store); `finally` covers a load that stored nothing.
     const loading = this.#runLoader(context, loader, label, settings.loadTimeout, () => this.#abandon(key, flight, settings.loadTimeout))
-      .then((value) => this.#store(scope, key, flight, value, stored, startedAt, performance.now() - loadStarted))
+      .then((value) => this.#store(scope, key, flight, value, stored, startedAt, performance.now() - loadStarted, release))
       .finally(release);
     loading.catch(() => undefined); // observed below, or on purpose not at all once a timeout answered
 
@@ -254,7 +257,16 @@ export class LoadRunner {
    * Stores a loaded value unless something invalidated it while it loaded (a write, a delete, or a
    * mark of one of its tags); one that cannot be cached is still returned, and the problem reported.
    */
-  async #store(scope: Scope, key: string, flight: Flight, value: unknown, settings: WriteSettings, createdAt: number, loadMs: number): Promise<Found> {
+  async #store(
+    scope: Scope,
+    key: string,
+    flight: Flight,
+    value: unknown,
+    settings: WriteSettings,
+    createdAt: number,
+    loadMs: number,
+    release: (() => void) | undefined,
+  ): Promise<Found> {
     const marks = scope.marksOf(settings.tags);
     const invalidated = !this.deps.flights.current(key, flight) || this.deps.marks.judge(createdAt, marks, Date.now()).verdict === 'dead';
     if (invalidated) return { value, createdAt, marks };
@@ -269,7 +281,11 @@ export class LoadRunner {
       }
       return { value, createdAt, marks };
     }
-    await this.deps.writer.store({ key, prepared });
+    // The release goes out right behind the write, in the same round trip: Redis runs a connection's
+    // commands in order (and the lock shares the entry's slot), so a waiter it wakes finds the value.
+    const written = this.deps.writer.store({ key, prepared });
+    release?.();
+    await written;
     return { value: prepared === undefined ? value : prepared.value, createdAt, marks };
   }
 }
