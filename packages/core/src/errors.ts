@@ -43,7 +43,7 @@ export function invalidOption(field: string, problem: string, cause?: unknown): 
 export function loaderTimeout(key: string, ms: number): TiercacheError {
   return new TiercacheError(
     ErrorCode.LoaderTimeout,
-    `The loader for "${key}" took longer than its hard timeout of ${ms} ms; it goes on in the background and its value will be stored.`,
+    `The loader for "${key}" took longer than its hard timeout of ${ms} ms; it goes on in the background and its value will be stored (unless it outlasts loadTimeout).`,
   );
 }
 
