@@ -93,9 +93,11 @@ describe('the load bound across instances', () => {
 
 describe('waiting for a slow load on another instance', () => {
   it.each([
-    ['no deadline', {}],
-    ['a deadline longer than the load', { hardTimeout: 10_000 }],
-  ])('keeps waiting while the holder renews its lease (%s): one load fleet-wide', async (_name, options) => {
+    ['no deadline', {}, 1_000],
+    ['a deadline longer than the load', { hardTimeout: 10_000 }, 1_000],
+    // Waiters used to give up after max(10 s, 2 × loadLockTtl) and load beside a live holder.
+    ['a load longer than 10 s', {}, 11_000],
+  ])('keeps waiting while the holder renews its lease (%s): one load fleet-wide', async (_name, options, loadMs) => {
     const namespace = uniqueNamespace('lease');
     const l2 = { redis: process.env.REDIS_URL!, loadLockTtl: 200 };
     const [a, b] = [caches.build({ namespace, l2 }), caches.build({ namespace, l2 })];
@@ -103,14 +105,14 @@ describe('waiting for a slow load on another instance', () => {
     let loads = 0;
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
-    // Five leases long: the holder must renew it several times while b waits.
-    const loader = async () => (loads++, started(), await new Promise((resolve) => setTimeout(resolve, 1_000)), 'slow');
+    // Many leases long: the holder must renew it several times while b waits.
+    const loader = async () => (loads++, started(), await new Promise((resolve) => setTimeout(resolve, loadMs)), 'slow');
     const first = a.getOrSet('k', loader, options);
     await running;
     const second = b.getOrSet('k', loader, options);
     expect(await Promise.all([first, second])).toEqual(['slow', 'slow']);
     expect(loads).toBe(1);
-  });
+  }, 30_000);
 });
 
 describe('loadTimeout', () => {
