@@ -165,8 +165,7 @@ export class LoadRunner {
       if (locked.lock !== undefined) {
         const lock = locked.lock;
         release = () => void lock.release().catch(() => undefined);
-      }
-      else if (performance.now() >= deadline) return this.#failSafe(key, fallback, settings, serveStale, loaderTimeout(key, settings.hardTimeout));
+      } else if (performance.now() >= deadline) return this.#failSafe(key, fallback, settings, serveStale, loaderTimeout(key, settings.hardTimeout));
     }
 
     let stored = settings;
