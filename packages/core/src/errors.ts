@@ -43,7 +43,15 @@ export function invalidOption(field: string, problem: string, cause?: unknown): 
 export function loaderTimeout(key: string, ms: number): TiercacheError {
   return new TiercacheError(
     ErrorCode.LoaderTimeout,
-    `The loader for "${key}" took longer than its hard timeout of ${ms} ms; it goes on in the background and its value will be stored.`,
+    `The loader for "${key}" took longer than its hard timeout of ${ms} ms; it goes on in the background and its value will be stored (unless it outlasts loadTimeout).`,
+  );
+}
+
+export function loadAbandoned(key: string, ms: number): TiercacheError {
+  return new TiercacheError(
+    ErrorCode.LoaderTimeout,
+    `The loader for "${key}" did not settle within the load bound of ${ms} ms (\`loadTimeout\`); it was abandoned ` +
+      'and its value, if it ever comes, will not be stored. Raise loadTimeout for loads this slow, or 0 for no bound.',
   );
 }
 

@@ -26,6 +26,13 @@ export interface EntryOptions {
   softTimeout?: number;
   /** A load slower than this fails with E_LOADER_TIMEOUT (or serves the stale value); it still finishes in the background. Default 0 (off). */
   hardTimeout?: number;
+  /**
+   * The load bound: a loader that has not settled after this long is abandoned. Its flight is no
+   * longer joined, the fleet load lock is released (other callers and instances load themselves),
+   * and its value, should it ever arrive, is not stored. Default 60 000; 0 = no bound (a loader that
+   * never settles then blocks its key for the life of the process).
+   */
+  loadTimeout?: number;
   /** Refresh in the background once this fraction (0–1) of the TTL has passed. Default 0 (off). */
   refreshAhead?: number;
   /**
@@ -118,6 +125,7 @@ export interface ResolvedEntryOptions {
   readonly failSafeThrottle: number;
   readonly softTimeout: number;
   readonly hardTimeout: number;
+  readonly loadTimeout: number;
   readonly refreshAhead: number;
   readonly earlyRefreshBeta: number;
   readonly distributed: boolean;
@@ -156,6 +164,15 @@ function nonNegative(field: string, value: unknown): number {
     throw invalidOption(field, `expected a finite number of milliseconds ≥ 0, got ${String(value)}`);
   }
   return value;
+}
+
+// Node fires longer timers at once, which would abandon every load immediately.
+const MAX_TIMER_MS = 2_147_483_647;
+
+function timerMs(field: string, value: unknown): number {
+  const ms = nonNegative(field, value);
+  if (ms > MAX_TIMER_MS) throw invalidOption(field, `expected at most ${MAX_TIMER_MS} ms (about 24 days), got ${ms}; 0 means no bound`);
+  return ms;
 }
 
 function positiveInteger(field: string, value: unknown): number {
@@ -220,6 +237,7 @@ export function resolveEntryOptions(
       options.failSafeThrottle === undefined ? base.failSafeThrottle : nonNegative(`${path}failSafeThrottle`, options.failSafeThrottle),
     softTimeout: options.softTimeout === undefined ? base.softTimeout : nonNegative(`${path}softTimeout`, options.softTimeout),
     hardTimeout: options.hardTimeout === undefined ? base.hardTimeout : nonNegative(`${path}hardTimeout`, options.hardTimeout),
+    loadTimeout: options.loadTimeout === undefined ? base.loadTimeout : timerMs(`${path}loadTimeout`, options.loadTimeout),
     refreshAhead: options.refreshAhead === undefined ? base.refreshAhead : fraction(`${path}refreshAhead`, options.refreshAhead),
     earlyRefreshBeta:
       options.earlyRefreshBeta === undefined ? base.earlyRefreshBeta : nonNegative(`${path}earlyRefreshBeta`, options.earlyRefreshBeta),
@@ -242,6 +260,8 @@ function withinBound(path: string, resolved: ResolvedEntryOptions): ResolvedEntr
 }
 
 const DEFAULT_TTL = 60_000;
+/** Far above a healthy load (the slowest we have seen in the wild took ~20 s), well below "forever". */
+const DEFAULT_LOAD_TIMEOUT = 60_000;
 
 /** Messages carry no prefix, so a logger with a context (Nest's) doesn't repeat it; console gets one. */
 const CONSOLE_LOGGER: CacheLogger = {
@@ -280,6 +300,7 @@ export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOption
     failSafeThrottle: 5_000,
     softTimeout: 0,
     hardTimeout: 0,
+    loadTimeout: DEFAULT_LOAD_TIMEOUT,
     refreshAhead: 0,
     earlyRefreshBeta: 0,
     distributed: true,

@@ -1,11 +1,12 @@
 import type { Scope } from '../cache/scope.js';
 import type { Telemetry } from '../cache/telemetry.js';
 import type { LockHandle } from '../locks/lock-provider.js';
-import type { RedisLockProvider } from '../locks/redis-lock-provider.js';
+import { acquireReading, type RedisLockProvider } from '../locks/redis-lock-provider.js';
 import type { L2Read, L2Reader } from '../read/l2-reader.js';
+import { loadLockResource } from './load-lock-key.js';
 
-/** A process waiting for another's load gives up after this (or its call's deadline), and loads itself. */
-const LOAD_LOCK_WAIT_MS = 10_000;
+/** The longest wait `acquire` accepts (Node's timer limit): "until the lease ends" in practice. */
+const MAX_WAIT_MS = 2_147_483_647;
 
 export type FleetLockResult =
   | { readonly lock: LockHandle; readonly found?: undefined; readonly busy?: undefined }
@@ -27,28 +28,28 @@ export class FleetLock {
   ) {}
 
   /**
-   * `background`: a refresh, which never waits. If another process holds the lock it is refreshing
-   * (or loading) the key already, and the refresh is dropped (`{}` with `busy`).
+   * Takes the lock and, in the same script, reads the entry: whoever held the lock may have stored
+   * the value just before we got it. A waiter waits as long as the holder keeps renewing its lease,
+   * up to `waitUntil` (its call's deadline or load bound, `performance.now()` time); if the holder
+   * dies, its lease runs out and the waiter takes over. `background`: a refresh, which never waits;
+   * if another process holds the lock it is refreshing (or loading) the key already (`busy`).
    */
-  async acquire(scope: Scope, key: string, label: string | undefined, deadline: number, background = false): Promise<FleetLockResult> {
-    const resource = `@${key}`;
+  async acquire(scope: Scope, key: string, label: string | undefined, waitUntil: number, background = false): Promise<FleetLockResult> {
+    const waitStarted = performance.now();
+    // Whole milliseconds, as the lock provider wants them; past the deadline, one attempt still
+    // lets the load run (and be stored) behind the caller's timeout.
+    const waitMs = background ? 0 : Math.max(0, Math.floor(Math.min(MAX_WAIT_MS, waitUntil - waitStarted)));
     try {
-      let lock = await this.locks.tryAcquire(resource, { ttlMs: this.ttlMs });
-      if (lock === undefined && background) return { busy: true };
+      const taken = await this.locks[acquireReading](loadLockResource(key), key, { ttlMs: this.ttlMs, waitMs });
+      if (taken === undefined ? !background : taken.waited) this.telemetry.events.emit('lock:wait', { key, durationMs: performance.now() - waitStarted, label });
+      // Waited as long as this call may: not a fault. The caller loads itself, or times out.
+      if (taken === undefined) return background ? { busy: true } : {};
       // A refresh wants a newer value than the one it has, so the entry in L2 is no answer for it.
-      if (lock !== undefined && background) return { lock };
-      if (lock === undefined) {
-        const waitStarted = performance.now();
-        const waitMs = Math.min(Math.max(LOAD_LOCK_WAIT_MS, this.ttlMs * 2), deadline - waitStarted);
-        if (waitMs <= 0) return {};
-        lock = await this.locks.acquire(resource, { ttlMs: this.ttlMs, waitMs });
-        this.telemetry.events.emit('lock:wait', { key, durationMs: performance.now() - waitStarted, label });
-      }
-      // Whoever held the lock may have stored the value just before we got it (a second look at a
-      // malformed entry is not a second malformed entry).
-      const found = await this.reader.one(scope, key, 0, false);
-      if (found === undefined || !found.trusted) return { lock };
-      await lock.release();
+      if (background || taken.value === undefined) return { lock: taken.lock };
+      // A second look at a malformed entry is not a second malformed entry.
+      const found = await this.reader.judgeRaw(scope, key, taken.value, 0, false);
+      if (found === undefined || !found.trusted) return { lock: taken.lock };
+      void taken.lock.release().catch(() => undefined);
       this.telemetry.hit(key, 'l2', label);
       return { found };
     } catch (error) {

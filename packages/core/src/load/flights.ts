@@ -30,6 +30,8 @@ export const REJOIN = Symbol('rejoin');
  */
 export class Flights {
   readonly #flights = new Map<string, Flight>();
+  /** Flights given up on (their loader outlasted the load bound): their joiners load for themselves. */
+  readonly #abandoned = new WeakSet<Flight>();
 
   constructor(
     private readonly epochs: Epochs,
@@ -58,9 +60,24 @@ export class Flights {
     if (this.#flights.get(key) === flight) this.#flights.delete(key);
   }
 
-  /** Waits for a flight; a value that an invalidation killed meanwhile comes back as REJOIN. */
+  /** Gives up on a flight whose loader never settled: new callers start their own, joiners rejoin. */
+  abandon(key: string, flight: Flight): void {
+    this.#abandoned.add(flight);
+    this.end(key, flight);
+  }
+
+  /**
+   * Waits for a flight; a value that an invalidation killed meanwhile, or the failure of an
+   * abandoned flight, comes back as REJOIN.
+   */
   async join(flight: Flight): Promise<Found | undefined | typeof REJOIN> {
-    const found = await flight.promise;
+    let found;
+    try {
+      found = await flight.promise;
+    } catch (error) {
+      if (this.#abandoned.has(flight)) return REJOIN;
+      throw error;
+    }
     if (found === undefined) return undefined;
     return this.marks.judge(found.createdAt, found.marks, Date.now()).verdict === 'dead' ? REJOIN : found;
   }

@@ -2,7 +2,7 @@ import type { Clock } from '../cache/clock.js';
 import { resolveEntryOptions, resolveTags } from '../cache/options.js';
 import type { Scope } from '../cache/scope.js';
 import type { Telemetry, StaleReason } from '../cache/telemetry.js';
-import { loaderTimeout } from '../errors.js';
+import { loadAbandoned, loaderTimeout } from '../errors.js';
 import type { MarkStore } from '../invalidation/marks.js';
 import type { CacheLogger } from '../logger.js';
 import type { L1Record, L1Store } from '../read/l1-store.js';
@@ -12,7 +12,7 @@ import type { ResilientTier } from '../tiers/resilient-tier.js';
 import type { WriteSettings, Writer } from '../write/writer.js';
 import type { FleetLock } from './fleet-lock.js';
 import type { Flight, Flights, Found } from './flights.js';
-import { settlesWithin } from './settles-within.js';
+import { boundedBy, settlesWithin } from './settles-within.js';
 import { refreshAheadDue, xfetchDue } from '../stampede/early-refresh.js';
 import type { Loader, LoaderContext } from './loader.js';
 
@@ -82,6 +82,7 @@ class Reply {
  */
 export class LoadRunner {
   #serializationWarned = false;
+  #abandonWarned = false;
 
   constructor(private readonly deps: LoadDeps) {}
 
@@ -156,11 +157,15 @@ export class LoadRunner {
 
     let release: (() => void) | undefined;
     if (settings.distributed && fleetLock !== undefined && l2?.available) {
-      const locked = await fleetLock.acquire(scope, key, label, deadline, background);
+      // A waiter gives up at its own load bound too, and then loads itself.
+      const waitUntil = settings.loadTimeout > 0 ? Math.min(deadline, performance.now() + settings.loadTimeout) : deadline;
+      const locked = await fleetLock.acquire(scope, key, label, waitUntil, background);
       if (locked.busy) return undefined;
       if (locked.found !== undefined) return this.#fromL2(key, flight, locked.found, settings);
-      if (locked.lock !== undefined) release = () => void locked.lock.release().catch(() => undefined);
-      else if (performance.now() >= deadline) return this.#failSafe(key, fallback, settings, serveStale, loaderTimeout(key, settings.hardTimeout));
+      if (locked.lock !== undefined) {
+        const lock = locked.lock;
+        release = () => void lock.release().catch(() => undefined);
+      } else if (performance.now() >= deadline) return this.#failSafe(key, fallback, settings, serveStale, loaderTimeout(key, settings.hardTimeout));
     }
 
     let stored = settings;
@@ -174,9 +179,9 @@ export class LoadRunner {
       },
     };
     const loadStarted = performance.now();
-    // Stored before the lock is released, so processes waiting on the lock find the value.
-    const loading = this.#runLoader(context, loader, label)
-      .then((value) => this.#store(scope, key, flight, value, stored, startedAt, performance.now() - loadStarted))
+    // The release follows the write (see #store); `finally` covers a load that stored nothing.
+    const loading = this.#runLoader(context, loader, label, settings.loadTimeout, () => this.#abandon(key, flight, settings.loadTimeout))
+      .then((value) => this.#store(scope, key, flight, value, stored, startedAt, performance.now() - loadStarted, release))
       .finally(release);
     loading.catch(() => undefined); // observed below, or on purpose not at all once a timeout answered
 
@@ -217,13 +222,27 @@ export class LoadRunner {
     return { value, createdAt: found.entry.createdAt, marks: found.marks };
   }
 
-  async #runLoader(context: LoaderContext, loader: Loader<unknown>, label?: string): Promise<unknown> {
+  /**
+   * Past the load bound the flight is abandoned: nobody joins it any more, its lock is released (it
+   * is only held until `loading` settles) and a late value is never stored, so it cannot land over
+   * whatever the callers who loaded after it stored.
+   */
+  #abandon(key: string, flight: Flight, boundMs: number): Error {
+    this.deps.flights.abandon(key, flight);
+    if (!this.#abandonWarned) {
+      this.#abandonWarned = true;
+      this.deps.logger.warn(`the loader for "${key}" did not settle within ${boundMs} ms (loadTimeout) and was abandoned; further ones are counted as load errors`);
+    }
+    return loadAbandoned(key, boundMs);
+  }
+
+  async #runLoader(context: LoaderContext, loader: Loader<unknown>, label: string | undefined, boundMs: number, abandon: () => Error): Promise<unknown> {
     const { telemetry } = this.deps;
     const { key } = context;
     const started = performance.now();
     telemetry.stats.loads++;
     try {
-      const value = await loader(context);
+      const value = await boundedBy(loader(context), boundMs, abandon);
       telemetry.events.emit('load', { key, durationMs: performance.now() - started, label });
       return value;
     } catch (error) {
@@ -237,7 +256,16 @@ export class LoadRunner {
    * Stores a loaded value unless something invalidated it while it loaded (a write, a delete, or a
    * mark of one of its tags); one that cannot be cached is still returned, and the problem reported.
    */
-  async #store(scope: Scope, key: string, flight: Flight, value: unknown, settings: WriteSettings, createdAt: number, loadMs: number): Promise<Found> {
+  async #store(
+    scope: Scope,
+    key: string,
+    flight: Flight,
+    value: unknown,
+    settings: WriteSettings,
+    createdAt: number,
+    loadMs: number,
+    release: (() => void) | undefined,
+  ): Promise<Found> {
     const marks = scope.marksOf(settings.tags);
     const invalidated = !this.deps.flights.current(key, flight) || this.deps.marks.judge(createdAt, marks, Date.now()).verdict === 'dead';
     if (invalidated) return { value, createdAt, marks };
@@ -252,7 +280,11 @@ export class LoadRunner {
       }
       return { value, createdAt, marks };
     }
-    await this.deps.writer.store({ key, prepared });
+    // The release goes out right behind the write, in the same round trip: Redis runs a connection's
+    // commands in order (and the lock shares the entry's slot), so a waiter it wakes finds the value.
+    const written = this.deps.writer.store({ key, prepared });
+    release?.();
+    await written;
     return { value: prepared === undefined ? value : prepared.value, createdAt, marks };
   }
 }

@@ -6,6 +6,26 @@ import { lockTimeout, providerClosed, resolveLockOptions, type ResolvedLockOptio
 import { LockProvider, type LockHandle, type LockOptions } from './lock-provider.js';
 import { acquireScript, extendScript, releaseScript } from './redis-scripts.js';
 
+/**
+ * For the cache's fleet load lock (not public API): takes the lock and reads `key` (which must be
+ * in the lock's Cluster slot) in one script. Resolves undefined if the lock is still held after
+ * `waitMs` (0: one attempt); `waited` says whether the lock was held at first.
+ */
+export const acquireReading = Symbol('acquireReading');
+
+export interface ReadingLock {
+  readonly lock: LockHandle;
+  /** What `key` held when the lock was taken. */
+  readonly value: string | undefined;
+  readonly waited: boolean;
+}
+
+/** A granted attempt: the lease, and what the script read along with it. */
+interface Granted {
+  readonly lease: Lease;
+  readonly read: string | undefined;
+}
+
 export interface RedisLockProviderOptions {
   /** Runs the lock scripts. Left open by `close()`: it is yours. */
   client: Redis | Cluster;
@@ -72,17 +92,29 @@ export class RedisLockProvider extends LockProvider {
   override async tryAcquire(resource: string, options?: LockOptions): Promise<LockHandle | undefined> {
     const resolved = this.#resolve(resource, options);
     const result = await this.#attempt(resource, randomUUID(), resolved);
-    return result instanceof Lease ? result : undefined;
+    return typeof result === 'number' ? undefined : result.lease;
   }
 
   override async acquire(resource: string, options?: LockOptions): Promise<LockHandle> {
     const resolved = this.#resolve(resource, options);
+    const granted = await this.#acquire(resource, resolved, undefined);
+    if (granted === undefined) throw lockTimeout(resource, resolved.waitMs);
+    return granted.lease;
+  }
+
+  async [acquireReading](resource: string, key: string, options: LockOptions): Promise<ReadingLock | undefined> {
+    const granted = await this.#acquire(resource, this.#resolve(resource, options), key);
+    return granted && { lock: granted.lease, value: granted.read, waited: granted.waited };
+  }
+
+  /** Undefined when the lock is still held after `waitMs`. */
+  async #acquire(resource: string, resolved: ResolvedLockOptions, read: string | undefined): Promise<(Granted & { waited: boolean }) | undefined> {
     const deadline = now() + resolved.waitMs;
     const token = randomUUID();
     // A free lock costs one round trip and no subscription.
-    const first = await this.#attempt(resource, token, resolved);
-    if (first instanceof Lease) return first;
-    if (resolved.waitMs === 0) throw lockTimeout(resource, resolved.waitMs);
+    const first = await this.#attempt(resource, token, resolved, read);
+    if (typeof first !== 'number') return { ...first, waited: false };
+    if (resolved.waitMs === 0) return undefined;
 
     // Every later attempt is made registered and subscribed, so a release landing between a failed
     // attempt and the wait after it still wakes us; one that slipped in before we subscribed is seen
@@ -95,10 +127,10 @@ export class RedisLockProvider extends LockProvider {
       for (;;) {
         this.#assertOpen(resource);
         wakeup.reset();
-        const result = await this.#attempt(resource, token, resolved);
-        if (result instanceof Lease) return result;
+        const result = await this.#attempt(resource, token, resolved, read);
+        if (typeof result !== 'number') return { ...result, waited: true };
         const remaining = deadline - now();
-        if (remaining <= 0) throw lockTimeout(resource, resolved.waitMs);
+        if (remaining <= 0) return undefined;
         // A holder that dies sends no release message: also retry the moment its lease runs out.
         // PTTL is -1 only for a key someone set without a TTL; then only a release can free it.
         const pttl = result;
@@ -143,15 +175,16 @@ export class RedisLockProvider extends LockProvider {
     return `${this.#keyPrefix}{${resource}}`;
   }
 
-  /** One attempt: the lease if we got the lock, else the current holder's remaining PTTL. */
-  async #attempt(resource: string, token: string, options: ResolvedLockOptions): Promise<Lease | number> {
+  /** One attempt: the lease (and `read`'s value) if we got the lock, else the current holder's remaining PTTL. */
+  async #attempt(resource: string, token: string, options: ResolvedLockOptions, read?: string): Promise<Granted | number> {
     const lockKey = this.#lockKey(resource);
     const sentAt = now();
-    const [acquired, value] = (await acquireScript.run(
-      this.#client,
-      [lockKey, `${lockKey}:fence`],
-      [token, options.ttlMs, this.#fencing ? 1 : 0],
-    )) as [number, number];
+    const keys = read === undefined ? [lockKey, `${lockKey}:fence`] : [lockKey, `${lockKey}:fence`, read];
+    const [acquired, value, readValue] = (await acquireScript.run(this.#client, keys, [token, options.ttlMs, this.#fencing ? 1 : 0])) as [
+      number,
+      number,
+      string | null | undefined,
+    ];
     if (acquired !== 1) return value;
 
     const lease = new Lease(this.#store, resource, token, value, { ...options, sentAt });
@@ -161,7 +194,7 @@ export class RedisLockProvider extends LockProvider {
       throw providerClosed(resource);
     }
     this.#leases.add(lease);
-    return lease;
+    return { lease, read: readValue ?? undefined };
   }
 
   #register(resource: string): Wakeup {

@@ -32,7 +32,11 @@ export class L2Reader {
   /** One key, without the arrays: the path of every L2 hit. */
   async one(scope: Scope, key: string, grace: number, report = true): Promise<L2Read | undefined> {
     const raw = await this.l2.get(key);
-    if (raw === undefined) return undefined;
+    return raw === undefined ? undefined : this.judgeRaw(scope, key, raw, grace, report);
+  }
+
+  /** What `one` does with what it read, for an entry read another way (with the fleet load lock). */
+  async judgeRaw(scope: Scope, key: string, raw: string, grace: number, report = true): Promise<L2Read | undefined> {
     const now = Date.now();
     const entry = this.#decode(key, raw, now, grace, report);
     if (entry === undefined) return undefined;

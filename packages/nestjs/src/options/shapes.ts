@@ -10,6 +10,7 @@ export const ENTRY_KEYS = [
   'failSafeThrottle',
   'softTimeout',
   'hardTimeout',
+  'loadTimeout',
   'refreshAhead',
   'earlyRefreshBeta',
   'distributed',

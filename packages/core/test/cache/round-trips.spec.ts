@@ -1,0 +1,107 @@
+import { once } from 'node:events';
+import { Redis, type Command } from 'ioredis';
+import type { TieredCache, TieredCacheOptions } from '../../src/index.js';
+import { CacheFactory } from '../support/cache-factory.js';
+import { redisUrl, uniqueNamespace } from '../support/redis.js';
+
+/**
+ * What each call sends to Redis, counted on the client the cache uses (the bus and lock wake-ups
+ * listen on connections of their own, which send nothing per call). A round trip starts with a
+ * command sent while none of the call's earlier commands is still waiting for its reply, so two
+ * commands sent back to back (auto-pipelined into one write) are one round trip.
+ */
+class CommandLog {
+  readonly names: string[] = [];
+  roundTrips = 0;
+  #outstanding = 0;
+
+  constructor(client: Redis) {
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = ((command: Command, ...rest: unknown[]) => {
+      if (this.#outstanding === 0) this.roundTrips++;
+      this.#outstanding++;
+      this.names.push(command.name);
+      const done = () => this.#outstanding--;
+      command.promise.then(done, done);
+      return (send as (...args: unknown[]) => unknown)(command, ...rest);
+    }) as Redis['sendCommand'];
+  }
+
+  /** Counts what `call` sends, including what it leaves running (a release), once all of it is answered. */
+  async measure(call: () => Promise<unknown>): Promise<{ commands: string[]; roundTrips: number }> {
+    this.names.length = 0;
+    this.roundTrips = 0;
+    await call();
+    while (this.#outstanding > 0) await new Promise((resolve) => setImmediate(resolve));
+    // A command left running after the call (the lock release) is sent within a turn or two of the loop.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    while (this.#outstanding > 0) await new Promise((resolve) => setImmediate(resolve));
+    return { commands: [...this.names], roundTrips: this.roundTrips };
+  }
+}
+
+const caches = new CacheFactory();
+const clients: Redis[] = [];
+afterEach(async () => {
+  await caches.closeAll();
+  await Promise.all(clients.splice(0).map((client) => client.quit()));
+});
+
+async function cacheOnCountedClient(namespace: string, options: TieredCacheOptions = {}): Promise<{ cache: TieredCache; log: CommandLog }> {
+  const client = new Redis(redisUrl(), { enableAutoPipelining: true, maxRetriesPerRequest: 1 });
+  clients.push(client);
+  await once(client, 'ready');
+  const cache = caches.build({ namespace, ...options, l2: { redis: client } });
+  expect(await cache.ready()).toBe(true);
+  const log = new CommandLog(client);
+  // Every script has been loaded once (EVALSHA then EVAL on first use), so counts are the steady ones.
+  await cache.getOrSet('warm:lock', async () => 'w');
+  await cache.getOrSet('warm:nolock', async () => 'w', { distributed: false });
+  await cache.set('warm:set', 'w');
+  await cache.delete('warm:set');
+  await cache.invalidateTags(['warm']);
+  return { cache, log };
+}
+
+describe('Redis commands per call', () => {
+  it('an L2 hit is one GET', async () => {
+    const namespace = uniqueNamespace('rt');
+    const { cache: writer } = await cacheOnCountedClient(namespace);
+    await writer.set('k', 'v');
+    const { cache: reader, log } = await cacheOnCountedClient(namespace);
+    expect(await log.measure(() => reader.getOrSet('k', async () => 'other'))).toEqual({ commands: ['get'], roundTrips: 1 });
+  });
+
+  it('a cold getOrSet without the fleet lock: the read, then the conditional write', async () => {
+    const { cache, log } = await cacheOnCountedClient(uniqueNamespace('rt'));
+    expect(await log.measure(() => cache.getOrSet('cold', async () => 'v', { distributed: false }))).toEqual({
+      commands: ['get', 'evalsha'],
+      roundTrips: 2,
+    });
+  });
+
+  it('a cold getOrSet with the fleet lock: three round trips', async () => {
+    const { cache, log } = await cacheOnCountedClient(uniqueNamespace('rt'));
+    // The read; the lock taken and the entry re-read in one script; the conditional write with the
+    // lock's release right behind it.
+    expect(await log.measure(() => cache.getOrSet('cold', async () => 'v'))).toEqual({
+      commands: ['get', 'evalsha', 'evalsha', 'evalsha'],
+      roundTrips: 3,
+    });
+  });
+
+  it('set sends the SET and the bus PUBLISH back to back: one round trip', async () => {
+    const { cache, log } = await cacheOnCountedClient(uniqueNamespace('rt'));
+    expect(await log.measure(() => cache.set('k', 'v'))).toEqual({ commands: ['set', 'publish'], roundTrips: 1 });
+  });
+
+  it('delete sends the tombstone and the PUBLISH back to back: one round trip', async () => {
+    const { cache, log } = await cacheOnCountedClient(uniqueNamespace('rt'));
+    expect(await log.measure(() => cache.delete('k'))).toEqual({ commands: ['set', 'publish'], roundTrips: 1 });
+  });
+
+  it('invalidateTags writes the mark, then announces the stored time', async () => {
+    const { cache, log } = await cacheOnCountedClient(uniqueNamespace('rt'));
+    expect(await log.measure(() => cache.invalidateTags(['t']))).toEqual({ commands: ['evalsha', 'publish'], roundTrips: 2 });
+  });
+});
