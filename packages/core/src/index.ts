@@ -18,3 +18,4 @@ export type { LockHandle, LockOptions, RedisLockProviderOptions } from './locks/
 export * from './metrics/index.js';
 export * from './write-behind/index.js';
 export * from './absent-keys/index.js';
+export * from './hot-keys/index.js';
