@@ -94,6 +94,22 @@ describe('AbsentKeyFilter', () => {
     expect(reportedAbsent).toEqual([]);
   });
 
+  it('keeps keys added during a rebuild in the new filter without Redis too', async () => {
+    const filter = filterOn(caches.l1Only());
+    const db = new Set<number>([1, 2]);
+    await filter.rebuild(() => agentKeys(db));
+    let nextId = 3;
+    await filter.rebuild(async function* () {
+      for (const id of [...db]) {
+        db.add(nextId);
+        await filter.add(['agent', nextId++]);
+        yield ['agent', id];
+      }
+    });
+    for (const id of db) expect(await filter.mightContain(['agent', id])).toBe(true);
+    expect(db.size).toBe(4);
+  });
+
   it('lets one instance build at a time; the other skips', async () => {
     const namespace = uniqueNamespace('absent');
     const [ca, cb] = [caches.twoTier({ namespace }), caches.twoTier({ namespace })];
