@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TieredCache } from '../cache/tiered-cache.js';
-import { invalidArgument, invalidOption } from '../errors.js';
+import { ErrorCode, invalidArgument, invalidOption, TiercacheError } from '../errors.js';
 import type { CacheKey } from '../keys/key-builder.js';
 import type { Loader } from '../load/loader.js';
 import type { CacheLogger } from '../logger.js';
@@ -173,7 +173,7 @@ export class AbsentKeyFilter {
     await this.#cache.ready();
     const before = await this.#store.state();
     const expected = options.expectedItems ?? Math.max(this.#expected, Math.ceil((before.current?.items ?? 0) * 1.25));
-    positiveInteger('rebuild expectedItems', expected);
+    if (!Number.isInteger(expected) || expected < 1) throw invalidArgument('rebuild expectedItems', `expected a positive integer, got ${String(expected)}`);
     const shape = shapeFor(expected, this.#rate);
     const token = randomUUID();
     const lost = this.#lost;
@@ -183,7 +183,7 @@ export class AbsentKeyFilter {
       let batch: KeyHash[] = [];
       const flush = async (): Promise<void> => {
         options.signal?.throwIfAborted();
-        if (!(await this.#store.fill(token, batch, this.#leaseMs))) throw new Error(`Absent-key filter "${this.name}": the build lease ran out`);
+        if (!(await this.#store.fill(token, batch, this.#leaseMs))) throw this.#leaseLost();
         items += batch.length;
         batch = [];
         options.onProgress?.(items);
@@ -193,7 +193,7 @@ export class AbsentKeyFilter {
         if (batch.length >= BATCH) await flush();
       }
       await flush();
-      if (!(await this.#store.swap(token, items))) throw new Error(`Absent-key filter "${this.name}": the build lease ran out`);
+      if (!(await this.#store.swap(token, items))) throw this.#leaseLost();
     } catch (error) {
       await this.#store.abort(token).catch(() => undefined);
       throw error;
@@ -229,6 +229,13 @@ export class AbsentKeyFilter {
   close(): void {
     clearTimeout(this.#retry);
     this.#retry = undefined;
+  }
+
+  #leaseLost(): TiercacheError {
+    return new TiercacheError(
+      ErrorCode.LockLost,
+      `Absent-key filter "${this.name}": the rebuild went longer than buildLeaseMs between two batches and another may have started; the old filter stays. Raise buildLeaseMs.`,
+    );
   }
 
   #remember(fullKey: string, hash: KeyHash): void {

@@ -128,6 +128,26 @@ describe('AbsentKeyFilter', () => {
     expect(await b.mightContain(['agent', 1])).toBe(true);
   });
 
+  it('gives up a rebuild whose lease ran out and another instance took over, keeping that one', async () => {
+    const namespace = uniqueNamespace('absent');
+    const [ca, cb] = [caches.twoTier({ namespace }), caches.twoTier({ namespace })];
+    await ready(ca, cb);
+    const slow = new AbsentKeyFilter({ name: 'agents', cache: ca, expectedItems: 10, buildLeaseMs: 1, logger: silentLogger });
+    const b = filterOn(cb);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const stalled = slow.rebuild(async function* () {
+      yield ['agent', 1];
+      await gate;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await b.rebuild(() => agentKeys([2]))).toMatchObject({ outcome: 'built' });
+    release();
+    await expect(stalled).rejects.toMatchObject({ code: ErrorCode.LockLost });
+    expect(await b.mightContain(['agent', 2])).toBe(true);
+    expect(await b.mightContain(['agent', 1])).toBe(false);
+  });
+
   it('reports fill and an estimated false-positive rate close to the configured one', async () => {
     const filter = filterOn(caches.twoTier(), { expectedItems: 2_000, falsePositiveRate: 0.01 });
     await filter.rebuild(() => agentKeys(Array.from({ length: 2_000 }, (_, i) => i)));

@@ -1,4 +1,4 @@
-import { Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { HotKeys, TieredCache, WarmOptions } from '@tiercache/core';
 import { WarmersOrchestrator } from '../warmers/warmers.orchestrator.js';
@@ -18,6 +18,7 @@ interface Registered {
 @Injectable()
 export class HotKeysRegistry implements OnModuleInit, BeforeApplicationShutdown {
   readonly #registered: Registered[] = [];
+  readonly #logger = new Logger('Tiercache');
 
   constructor(private readonly moduleRef: ModuleRef) {}
 
@@ -37,7 +38,7 @@ export class HotKeysRegistry implements OnModuleInit, BeforeApplicationShutdown 
       if (warmOnStartup === false) continue;
       const warm = (signal?: AbortSignal, onProgress?: (done: number, total: number) => void) => hot.warm({ ...warmOnStartup, signal, onProgress });
       if (warmers === undefined) {
-        void warm();
+        warm().catch((error: unknown) => this.#logger.warn(`Hot keys of cache "${cache}" could not warm L1: ${(error as Error).message}`));
         continue;
       }
       warmers.add({
