@@ -5,6 +5,7 @@ import { CacheModule, CachePut, Cacheable, TieredCache } from '@tiercache/nestjs
 import { AbsentKeyFilter, AbsentKeyFilters, AbsentKeysModule, InjectAbsentKeyFilter } from '@tiercache/nestjs/absent-keys';
 import { AbsentKeyFilterHealthIndicator } from '@tiercache/nestjs/absent-keys/health';
 import { registerAbsentKeyMetrics } from '@tiercache/nestjs/absent-keys/prometheus';
+import { CacheTestingModule } from '@tiercache/nestjs/testing';
 import { CacheWarmer, WarmersModule, type WarmerContext } from '@tiercache/nestjs/warmers';
 import { Registry } from 'prom-client';
 import { redisUrl, uniqueNamespace } from '../support.js';
@@ -119,6 +120,32 @@ describe('AbsentKeysModule', () => {
     await expect(instance(uniqueNamespace('absent'), new Database(), [Typo])).rejects.toThrow(
       /`@Cacheable\(Typo\.find\)\.absentKeys`: no absent-key filter "agnets" is registered on this method's cache \(registered there: agents\)/,
     );
+  });
+
+  it('works under CacheTestingModule, in memory: every key loads until a rebuild', async () => {
+    @Injectable()
+    class Lookup {
+      loads = 0;
+      constructor(@InjectAbsentKeyFilter('ids') readonly filter: AbsentKeyFilter) {}
+      @Cacheable({ key: (id: number) => ['id', id], absentKeys: 'ids', ttl: 0 })
+      async find(id: number): Promise<number> {
+        this.loads++;
+        return id;
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheTestingModule.forRoot(), AbsentKeysModule.register({ name: 'ids', expectedItems: 10 })],
+      providers: [Lookup],
+    })
+      .setLogger(silent)
+      .compile();
+    open.push(await moduleRef.init());
+    const lookup = moduleRef.get(Lookup);
+    expect(await lookup.find(1)).toBe(1);
+    await lookup.filter.rebuild(() => [['id', 2]]);
+    expect(await lookup.find(1)).toBeNull();
+    expect(await lookup.find(2)).toBe(2);
+    expect(lookup.loads).toBe(2);
   });
 
   it('refuses unknown module options, naming them', async () => {
