@@ -40,6 +40,10 @@ function project(name: string, dir: string): Config {
       '^@tiercache/nestjs/write-behind/health$': '<rootDir>/../../packages/nestjs/src/write-behind/health/index.ts',
       '^@tiercache/nestjs/write-behind/prometheus$': '<rootDir>/../../packages/nestjs/src/write-behind/prometheus/index.ts',
       '^@tiercache/nestjs/write-behind/opentelemetry$': '<rootDir>/../../packages/nestjs/src/write-behind/opentelemetry/index.ts',
+      '^@tiercache/nestjs/absent-keys$': '<rootDir>/../../packages/nestjs/src/absent-keys/index.ts',
+      '^@tiercache/nestjs/absent-keys/health$': '<rootDir>/../../packages/nestjs/src/absent-keys/health/index.ts',
+      '^@tiercache/nestjs/absent-keys/prometheus$': '<rootDir>/../../packages/nestjs/src/absent-keys/prometheus/index.ts',
+      '^@tiercache/nestjs/hot-keys$': '<rootDir>/../../packages/nestjs/src/hot-keys/index.ts',
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
   };

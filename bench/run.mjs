@@ -53,6 +53,7 @@ if (want('memory')) {
   }
 }
 
+if (want('hotkeys')) for (const m of ['cold', 'predictive']) job('hotkeys', m, 'scenarios/predictive-warming.mjs', [m]);
 if (want('writebehind')) for (const m of ['direct', 'write-through', 'write-behind', 'write-behind-queue-only', 'flush']) job('writebehind', m, 'scenarios/write-behind.mjs', [m]);
 
 function runJob(j, env) {

@@ -1,6 +1,7 @@
 // Renders docs/BENCHMARKS.md from one run's results. Every figure in it comes from `results`.
 import { median } from './common.mjs';
 import { renderWriteBehind } from './report-write-behind.mjs';
+import { renderPredictiveWarming } from './report-predictive-warming.mjs';
 
 const ok = (runs) => (runs ?? []).filter((r) => r.ok).map((r) => r.result);
 const first = (runs) => ok(runs)[0];
@@ -372,6 +373,9 @@ export function renderReport(ctx, results) {
 
   // ---- 8. write-behind
   renderWriteBehind(results, p);
+
+  // ---- 9. predictive warming
+  renderPredictiveWarming(results, p);
 
   // ---- configuration notes
   p('## How the peers are configured');

@@ -1,12 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { CacheModule } from '@tiercache/nestjs';
+import { HotKeysModule } from '@tiercache/nestjs/hot-keys';
 import { HttpCacheModule } from '@tiercache/nestjs/http';
 import { InspectorModule } from '@tiercache/nestjs/inspector';
 import { WarmersModule } from '@tiercache/nestjs/warmers';
 import { AgentsModule } from './agents/agents.module.js';
 import { APP_CONFIG, CacheModeReporter } from './cache/cache-mode.reporter.js';
-import { cacheModuleOptions, httpCacheTtl } from './cache/cache-policy.js';
+import { CACHES, HOT_AGENTS, cacheModuleOptions, httpCacheTtl } from './cache/cache-policy.js';
 import type { AppConfig } from './config.js';
 import { DatabaseModule } from './db/database.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -36,6 +37,8 @@ export class AppModule {
         ScheduleModule.forRoot(),
         // Startup warms finish before the app listens: an instance joins the fleet with a warm cache.
         WarmersModule.forRoot({ startup: 'await' }),
+        // The fleet's hottest agents, shared through Redis, warmed into a starting instance's L1.
+        ...(config.redisUrl === undefined ? [] : [HotKeysModule.register({ cache: CACHES.agents, ...HOT_AGENTS })]),
         AgentsModule,
         HeartbeatsModule,
         TasksModule,

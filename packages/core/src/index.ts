@@ -18,3 +18,5 @@ export { InProcessLockProvider, LockProvider, RedisLockProvider } from './locks/
 export type { LockHandle, LockOptions, RedisLockProviderOptions } from './locks/index.js';
 export * from './metrics/index.js';
 export * from './write-behind/index.js';
+export * from './absent-keys/index.js';
+export * from './hot-keys/index.js';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CacheEvict, CachePut, CacheTags, Cacheable } from '@tiercache/nestjs';
-import { CACHES, KEYS, TAGS } from '../cache/cache-policy.js';
+import { InjectAbsentKeyFilter, type AbsentKeyFilter } from '@tiercache/nestjs/absent-keys';
+import { AGENT_IDS, CACHES, KEYS, TAGS } from '../cache/cache-policy.js';
 import { Database } from '../db/database.js';
 import type { Agent, AgentPage, AgentStatus } from './agent.js';
 import type { CreateAgent, UpdateAgent } from './agents.input.js';
@@ -13,7 +14,10 @@ function boardTags(id: number, input: UpdateAgent): string[] {
 
 @Injectable()
 export class AgentsService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    @InjectAbsentKeyFilter(AGENT_IDS.name) private readonly agentIds: AbsentKeyFilter,
+  ) {}
 
   /** A page of agents in id order, optionally of one status. */
   @Cacheable({ cache: CACHES.agents, key: KEYS.agentPage })
@@ -34,12 +38,21 @@ export class AgentsService {
     return { items, total, limit, offset };
   }
 
-  /** `null` (negative-cached briefly, see TTLS) for an unknown id. */
-  @Cacheable({ cache: CACHES.agents, key: KEYS.agent })
+  /**
+   * `null` for an unknown id: at once, without a query, for an id the `agent-ids` filter never saw;
+   * negative-cached briefly (see TTLS) for the others (deleted, or a false positive of the filter).
+   */
+  @Cacheable({ cache: CACHES.agents, key: KEYS.agent, absentKeys: AGENT_IDS.name })
   @CacheTags((id: number, agent: Agent | null) => (agent === null ? TAGS.missing : TAGS.agent(id)))
   async findById(id: number): Promise<Agent | null> {
     const [agent] = await this.db.query<Agent>(`SELECT ${COLUMNS} FROM agents WHERE id = $1`, [id]);
     return agent ?? null;
+  }
+
+  /** Every agent id, as the `agent-ids` filter's rebuild reads them. */
+  async ids(): Promise<number[]> {
+    const rows = await this.db.query<{ id: number }>('SELECT id FROM agents');
+    return rows.map((row) => row.id);
   }
 
   /** The `active` agents with the most reputation first: what the startup warmer preloads. */
@@ -59,6 +72,8 @@ export class AgentsService {
       `INSERT INTO agents (name, status) VALUES ($1, $2) RETURNING ${COLUMNS}`,
       [input.name, input.status],
     );
+    // Committed: from now on the filter (shared by the fleet through Redis) must let its id load.
+    await this.agentIds.add(KEYS.agent(agent.id));
     return agent;
   }
 

@@ -3,6 +3,7 @@ import { type EntryOptions } from '@tiercache/core';
 import { invalidOption } from '../errors.js';
 import { CACHEABLE_METADATA, CACHE_PUT_METADATA, CACHE_TAGS_METADATA } from '../cache.constants.js';
 import { DECORATOR_SHAPE } from '../options/shapes.js';
+import { filterOn } from '../absent-keys/filter-binding.js';
 import { sourceFor } from './cache-binding.js';
 import {
   appendMetadata,
@@ -11,6 +12,7 @@ import {
   checkKeySpec,
   defaultKeyError,
   keyOf,
+  optionPath,
   replaceMethod,
   type DecoratedMethod,
   type KeySpec,
@@ -29,11 +31,17 @@ export interface CacheableOptions<A extends unknown[], R> extends EntryOptions {
   unless?: (result: R, ...args: A) => boolean;
   /** A cache named in `CacheModule` options (`caches`); default: the default cache. */
   cache?: string;
+  /**
+   * An absent-key filter (`AbsentKeysModule`) of the same cache. `@Cacheable`: a key the filter has
+   * never seen resolves to `null` without running the method (and is not cached). `@CachePut`: the
+   * key is added to the filter once the method resolves.
+   */
+  absentKeys?: string;
 }
 
 /** The cache entry options among a decorator's options (grace, timeouts, early refresh…). */
 function entryOptions(options: CacheableOptions<any[], unknown>): EntryOptions {
-  const { key: _key, condition: _condition, unless: _unless, cache: _cache, ...entry } = options;
+  const { key: _key, condition: _condition, unless: _unless, cache: _cache, absentKeys: _absentKeys, ...entry } = options;
   return entry;
 }
 
@@ -41,6 +49,9 @@ function checkOptions(decorator: string, options: CacheableOptions<never, never>
   checkKeySpec(decorator, options.key);
   checkFunction(decorator, 'condition', options.condition);
   checkFunction(decorator, 'unless', options.unless);
+  if (options.absentKeys !== undefined && (typeof options.absentKeys !== 'string' || options.absentKeys.length === 0)) {
+    throw invalidOption(`${decorator}.absentKeys`, 'expected the name of an absent-key filter');
+  }
 }
 
 /**
@@ -115,10 +126,16 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
       const cache = source.get(options.cache);
       const key = keyOf(options.key, [className, String(propertyKey)], callArgs);
       let loaded = false;
+      const filter = options.absentKeys === undefined ? undefined : filterOn(cache, options.absentKeys, `${optionPath('@Cacheable', method)}.absentKeys`);
       const result = cache.getOrSet<R>(
         key,
         async (context) => {
           loaded = true;
+          // Never seen by the filter: the method would find nothing, and the answer is not cached.
+          if (filter !== undefined && !(await filter.mightContain(key))) {
+            context.setOptions({ ttl: 0, negativeTtl: 0 });
+            return null as R;
+          }
           const value = await original.apply(self, callArgs);
           if (options.unless?.(value, ...callArgs)) context.setOptions({ ttl: 0, negativeTtl: 0 });
           else if (tags().length > 0) context.setOptions({ tags: tagsOf(tags(), callArgs, value) });
@@ -134,7 +151,14 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
       });
     };
     replaceMethod(descriptor, wrapper);
-    const metadata: DecoratedMethod = { decorator: '@Cacheable', method, cache: options.cache, entry: stored, defaultKey: options.key === undefined };
+    const metadata: DecoratedMethod = {
+      decorator: '@Cacheable',
+      method,
+      cache: options.cache,
+      entry: stored,
+      defaultKey: options.key === undefined,
+      absentKeys: options.absentKeys,
+    };
     appendMetadata(CACHEABLE_METADATA, metadata, descriptor.value as object);
   };
 }
@@ -170,7 +194,9 @@ export function CachePut<A extends unknown[] = any[], R = any>(options: CachePut
       if (options.unless?.(result, ...callArgs)) return result;
       const key = keyOf(options.key, [className, String(propertyKey)], callArgs);
       try {
-        await source.get(options.cache).set(key, result, { ...stored, tags: tagsOf(tags(), callArgs, result) });
+        const cache = source.get(options.cache);
+        await cache.set(key, result, { ...stored, tags: tagsOf(tags(), callArgs, result) });
+        if (options.absentKeys !== undefined) await filterOn(cache, options.absentKeys, `${optionPath('@CachePut', method)}.absentKeys`).add(key);
       } catch (error) {
         const reason = options.key === undefined ? defaultKeyError(method, callArgs, error) : error;
         putLogger.error(`@CachePut on ${method} could not store its result: ${(reason as Error).message}`);
@@ -178,7 +204,14 @@ export function CachePut<A extends unknown[] = any[], R = any>(options: CachePut
       return result;
     };
     replaceMethod(descriptor, wrapper);
-    const metadata: DecoratedMethod = { decorator: '@CachePut', method, cache: options.cache, entry: stored, defaultKey: options.key === undefined };
+    const metadata: DecoratedMethod = {
+      decorator: '@CachePut',
+      method,
+      cache: options.cache,
+      entry: stored,
+      defaultKey: options.key === undefined,
+      absentKeys: options.absentKeys,
+    };
     appendMetadata(CACHE_PUT_METADATA, metadata, descriptor.value as object);
   };
 }

@@ -15,6 +15,8 @@ export interface DecoratedMethod {
   readonly entry?: object;
   /** True when the key is the default one (class, method, arguments). */
   readonly defaultKey?: boolean;
+  /** The absent-key filter the method uses, which must be on its cache. */
+  readonly absentKeys?: string;
 }
 
 /** `@Cacheable(AgentsService.find)`: how options are named in errors. */

@@ -8,6 +8,7 @@ import { CacheRegistry } from '../cache-registry.js';
 import { addResolver, bindClass, bindInstance, removeResolver, type CacheSource, type SourceResolver } from '../decorators/cache-binding.js';
 import { optionPath, type DecoratedMethod } from '../decorators/method-binding.js';
 import { unkeyableRouteArguments } from './route-arguments.js';
+import { filterOn } from '../absent-keys/filter-binding.js';
 
 const METADATA_KEYS = [CACHEABLE_METADATA, CACHE_PUT_METADATA, CACHE_EVICT_METADATA, WITH_LOCK_METADATA];
 
@@ -84,7 +85,7 @@ export class CacheExplorer implements OnModuleInit, OnApplicationShutdown, Sourc
     return decorated;
   }
 
-  #check(type: object, methodName: string, { decorator, method, cache, entry, defaultKey }: DecoratedMethod): void {
+  #check(type: object, methodName: string, { decorator, method, cache, entry, defaultKey, absentKeys }: DecoratedMethod): void {
     const path = optionPath(decorator, method);
     if (cache !== undefined && !this.registry.has(cache)) {
       throw invalidOption(
@@ -101,6 +102,7 @@ export class CacheExplorer implements OnModuleInit, OnApplicationShutdown, Sourc
         throw new TiercacheError(error.code, error.message.replace(/`defaults\./, `\`${path}.`), { cause: error });
       }
     }
+    if (absentKeys !== undefined) filterOn(this.registry.get(cache), absentKeys, `${path}.absentKeys`);
     if (defaultKey) {
       const unkeyable = unkeyableRouteArguments(type, methodName);
       if (unkeyable.length > 0) {

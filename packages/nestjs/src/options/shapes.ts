@@ -51,4 +51,4 @@ export const WARMERS_MODULE_SHAPE: Shape = leaves(['startup', 'lockProvider', 'l
 
 export const METRICS_MODULE_SHAPE: Shape = leaves(['bucketsMs', 'exporters']);
 
-export const DECORATOR_SHAPE: Shape = { ...entry, ...leaves(['key', 'condition', 'unless', 'cache']) };
+export const DECORATOR_SHAPE: Shape = { ...entry, ...leaves(['key', 'condition', 'unless', 'cache', 'absentKeys']) };

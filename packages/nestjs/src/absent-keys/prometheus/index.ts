@@ -1,0 +1,1 @@
+export { registerAbsentKeyMetrics } from './absent-key-metrics.js';
