@@ -63,7 +63,8 @@ export interface L1Options {
   /**
    * Default true: values read from L1 are deeply frozen copies (Dates, Maps and Sets are copied on
    * every read), so a caller mutating what it got cannot change what the next caller gets. `false`
-   * is the fast mode: values are shared by reference and callers must treat them as read-only.
+   * is the fast mode: the cached value (as the serializer reads it back, like every tier's) is shared
+   * by reference and callers must treat it as read-only.
    */
   mutationSafe?: boolean;
 }

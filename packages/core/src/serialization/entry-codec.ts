@@ -1,4 +1,5 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { ErrorCode, TiercacheError } from '../errors.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
 import type { Serializer } from './serializer.js';
 
@@ -31,12 +32,32 @@ export interface EntryCodecOptions {
   compressAbove: number | false;
 }
 
+/** A value in the form every tier hands out (what an L2 read returns for it), and its serialized text. */
+export interface Shaped {
+  readonly value: unknown;
+  readonly payload: string;
+}
+
 export class EntryCodec {
   constructor(private readonly options: EntryCodecOptions) {}
 
-  /** Throws E_SERIALIZATION (from the serializer) before anything is written. */
-  encode(entry: CacheEntry): string {
-    let payload = this.options.serializer.serialize(entry.value);
+  /**
+   * Puts a value through the serializer and back, so that the caller of a load or a set, an L1 hit
+   * and an L2 hit on another instance all get the same shape (plain data, unless the serializer
+   * revives classes). Throws E_SERIALIZATION before anything is written.
+   */
+  shape(value: unknown): Shaped {
+    const { serializer } = this.options;
+    const payload = serializer.serialize(value);
+    try {
+      return { value: serializer.deserialize(payload), payload };
+    } catch (cause) {
+      throw new TiercacheError(ErrorCode.Serialization, `Serializer "${serializer.id}" cannot read back what it wrote for this value.`, { cause });
+    }
+  }
+
+  /** `payload`: the value's serialized text, when `shape` made it already. */
+  encode(entry: CacheEntry, payload = this.options.serializer.serialize(entry.value)): string {
     let compressed = 0;
     const threshold = this.options.compressAbove;
     if (threshold !== false && payload.length >= threshold) {
