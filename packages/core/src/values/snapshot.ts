@@ -102,11 +102,12 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
         size += object.byteLength;
         return copy ? structuredClone(object) : object;
       }
-      const out = (copy ? Object.create(Object.getPrototypeOf(object) as object | null) : object) as Record<string, unknown>;
+      const out = (copy ? Object.create(Object.getPrototypeOf(object) as object | null) : object) as object;
       for (const key of Object.keys(object)) {
         size += 16 + key.length * 2;
         const field = visit((object as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
-        if (copy) out[key] = field;
+        // Defined, not assigned: assigning an own `__proto__` key (as JSON.parse makes) would set the prototype.
+        if (copy) Object.defineProperty(out, key, { value: field, enumerable: true, writable: true, configurable: true });
       }
       return freeze ? Object.freeze(out) : out;
     } finally {
