@@ -30,7 +30,11 @@ export interface EntryCodecOptions {
   serializer: Serializer;
   /** Payloads at least this long (in characters) are compressed; `false` never compresses. */
   compressAbove: number | false;
+  /** The most bytes a compressed payload may inflate to; past it the entry is unreadable. */
+  maxDecompressedBytes: number;
 }
+
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
 
 /** A value in the form every tier hands out (what an L2 read returns for it), and its serialized text. */
 export interface Shaped {
@@ -95,11 +99,17 @@ export class EntryCodec {
     let payload = raw.slice(newline + 1);
     let value: unknown;
     try {
-      if (compressed === 1) payload = inflateRawSync(Buffer.from(payload, 'base64')).toString('utf8');
+      if (compressed === 1) payload = this.#inflate(payload);
       value = this.options.serializer.deserialize(payload);
-    } catch {
-      return 'unreadable payload';
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_BUFFER_TOO_LARGE') return 'unreadable payload';
+      return `payload inflates past l2.maxDecompressedBytes (${this.options.maxDecompressedBytes})`;
     }
     return tags.length === 0 ? { value, createdAt, expiresAt, loadMs } : { value, createdAt, expiresAt, tags: tags as string[], loadMs };
+  }
+
+  /** Stops at the cap instead of allocating whatever the entry claims. */
+  #inflate(base64: string): string {
+    return inflateRawSync(Buffer.from(base64, 'base64'), { maxOutputLength: this.options.maxDecompressedBytes }).toString('utf8');
   }
 }

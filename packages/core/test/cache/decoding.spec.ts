@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'node:zlib';
 import type { TieredCache, TieredCacheOptions } from '../../src/index.js';
 import { CacheFactory } from '../support/cache-factory.js';
 import { adminClient, redisUrl, uniqueNamespace } from '../support/redis.js';
@@ -63,6 +64,14 @@ const layouts: [string, Omit<TieredCacheOptions, 'namespace'>][] = [
   ['L2 only', { l2: { redis: redisUrl() }, l1: false }],
 ];
 
+/** A ready cache (a read before it connects is a plain miss) whose key `k` holds `raw`. */
+async function holding(options: TieredCacheOptions, raw: string): Promise<TieredCache> {
+  const cache = caches.build({ namespace: uniqueNamespace('craft'), ...options });
+  await cache.ready();
+  await admin.set(cache.keyFor('k'), raw, 'PX', 60_000);
+  return cache;
+}
+
 /** Every read path: the L2 hit, the L1 copy made from it (twice: the copy is made per read), getOrSet. */
 async function readAll(cache: TieredCache, key: string): Promise<unknown[]> {
   return [await cache.get(key), await cache.get(key), await cache.getOrSet(key, async () => 'loaded'), await cache.getMany([key])];
@@ -70,8 +79,7 @@ async function readAll(cache: TieredCache, key: string): Promise<unknown[]> {
 
 describe.each(layouts)('decoding what Redis holds (%s)', (_name, options) => {
   it.each(POISONED)('never lets a crafted %s entry give a value a prototype', async (_type, payload) => {
-    const cache = caches.build({ ...options, namespace: uniqueNamespace('craft') });
-    await admin.set(cache.keyFor('k'), envelope(payload), 'PX', 60_000);
+    const cache = await holding(options, envelope(payload));
     const reads = await readAll(cache, 'k');
     expect(reads[2]).not.toBe('loaded');
     for (const value of reads) expect(shapedByData(value)).toEqual([]);
@@ -79,8 +87,7 @@ describe.each(layouts)('decoding what Redis holds (%s)', (_name, options) => {
   });
 
   it.each(MISSHAPEN)('reads a crafted %s as a counted malformed miss', async (_type, payload) => {
-    const cache = caches.build({ ...options, namespace: uniqueNamespace('craft') });
-    await admin.set(cache.keyFor('k'), envelope(payload), 'PX', 60_000);
+    const cache = await holding(options, envelope(payload));
     expect(await cache.getOrSet('k', async () => ({ right: true }))).toEqual({ right: true });
     expect(cache.stats().malformed).toBe(1);
   });
@@ -97,6 +104,7 @@ describe.each([...layouts, ['L1 only', { l2: false }] as (typeof layouts)[number
   it.each(['set', 'getOrSet'] as const)('keeps them as plain own data on every tier (%s)', async (write) => {
     const namespace = uniqueNamespace('own');
     const [writer, reader] = [caches.build({ ...options, namespace }), caches.build({ ...options, namespace })];
+    await Promise.all([writer.ready(), reader.ready()]);
     const first = write === 'set' ? (await writer.set('k', body()), await writer.get('k')) : await writer.getOrSet('k', async () => body());
     const reads = [first, await writer.get('k'), ...(options.l2 === false ? [] : await readAll(reader, 'k'))];
     for (const value of reads) {
@@ -104,5 +112,40 @@ describe.each([...layouts, ['L1 only', { l2: false }] as (typeof layouts)[number
       const own = value instanceof Map ? value.get('k') : value;
       expect(Object.getOwnPropertyDescriptor(own, '__proto__')?.value).toEqual({ isAdmin: true });
     }
+  });
+});
+
+describe('the decompression cap', () => {
+  const MiB = 1024 * 1024;
+  /** An entry of a few KiB whose payload inflates to a string of `bytes` characters. */
+  const bomb = (bytes: number) => `TC1[0,${Date.now() + 60_000},"json",1,[],0]\n${deflateRawSync(`j"${'a'.repeat(bytes)}"`).toString('base64')}`;
+
+  async function readCrafted(l2: TieredCacheOptions['l2'], raw: string): Promise<{ value: unknown; reasons: string[]; cache: TieredCache }> {
+    const cache = await holding({ l2 }, raw);
+    const reasons: string[] = [];
+    cache.events.on('malformed', ({ reason }) => reasons.push(reason));
+    return { value: await cache.getOrSet('k', async () => 'right'), reasons, cache };
+  }
+
+  it('reads an entry that inflates past l2.maxDecompressedBytes as a counted malformed miss', async () => {
+    const raw = bomb(4 * MiB);
+    expect(raw.length).toBeLessThan(10_000);
+    const { value, reasons, cache } = await readCrafted({ redis: redisUrl(), maxDecompressedBytes: MiB }, raw);
+    expect(value).toBe('right');
+    expect(reasons).toEqual([expect.stringContaining('maxDecompressedBytes')]);
+    expect(cache.stats().malformed).toBe(1);
+  });
+
+  it('caps by default at 32 MiB, whatever compressAbove says', async () => {
+    const { value, reasons } = await readCrafted({ redis: redisUrl() }, bomb(33 * MiB));
+    expect(value).toBe('right');
+    expect(reasons).toEqual([expect.stringContaining('maxDecompressedBytes')]);
+  });
+
+  it('reads compressed entries below the cap', async () => {
+    const namespace = uniqueNamespace('inflate');
+    const l2 = { redis: redisUrl(), compressAbove: 1_000, maxDecompressedBytes: MiB };
+    await caches.twoTier({ namespace, l2 }).set('k', 'b'.repeat(MiB / 2));
+    expect(await caches.twoTier({ namespace, l2 }).get('k')).toBe('b'.repeat(MiB / 2));
   });
 });

@@ -253,6 +253,7 @@ describe('options validation', () => {
     [{ l1: { mutationSafe: 'yes' } }, 'l1.mutationSafe'],
     [{ l2: { redis: 42 } }, 'l2.redis'],
     [{ l2: { redis: 'redis://x', breaker: { openMs: -1 } } }, 'l2.breaker.openMs'],
+    [{ l2: { redis: 'redis://x', maxDecompressedBytes: 0 } }, 'l2.maxDecompressedBytes'],
     [{ l1: false, l2: false }, 'l1'],
     [{ namespace: '' }, 'namespace'],
     [{ jitter: 1.5 }, 'jitter'],

@@ -39,6 +39,7 @@ function expectSameShape(values: readonly unknown[]): void {
 async function threeReads(make: (namespace: string) => TieredCache, write: 'getOrSet' | 'set'): Promise<unknown[]> {
   const namespace = uniqueNamespace('shape');
   const [first, second] = [make(namespace), make(namespace)];
+  await Promise.all([first.ready(), second.ready()]);
   let miss: unknown;
   if (write === 'getOrSet') miss = await first.getOrSet('k', async () => agent());
   else {
@@ -85,6 +86,7 @@ describe('one value shape from every tier', () => {
     };
     const namespace = uniqueNamespace('revive');
     const [first, second] = [caches.twoTier({ namespace, serializer: reviving }), caches.twoTier({ namespace, serializer: reviving })];
+    await Promise.all([first.ready(), second.ready()]);
     const reads = [
       await first.getOrSet('k', async () => new Agent(1, 'bo', new Date(5), undefined)),
       await first.get('k'),
