@@ -131,7 +131,9 @@ export class L1Store {
    */
   record(entry: CacheEntry, freshUntil: number, marks: readonly string[]): L1Record {
     const snap = snapshot(entry.value, this.mutationSafe ? 'freeze' : 'measure');
-    const record = new L1Record(snap.value, entry.createdAt, entry.expiresAt, entry.tags, entry.loadMs ?? 0, freshUntil, snap.size, snap.cloneOnRead, marks);
+    // The fast mode shares every value by reference, as it does those decoded from L2.
+    const cloneOnRead = this.mutationSafe && snap.cloneOnRead;
+    const record = new L1Record(snap.value, entry.createdAt, entry.expiresAt, entry.tags, entry.loadMs ?? 0, freshUntil, snap.size, cloneOnRead, marks);
     this.#judged(record, this.marks.judgeOwn(record.createdAt, marks, Date.now()));
     return record;
   }

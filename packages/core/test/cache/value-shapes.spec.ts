@@ -19,10 +19,10 @@ class Agent {
 
 const agent = () => ({ agent: new Agent(42, 'ada', new Date(0)), skills: new Set(['sql']), note: undefined });
 
-/** The class of every object in a value, in walk order: "same shape" is the same list. */
+/** The class and frozenness of every object in a value, in walk order: "same shape" is the same list. */
 function prototypes(value: unknown, out: unknown[] = []): unknown[] {
   if (value === null || typeof value !== 'object') return out;
-  out.push((Object.getPrototypeOf(value) as { constructor?: unknown } | null)?.constructor);
+  out.push((Object.getPrototypeOf(value) as { constructor?: unknown } | null)?.constructor, Object.isFrozen(value));
   if (value instanceof Set || value instanceof Map) for (const item of value.values()) prototypes(item, out);
   else if (!(value instanceof Date)) for (const field of Object.values(value)) prototypes(field, out);
   return out;
