@@ -22,7 +22,8 @@ function rejected(what: string, path: string): TiercacheError {
 }
 
 /**
- * - `copy`: build a deep copy whose objects and arrays are frozen (the caller keeps its own value);
+ * - `copy`: build a deep copy whose objects and arrays are frozen (what each read of a value holding
+ *   a Date, Map, Set or typed array hands out);
  * - `freeze`: freeze in place, for values nobody else holds yet (freshly deserialized ones);
  * - `measure`: only validate and measure, for the fast mode that shares values by reference.
  */
@@ -31,7 +32,8 @@ export type SnapshotMode = 'copy' | 'freeze' | 'measure';
 /**
  * Walks a value once to validate it (no functions, symbols or cycles) and measure it, protecting it
  * as `mode` says. Callers of a mutation-safe cache share one frozen value, so one caller's mutation
- * can never change what the next caller reads; prototypes are kept so class instances stay instances.
+ * can never change what the next caller reads; prototypes are kept, so instances a serializer
+ * revived stay instances.
  */
 export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
   const copy = mode === 'copy';

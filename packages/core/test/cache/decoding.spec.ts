@@ -145,7 +145,9 @@ describe('the decompression cap', () => {
   it('reads compressed entries below the cap', async () => {
     const namespace = uniqueNamespace('inflate');
     const l2 = { redis: redisUrl(), compressAbove: 1_000, maxDecompressedBytes: MiB };
-    await caches.twoTier({ namespace, l2 }).set('k', 'b'.repeat(MiB / 2));
-    expect(await caches.twoTier({ namespace, l2 }).get('k')).toBe('b'.repeat(MiB / 2));
+    const [writer, reader] = [caches.twoTier({ namespace, l2 }), caches.twoTier({ namespace, l2 })];
+    await Promise.all([writer.ready(), reader.ready()]);
+    await writer.set('k', 'b'.repeat(MiB / 2));
+    expect(await reader.get('k')).toBe('b'.repeat(MiB / 2));
   });
 });
