@@ -8,7 +8,7 @@ export { ErrorCode, TiercacheError } from './errors.js';
 export { CacheEvents } from './events/cache-events.js';
 export type { CacheEventMap, CacheStats, TierName } from './events/cache-events.js';
 export { buildKey } from './keys/key-builder.js';
-export type { CacheKey, KeyPart } from './keys/key-builder.js';
+export type { CacheKey, KeyPart, KeyPattern } from './keys/key-builder.js';
 export type { CacheLogger } from './logger.js';
 export { jsonSerializer } from './serialization/serializer.js';
 export type { Serializer } from './serialization/serializer.js';

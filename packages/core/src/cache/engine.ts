@@ -9,7 +9,7 @@ import { LoadRunner } from '../load/load-runner.js';
 import { RedisLockProvider } from '../locks/redis-lock-provider.js';
 import { L1Store } from '../read/l1-store.js';
 import { L2Reader } from '../read/l2-reader.js';
-import { EntryCodec } from '../serialization/entry-codec.js';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES, EntryCodec } from '../serialization/entry-codec.js';
 import { RedisTier } from '../tiers/redis-tier.js';
 import type { RemoteTier } from '../tiers/remote-tier.js';
 import { ResilientTier } from '../tiers/resilient-tier.js';
@@ -58,7 +58,11 @@ export class Engine {
     const remote = l2Options === false ? undefined : (hooks.wrapRemote ?? ((tier) => tier))(new RedisTier(l2Options.redis));
     this.marks = new MarkStore({ maxMarks: MAX_MARKS, memoryMs: remote === undefined ? Infinity : MARK_MEMORY_MS });
     this.clock = new Clock(remote === undefined ? undefined : () => remote.clockOffset());
-    const codec = new EntryCodec({ serializer: options.serializer, compressAbove: l2Options === false ? false : l2Options.compressAbove });
+    const codec = new EntryCodec({
+      serializer: options.serializer,
+      compressAbove: l2Options === false ? false : l2Options.compressAbove,
+      maxDecompressedBytes: l2Options === false ? DEFAULT_MAX_DECOMPRESSED_BYTES : l2Options.maxDecompressedBytes,
+    });
     this.l1 = options.l1 === false ? undefined : new L1Store(options.l1, this.marks, this.telemetry, () => this.l2?.available ?? false);
     this.l2 =
       remote === undefined || l2Options === false

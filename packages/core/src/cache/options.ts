@@ -2,6 +2,7 @@ import { invalidOption } from '../errors.js';
 import { encodeName } from '../keys/key-builder.js';
 import type { CacheLogger } from '../logger.js';
 import { jsonSerializer, type Serializer } from '../serialization/serializer.js';
+import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../serialization/entry-codec.js';
 import type { CircuitBreakerOptions } from '../tiers/circuit-breaker.js';
 import type { RedisConnection } from '../tiers/redis-tier.js';
 
@@ -70,7 +71,8 @@ export interface L1Options {
   /**
    * Default true: values read from L1 are deeply frozen copies (Dates, Maps and Sets are copied on
    * every read), so a caller mutating what it got cannot change what the next caller gets. `false`
-   * is the fast mode: values are shared by reference and callers must treat them as read-only.
+   * is the fast mode: the cached value (as the serializer reads it back, like every tier's) is shared
+   * by reference and callers must treat it as read-only.
    */
   mutationSafe?: boolean;
 }
@@ -83,6 +85,12 @@ export interface L2Options {
   maxPendingWrites?: number;
   /** Compress payloads of at least this many characters; `false` (default) never compresses. */
   compressAbove?: number | false;
+  /**
+   * The most bytes a compressed entry read from Redis may inflate to; a larger one is a counted
+   * malformed miss (the loader runs), so a small crafted entry cannot cost a read gigabytes. Applies
+   * whatever `compressAbove` says. Default 32 MiB.
+   */
+  maxDecompressedBytes?: number;
   /**
    * Default true: instances sharing this Redis tell each other over pub/sub to drop L1 copies
    * they've invalidated. Turn it off only for a single instance.
@@ -146,6 +154,7 @@ export interface ResolvedOptions {
         breaker: CircuitBreakerOptions;
         maxPendingWrites: number;
         compressAbove: number | false;
+        maxDecompressedBytes: number;
         bus: boolean;
         loadLockTtl: number;
       }
@@ -342,6 +351,10 @@ export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOption
         given.compressAbove === undefined || given.compressAbove === false
           ? false
           : positiveInteger('l2.compressAbove', given.compressAbove),
+      maxDecompressedBytes:
+        given.maxDecompressedBytes === undefined
+          ? DEFAULT_MAX_DECOMPRESSED_BYTES
+          : positiveInteger('l2.maxDecompressedBytes', given.maxDecompressedBytes),
       bus: given.bus === undefined ? true : boolean('l2.bus', given.bus),
       loadLockTtl: given.loadLockTtl === undefined ? 10_000 : positiveInteger('l2.loadLockTtl', given.loadLockTtl),
     };

@@ -3,7 +3,7 @@ import type { CacheEvents } from '../events/cache-events.js';
 import type { CacheStats } from '../events/cache-events.js';
 import { clearMarkKey, type InvalidationMode } from '../invalidation/marks.js';
 import { KeyMemo } from '../keys/key-memo.js';
-import { buildKey, encodeName, escapeGlob, escapeRawPattern, limitKeyLength, type CacheKey } from '../keys/key-builder.js';
+import { buildKey, buildPattern, encodeName, escapeGlob, limitKeyLength, type CacheKey, type KeyPattern } from '../keys/key-builder.js';
 import { REJOIN, type Flight, type Found } from '../load/flights.js';
 import type { Loader } from '../load/loader.js';
 import { childLimits, type L1ChildBudget } from '../read/l1-budget.js';
@@ -246,14 +246,17 @@ export class TieredCache {
   }
 
   /**
-   * Deletes the keys of this namespace matching a Redis glob, written as your keys are
-   * (`'tasks:agent:42:*'`), from L2 (SCAN + UNLINK in batches) and from every instance's L1.
-   * Returns how many were deleted (from L2 when there is one).
+   * Deletes the keys of this namespace matching a pattern, from L2 (SCAN + UNLINK in batches) and
+   * from every instance's L1, and returns how many were deleted (from L2 when there is one). Give
+   * the pattern as the parts of the keys, with globs in string parts (`['tasks', 'agent', 42, '*']`),
+   * or as a Redis glob over string keys as written (`'tasks:agent:*'`). A string pattern with a
+   * segment that reads as a number, boolean or null fails with E_INVALID_ARGUMENT: it would miss
+   * every key built from parts with that value.
    */
-  async deleteByPattern(pattern: string): Promise<number> {
-    if (typeof pattern !== 'string' || pattern.length === 0) throw invalidArgument('pattern', 'expected a non-empty glob');
+  async deleteByPattern(pattern: KeyPattern): Promise<number> {
+    const glob = buildPattern(pattern);
     this.keyFor('pattern');
-    return this.#engine.invalidator.removeMatching(`${escapeGlob(this.#scope.prefix)}${escapeRawPattern(pattern)}`);
+    return this.#engine.invalidator.removeMatching(`${escapeGlob(this.#scope.prefix)}${glob}`);
   }
 
   /**

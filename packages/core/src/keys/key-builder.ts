@@ -88,9 +88,45 @@ export function buildKey(key: CacheKey): string {
   return out;
 }
 
-/** A glob over string keys, escaped as the keys themselves are; glob metacharacters keep their meaning. */
-export function escapeRawPattern(pattern: string): string {
-  return escapeRaw(pattern);
+/**
+ * What `deleteByPattern` takes: a Redis glob written as string keys are (`'tasks:agent:*'`), or the
+ * parts of the keys it matches (`['tasks', 'agent', 42, '*']`), where string parts are globs and
+ * every other part matches only itself.
+ */
+export type KeyPattern = string | readonly KeyPart[];
+
+/** A segment that is the text form of a number, boolean or null, which parts store as `~<text>`. */
+const SCALAR_SEGMENT = /^(?:-?\d+(?:\.\d+)?(?:e[+-]?\d+)?|true|false|null|undefined)$/;
+
+/** `segments` written as a parts array, each scalar one as its value or as its text. */
+function asParts(segments: readonly string[], scalar: 'value' | 'text'): string {
+  const quoted = (segment: string) => `'${segment.replace(/[\\']/g, '\\$&')}'`;
+  return `[${segments.map((segment) => (scalar === 'value' && SCALAR_SEGMENT.test(segment) ? segment : quoted(segment))).join(', ')}]`;
+}
+
+/**
+ * The glob, without the prefix, that `pattern` stands for. A string pattern with a segment such as
+ * `42` is refused: it would silently miss keys built from parts, where the number 42 is `~42`.
+ */
+export function buildPattern(pattern: KeyPattern): string {
+  if (typeof pattern === 'string') {
+    if (pattern.length === 0) throw invalidArgument('pattern', 'expected a non-empty glob or a non-empty array of key parts');
+    const segments = pattern.split(SEPARATOR);
+    const scalar = segments.find((segment) => SCALAR_SEGMENT.test(segment));
+    if (scalar !== undefined) {
+      throw invalidArgument(
+        'pattern',
+        `"${pattern}" has the segment ${scalar}, which never matches a key built from parts with the value ${scalar} there ` +
+          `(parts store it as ~${scalar}). Pass the pattern as parts: ${asParts(segments, 'value')} for that value, ` +
+          `or ${asParts(segments, 'text')} for the text (string keys as written included).`,
+      );
+    }
+    return escapeRaw(pattern);
+  }
+  if (!Array.isArray(pattern) || pattern.length === 0) {
+    throw invalidArgument('pattern', 'expected a non-empty glob or a non-empty array of key parts');
+  }
+  return pattern.map((part: unknown) => (typeof part === 'string' ? escapeText(part) : escapeGlob(encodePart(part)))).join(SEPARATOR);
 }
 
 /** Escapes one name (namespace, version) for use inside a prefix. */

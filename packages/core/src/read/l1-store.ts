@@ -138,10 +138,15 @@ export class L1Store {
     return record.cloneOnRead ? snapshot(record.value, 'copy').value : record.value;
   }
 
-  /** A record for a value this process produced (a load or a set), validated and protected. */
-  record(value: unknown, entry: CacheEntry, freshUntil: number, marks: readonly string[]): L1Record {
-    const snap = snapshot(value, this.mutationSafe ? 'copy' : 'measure');
-    const record = new L1Record(snap.value, entry.createdAt, entry.expiresAt, entry.tags, entry.loadMs ?? 0, freshUntil, snap.size, snap.cloneOnRead, marks);
+  /**
+   * A record for an entry this process produced (a load or a set). Its value is the codec's shape of
+   * what the caller gave, which nobody else holds, so it is frozen in place.
+   */
+  record(entry: CacheEntry, freshUntil: number, marks: readonly string[]): L1Record {
+    const snap = snapshot(entry.value, this.mutationSafe ? 'freeze' : 'measure');
+    // The fast mode shares every value by reference, as it does those decoded from L2.
+    const cloneOnRead = this.mutationSafe && snap.cloneOnRead;
+    const record = new L1Record(snap.value, entry.createdAt, entry.expiresAt, entry.tags, entry.loadMs ?? 0, freshUntil, snap.size, cloneOnRead, marks);
     this.#judged(record, this.marks.judgeOwn(record.createdAt, marks, Date.now()));
     return record;
   }

@@ -1,4 +1,5 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { ErrorCode, TiercacheError } from '../errors.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
 import type { Serializer } from './serializer.js';
 
@@ -29,14 +30,38 @@ export interface EntryCodecOptions {
   serializer: Serializer;
   /** Payloads at least this long (in characters) are compressed; `false` never compresses. */
   compressAbove: number | false;
+  /** The most bytes a compressed payload may inflate to; past it the entry is unreadable. */
+  maxDecompressedBytes: number;
+}
+
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 32 * 1024 * 1024;
+
+/** A value in the form every tier hands out (what an L2 read returns for it), and its serialized text. */
+export interface Shaped {
+  readonly value: unknown;
+  readonly payload: string;
 }
 
 export class EntryCodec {
   constructor(private readonly options: EntryCodecOptions) {}
 
-  /** Throws E_SERIALIZATION (from the serializer) before anything is written. */
-  encode(entry: CacheEntry): string {
-    let payload = this.options.serializer.serialize(entry.value);
+  /**
+   * Puts a value through the serializer and back, so that the caller of a load or a set, an L1 hit
+   * and an L2 hit on another instance all get the same shape (plain data, unless the serializer
+   * revives classes). Throws E_SERIALIZATION before anything is written.
+   */
+  shape(value: unknown): Shaped {
+    const { serializer } = this.options;
+    const payload = serializer.serialize(value);
+    try {
+      return { value: serializer.deserialize(payload), payload };
+    } catch (cause) {
+      throw new TiercacheError(ErrorCode.Serialization, `Serializer "${serializer.id}" cannot read back what it wrote for this value.`, { cause });
+    }
+  }
+
+  /** `payload`: the value's serialized text, when `shape` made it already. */
+  encode(entry: CacheEntry, payload = this.options.serializer.serialize(entry.value)): string {
     let compressed = 0;
     const threshold = this.options.compressAbove;
     if (threshold !== false && payload.length >= threshold) {
@@ -74,11 +99,17 @@ export class EntryCodec {
     let payload = raw.slice(newline + 1);
     let value: unknown;
     try {
-      if (compressed === 1) payload = inflateRawSync(Buffer.from(payload, 'base64')).toString('utf8');
+      if (compressed === 1) payload = this.#inflate(payload);
       value = this.options.serializer.deserialize(payload);
-    } catch {
-      return 'unreadable payload';
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_BUFFER_TOO_LARGE') return 'unreadable payload';
+      return `payload inflates past l2.maxDecompressedBytes (${this.options.maxDecompressedBytes})`;
     }
     return tags.length === 0 ? { value, createdAt, expiresAt, loadMs } : { value, createdAt, expiresAt, tags: tags as string[], loadMs };
+  }
+
+  /** Stops at the cap instead of allocating whatever the entry claims. */
+  #inflate(base64: string): string {
+    return inflateRawSync(Buffer.from(base64, 'base64'), { maxOutputLength: this.options.maxDecompressedBytes }).toString('utf8');
   }
 }

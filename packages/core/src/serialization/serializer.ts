@@ -19,25 +19,43 @@ function unsupported(what: string, key: string, cause?: unknown): TiercacheError
   return new TiercacheError(ErrorCode.Serialization, `Cannot cache ${where}: ${what} cannot be serialized.`, { cause });
 }
 
+const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+
+function isPairs(list: unknown): list is [unknown, unknown][] {
+  return Array.isArray(list) && list.every((pair) => Array.isArray(pair) && pair.length === 2);
+}
+
+/**
+ * Rebuilds a tagged value. Whoever can write to Redis controls this input, so every payload must
+ * have exactly the form `serialize` writes; anything else makes the entry unreadable (a miss).
+ */
 function revive(_key: string, value: unknown): unknown {
   if (value === null || typeof value !== 'object' || !Object.hasOwn(value, TAG)) return value;
-  const tagged = value as { [TAG]: string; v: unknown };
+  const tagged = value as { [TAG]: unknown; v: unknown };
+  if (Object.keys(tagged).length !== 2 || !Object.hasOwn(tagged, 'v')) throw new Error('misshapen tagged value');
+  const v = tagged.v;
   switch (tagged[TAG]) {
     case 'D':
-      return new Date(tagged.v === null ? Number.NaN : (tagged.v as number));
+      if (v === null || typeof v === 'number') return new Date(v ?? Number.NaN);
+      break;
     case 'M':
-      return new Map(tagged.v as [unknown, unknown][]);
+      if (isPairs(v)) return new Map(v);
+      break;
     case 'S':
-      return new Set(tagged.v as unknown[]);
+      if (Array.isArray(v)) return new Set(v);
+      break;
     case 'B':
-      return BigInt(tagged.v as string);
+      if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+      break;
     case 'N':
-      return Number(tagged.v);
+      if (typeof v === 'string' && NON_FINITE.has(v)) return Number(v);
+      break;
     case 'O':
-      return Object.fromEntries(tagged.v as [string, unknown][]);
-    default:
-      throw new Error(`unknown tag ${String(tagged[TAG])}`);
+      // fromEntries defines the fields, so an own `__proto__` key stays a plain field.
+      if (isPairs(v) && v.every(([field]) => typeof field === 'string')) return Object.fromEntries(v);
+      break;
   }
+  throw new Error(`misshapen tagged value ${String(tagged[TAG])}`);
 }
 
 /**

@@ -24,7 +24,8 @@ function rejected(what: string, path: string): TiercacheError {
 }
 
 /**
- * - `copy`: build a deep copy whose objects and arrays are frozen (the caller keeps its own value);
+ * - `copy`: build a deep copy whose objects and arrays are frozen (what each read of a value holding
+ *   a Date, Map, Set or typed array hands out);
  * - `freeze`: freeze in place, for values nobody else holds yet (freshly deserialized ones);
  * - `measure`: only validate and measure, for the fast mode that shares values by reference.
  */
@@ -33,7 +34,8 @@ export type SnapshotMode = 'copy' | 'freeze' | 'measure';
 /**
  * Walks a value once to validate it (no functions, symbols or cycles) and measure it, protecting it
  * as `mode` says. Callers of a mutation-safe cache share one frozen value, so one caller's mutation
- * can never change what the next caller reads; prototypes are kept so class instances stay instances.
+ * can never change what the next caller reads; prototypes are kept, so instances a serializer
+ * revived stay instances.
  */
 export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
   const copy = mode === 'copy';
@@ -105,13 +107,14 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
         size += typedArrayBytes(object.byteLength);
         return copy ? structuredClone(object) : object;
       }
-      const out = (copy ? Object.create(Object.getPrototypeOf(object) as object | null) : object) as Record<string, unknown>;
+      const out = (copy ? Object.create(Object.getPrototypeOf(object) as object | null) : object) as object;
       const keys = Object.keys(object);
       size += objectBytes(keys.length);
       for (const key of keys) {
         if (keys.length > SHAPED_FIELDS) size += stringBytes(key);
         const field = visit((object as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
-        if (copy) out[key] = field;
+        // Defined, not assigned: assigning an own `__proto__` key (as JSON.parse makes) would set the prototype.
+        if (copy) Object.defineProperty(out, key, { value: field, enumerable: true, writable: true, configurable: true });
       }
       return freeze ? Object.freeze(out) : out;
     } finally {

@@ -21,7 +21,7 @@ export interface Prepared {
   readonly record: L1Record | undefined;
   readonly l1TtlMs: number;
   readonly l2Item: RemoteWrite | undefined;
-  /** What callers get: the frozen L1 value in mutation-safe mode, else the value itself. */
+  /** What callers get: the value as L2 would return it (frozen, in mutation-safe mode). */
   readonly value: unknown;
 }
 
@@ -59,18 +59,19 @@ export class Writer {
     const now = Date.now();
     // createdAt is when the load began (what invalidations compare against); the TTL runs from now,
     // so a load slower than its TTL still stores a fresh value.
-    const entry: CacheEntry = { value, createdAt, expiresAt: now + ttl, tags, loadMs };
+    const shaped = this.codec.shape(value);
+    const entry: CacheEntry = { value: shaped.value, createdAt, expiresAt: now + ttl, tags, loadMs };
     const freshUntil = Math.min(now + settings.l1Ttl, entry.expiresAt);
-    const record = this.l1?.record(value, entry, freshUntil, scope.marksOf(tags));
+    const record = this.l1?.record(entry, freshUntil, scope.marksOf(tags));
     const l2Item =
       this.l2 === undefined
         ? undefined
-        : { key, value: this.codec.encode(entry), ttlMs: entry.expiresAt + settings.grace - now, createdAt, conditional: false };
+        : { key, value: this.codec.encode(entry, shaped.payload), ttlMs: entry.expiresAt + settings.grace - now, createdAt, conditional: false };
     return {
       record,
       l1TtlMs: (settings.grace > 0 ? entry.expiresAt + settings.grace : freshUntil) - now,
       l2Item,
-      value: record === undefined ? value : this.l1!.read(record),
+      value: record === undefined ? shaped.value : this.l1!.read(record),
     };
   }
 

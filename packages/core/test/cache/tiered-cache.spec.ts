@@ -148,9 +148,10 @@ describe('TieredCache mutation safety', () => {
 
   it('shares values by reference in the documented fast mode', async () => {
     const cache = caches.l1Only({ l1: { mutationSafe: false } });
-    const mine = { n: 1 };
-    await cache.set('fast', mine);
-    expect(await cache.get('fast')).toBe(mine);
+    await cache.set('fast', { n: 1 });
+    const first = await cache.get<{ n: number }>('fast');
+    expect(Object.isFrozen(first)).toBe(false);
+    expect(await cache.get('fast')).toBe(first);
   });
 });
 
@@ -252,6 +253,7 @@ describe('options validation', () => {
     [{ l1: { mutationSafe: 'yes' } }, 'l1.mutationSafe'],
     [{ l2: { redis: 42 } }, 'l2.redis'],
     [{ l2: { redis: 'redis://x', breaker: { openMs: -1 } } }, 'l2.breaker.openMs'],
+    [{ l2: { redis: 'redis://x', maxDecompressedBytes: 0 } }, 'l2.maxDecompressedBytes'],
     [{ l1: false, l2: false }, 'l1'],
     [{ namespace: '' }, 'namespace'],
     [{ jitter: 1.5 }, 'jitter'],

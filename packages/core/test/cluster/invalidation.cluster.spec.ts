@@ -131,7 +131,7 @@ describe('invalidation on Redis Cluster', () => {
     expect(await b.get('tasks:agent:42:1')).toBe('tasks:agent:42:1');
 
     const applied = remoteApplied(b);
-    expect(await a.deleteByPattern('tasks:agent:42:*')).toBe(150);
+    expect(await a.deleteByPattern(['tasks', 'agent', '42', '*'])).toBe(150);
     await applied;
     expect(await b.get('tasks:agent:42:1')).toBeUndefined();
     expect(await b.get('tasks:agent:7:1')).toBe('tasks:agent:7:1');

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { buildKey, limitKeyLength } from '../../src/keys/key-builder.js';
+import { buildKey, buildPattern, limitKeyLength } from '../../src/keys/key-builder.js';
+import { globToRegExp } from '../../src/tiers/glob.js';
 import { ErrorCode } from '../../src/errors.js';
 
 describe('buildKey', () => {
@@ -49,6 +50,35 @@ describe('buildKey', () => {
         return (buildKey(a) === buildKey(b)) === same;
       }),
       { numRuns: 2_000 },
+    );
+  });
+});
+
+describe('buildPattern', () => {
+  // String parts are globs, so the generated ones leave out glob syntax; every other part is literal.
+  const part = fc.oneof(
+    fc.string({ unit: fc.constantFrom(':', '%', '~', '|', 'a', '3', '"') }),
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.jsonValue().filter((value) => typeof value !== 'string'),
+    fc.date(),
+  );
+  const parts = fc.array(part, { minLength: 1, maxLength: 4 });
+  const matches = (pattern: readonly unknown[], key: readonly unknown[]) => globToRegExp(buildPattern(pattern as never)).test(buildKey(key as never));
+
+  it('matches a key with its own parts, and with any one part replaced by * (property)', () => {
+    fc.assert(
+      fc.property(parts, fc.nat(), (key, at) => matches(key, key) && matches(key.map((p, i) => (i === at % key.length ? '*' : p)), key)),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('never matches a key whose parts differ (property)', () => {
+    fc.assert(
+      fc.property(parts, parts, (a, b) => matches(a, b) === (buildKey(a as never) === buildKey(b as never))),
+      { numRuns: 1_000 },
     );
   });
 });

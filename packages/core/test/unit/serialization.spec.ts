@@ -40,7 +40,7 @@ describe('jsonSerializer', () => {
 });
 
 describe('EntryCodec', () => {
-  const codec = new EntryCodec({ serializer: jsonSerializer, compressAbove: 1_000 });
+  const codec = new EntryCodec({ serializer: jsonSerializer, compressAbove: 1_000, maxDecompressedBytes: 1_000_000 });
   const entry = { value: { name: "x", at: new Date(7) }, createdAt: 1, expiresAt: 2, tags: ["a", "b"], loadMs: 12.5 };
 
   it('round-trips an entry with its metadata', () => {

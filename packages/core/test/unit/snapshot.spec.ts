@@ -27,6 +27,14 @@ describe('snapshot', () => {
     expect((value as Point).sum()).toBe(3);
   });
 
+  it('copies an own __proto__ key as a field, never as the prototype', () => {
+    const parsed = JSON.parse('{"__proto__":{"isAdmin":true},"at":null}') as Record<string, unknown>;
+    const { value } = snapshot(parsed, 'copy') as { value: { isAdmin?: boolean } };
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(value.isAdmin).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(value, '__proto__')?.value).toEqual({ isAdmin: true });
+  });
+
   it('flags values freezing cannot protect', () => {
     expect(snapshot({ a: 1 }, 'copy').cloneOnRead).toBe(false);
     expect(snapshot({ at: new Date() }, 'copy').cloneOnRead).toBe(true);

@@ -24,7 +24,7 @@ const entry = leaves(ENTRY_KEYS);
 const l1: Shape = leaves(['maxEntries', 'maxBytes', 'mutationSafe']);
 // `redis` is a client, a URL or ioredis options: ioredis knows its own keys.
 const l2: Shape = {
-  ...leaves(['redis', 'maxPendingWrites', 'compressAbove', 'bus', 'loadLockTtl']),
+  ...leaves(['redis', 'maxPendingWrites', 'compressAbove', 'maxDecompressedBytes', 'bus', 'loadLockTtl']),
   breaker: leaves(['failureThreshold', 'openMs', 'maxOpenMs']),
 };
 const tiers: Shape = { l1, l2, ...leaves(['serializer', 'version', 'maxKeyLength', 'maxTtl']) };

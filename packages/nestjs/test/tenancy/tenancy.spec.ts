@@ -118,6 +118,16 @@ describe('tenant-scoped caches', () => {
     expect(await TenantContext.shared(() => cache.get('banner'))).toBeUndefined();
   });
 
+  it('takes deleteByPattern patterns given as key parts, in the current tenant only', async () => {
+    for (const tenant of ['acme', 'globex']) {
+      await TenantContext.run(tenant, () => cache.setMany([1, 2].map((i) => ({ key: ['tasks', 'agent', 42, i], value: tenant }))));
+    }
+    await expect(TenantContext.run('acme', () => cache.deleteByPattern('tasks:agent:42:*'))).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
+    expect(await TenantContext.run('acme', () => cache.deleteByPattern(['tasks', 'agent', 42, '*']))).toBe(2);
+    expect(await TenantContext.run('acme', () => cache.has(['tasks', 'agent', 42, 1]))).toBe(false);
+    expect(await TenantContext.run('globex', () => cache.get(['tasks', 'agent', 42, 1]))).toBe('globex');
+  });
+
   it('serves methods marked @TenantShared from one namespace for every tenant', async () => {
     service.loads.length = 0;
     expect(await TenantContext.run('acme', () => service.countries())).toEqual(['fr', 'nz']);
