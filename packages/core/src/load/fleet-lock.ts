@@ -3,6 +3,7 @@ import type { Telemetry } from '../cache/telemetry.js';
 import type { LockHandle } from '../locks/lock-provider.js';
 import type { RedisLockProvider } from '../locks/redis-lock-provider.js';
 import type { L2Read, L2Reader } from '../read/l2-reader.js';
+import type { ResilientTier } from '../tiers/resilient-tier.js';
 
 /** A process waiting for another's load gives up after this (or its call's deadline), and loads itself. */
 const LOAD_LOCK_WAIT_MS = 10_000;
@@ -22,6 +23,8 @@ export class FleetLock {
   constructor(
     private readonly locks: RedisLockProvider,
     private readonly reader: L2Reader,
+    /** Lock commands go through L2's breaker, like every other command: a skipped node is not waited for. */
+    private readonly l2: ResilientTier,
     private readonly telemetry: Telemetry,
     private readonly ttlMs: number,
   ) {}
@@ -32,15 +35,19 @@ export class FleetLock {
    */
   async acquire(scope: Scope, key: string, label: string | undefined, deadline: number, background = false): Promise<FleetLockResult> {
     const resource = `@${key}`;
+    // The lock key's slot is its resource's (a hash tag).
+    const slotKey = `{${resource}}`;
     try {
-      let lock = await this.locks.tryAcquire(resource, { ttlMs: this.ttlMs });
+      const tried = await this.l2.guard('loadLock', slotKey, async () => ({ lock: await this.locks.tryAcquire(resource, { ttlMs: this.ttlMs }) }));
+      if (tried === undefined) return {};
+      let lock = tried.lock;
       if (lock === undefined && background) return { busy: true };
       // A refresh wants a newer value than the one it has, so the entry in L2 is no answer for it.
       if (lock !== undefined && background) return { lock };
       if (lock === undefined) {
         const waitStarted = performance.now();
         const waitMs = Math.min(Math.max(LOAD_LOCK_WAIT_MS, this.ttlMs * 2), deadline - waitStarted);
-        if (waitMs <= 0) return {};
+        if (waitMs <= 0 || !this.l2.usableFor(slotKey)) return {};
         lock = await this.locks.acquire(resource, { ttlMs: this.ttlMs, waitMs });
         this.telemetry.events.emit('lock:wait', { key, durationMs: performance.now() - waitStarted, label });
       }

@@ -1,0 +1,166 @@
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+
+/** A call bounded by `NodeBreakers.run` that did not answer within one command timeout. */
+export class CommandTimeout extends Error {
+  constructor(ms: number) {
+    super(`Redis did not answer within ${ms} ms`);
+    this.name = 'CommandTimeout';
+  }
+}
+
+/** Thrown to the calls waiting on a node when its breaker opens: they stop waiting at once. */
+export const RELEASED = new Error('the breaker of this Redis node opened while the call waited');
+
+/** ioredis' own `commandTimeout` error, or ours. */
+export function isTimeout(error: unknown): boolean {
+  return error instanceof CommandTimeout || (error instanceof Error && error.message === 'Command timed out');
+}
+
+interface NodeState {
+  readonly breaker: CircuitBreaker;
+  /** Rejecters of the calls waiting on this node. */
+  readonly waiting: Set<(error: Error) => void>;
+  probing: boolean;
+  lastError?: unknown;
+}
+
+export interface ProbeHooks {
+  /** Resolves when the node answers (and what it missed was replayed); throws otherwise. */
+  probe(node: string): Promise<void>;
+  ready(): boolean;
+  /** False once the node serves no slot: its breaker is dropped. */
+  servesSlots(node: string): boolean;
+  opened(node: string, error: unknown): void;
+  closed(node: string): void;
+}
+
+/**
+ * One circuit breaker per Redis node, so a dead shard is skipped while the others serve. Calls to a
+ * node are bounded by one command timeout from when they were made (ioredis starts its timer only
+ * when an auto-pipelined batch leaves, after the previous one came back), and when a node's breaker
+ * opens, the calls still waiting on it are released at once. While open, the node is probed without
+ * pause while it hangs (an answer closes it at once), after a backoff while it fails fast, and as
+ * soon as the connection is back while it is down.
+ */
+export class NodeBreakers {
+  readonly #nodes = new Map<string, NodeState>();
+  readonly #wakers = new Set<() => void>();
+  #closed = false;
+
+  constructor(
+    private readonly options: CircuitBreakerOptions,
+    private readonly timeoutMs: number,
+    private readonly hooks: ProbeHooks,
+  ) {}
+
+  isOpen(node: string): boolean {
+    return this.#nodes.get(node)?.breaker.isOpen ?? false;
+  }
+
+  get anyOpen(): boolean {
+    for (const state of this.#nodes.values()) if (state.breaker.isOpen) return true;
+    return false;
+  }
+
+  /** The nodes skipped now, with why: for health checks. */
+  openNodes(): { node: string; error: string }[] {
+    return [...this.#nodes]
+      .filter(([, state]) => state.breaker.isOpen)
+      .map(([node, state]) => ({ node, error: state.lastError instanceof Error ? state.lastError.message : String(state.lastError) }));
+  }
+
+  /** Runs `call` on `node`, bounded by one command timeout and released if the node's breaker opens. */
+  async run<T>(node: string, call: () => Promise<T>): Promise<T> {
+    const state = this.#state(node);
+    let timer: NodeJS.Timeout | undefined;
+    let release: ((error: Error) => void) | undefined;
+    const cut = new Promise<never>((_, reject) => {
+      release = reject;
+      state.waiting.add(reject);
+      timer = setTimeout(() => reject(new CommandTimeout(this.timeoutMs)), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([call(), cut]);
+    } finally {
+      clearTimeout(timer);
+      state.waiting.delete(release!);
+    }
+  }
+
+  succeeded(node: string): void {
+    this.#nodes.get(node)?.breaker.recordSuccess();
+  }
+
+  /** Counts a failure; returns true when it opened the node's breaker. */
+  failed(node: string, error: unknown): boolean {
+    const state = this.#state(node);
+    state.lastError = error;
+    if (!state.breaker.recordFailure(isTimeout(error))) return false;
+    for (const release of [...state.waiting]) release(RELEASED);
+    this.hooks.opened(node, error);
+    void this.#probe(node, state);
+    return true;
+  }
+
+  /** The connection is back: probe every open node now rather than at the end of its backoff. */
+  wake(): void {
+    for (const wake of [...this.#wakers]) wake();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.wake();
+    for (const state of this.#nodes.values()) for (const release of [...state.waiting]) release(RELEASED);
+  }
+
+  #state(node: string): NodeState {
+    let state = this.#nodes.get(node);
+    if (state === undefined) {
+      state = { breaker: new CircuitBreaker(this.options), waiting: new Set(), probing: false };
+      this.#nodes.set(node, state);
+    }
+    return state;
+  }
+
+  async #probe(node: string, state: NodeState): Promise<void> {
+    if (state.probing) return;
+    state.probing = true;
+    try {
+      while (!this.#closed && state.breaker.isOpen) {
+        if (!this.hooks.servesSlots(node)) {
+          this.#nodes.delete(node);
+          this.hooks.closed(node);
+          return;
+        }
+        if (!this.hooks.ready()) {
+          await this.#pause(state.breaker.takeProbeDelay());
+          continue;
+        }
+        try {
+          await this.run(node, () => this.hooks.probe(node));
+          if (state.breaker.close()) this.hooks.closed(node);
+        } catch (error) {
+          state.lastError = error;
+          // A node that hangs is asked again at once: the next PING is answered the moment it wakes.
+          if (!isTimeout(error)) await this.#pause(state.breaker.takeProbeDelay());
+        }
+      }
+    } finally {
+      state.probing = false;
+    }
+  }
+
+  /** Waits `ms`, or less if woken (connection back, or closing). */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      this.#wakers.add(done);
+    });
+  }
+}
