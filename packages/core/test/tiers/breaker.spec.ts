@@ -73,6 +73,42 @@ describe('the L2 circuit breaker', () => {
     expect(sent.filter((name) => name !== 'ping')).toEqual([]);
   });
 
+  it('a call that met a timeout waits on Redis no more: no load lock, no write', async () => {
+    const { cache, sent } = await make();
+    proxy.freeze();
+    sent.length = 0;
+    expect(await cache.getOrSet('cold', async () => 'db')).toBe('db');
+    expect(sent.filter((name) => name !== 'ping')).toEqual(['get']);
+  });
+
+  it('never makes a caller wait for the L2 write of the value it loaded', async () => {
+    let admit!: () => void;
+    const gate = new Promise<void>((resolve) => (admit = resolve));
+    const gated = (tier: RemoteTier) =>
+      new Proxy(tier, {
+        get(target, property) {
+          if (property === 'write') return (items: Parameters<RemoteTier['write']>[0]) => gate.then(() => target.write(items));
+          const value = Reflect.get(target, property) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const cache = new TieredCache({ namespace: uniqueNamespace('gated'), logger: recordingLogger(), l2: { redis: server.url } }, { wrapRemote: gated });
+    open.push(cache);
+    expect(await cache.ready()).toBe(true);
+    // Resolves with the write held back. Had it waited, the write would have timed out (every L2
+    // call is bounded by one command timeout), counting an error and opening the breaker.
+    expect(await cache.getOrSet('k', async () => 'db')).toBe('db');
+    admit();
+    expect(cache.stats().errors).toBe(0);
+    const admin = adminClient(server.url);
+    try {
+      await eventually(async () => (await admin.get(cache.keyFor('k'))) !== null);
+      expect(cache.status().l2?.breakerOpen).toBe(false);
+    } finally {
+      await admin.quit();
+    }
+  });
+
   it('closes as soon as a hung Redis answers again, and uses it at once', async () => {
     const { cache, states } = await make();
     proxy.freeze();
