@@ -1,7 +1,7 @@
 export interface CircuitBreakerOptions {
   /**
    * Failures within the last 10 s that open the breaker, provided they are at least a quarter of
-   * the commands of that window. A timeout opens it at once.
+   * the commands of that window. A timeout of a silent node opens it at once.
    */
   failureThreshold: number;
   /** First wait between probes that fail fast (an error reply, no connection), in ms; doubles on each. */
@@ -27,8 +27,9 @@ interface Bucket {
 }
 
 /**
- * The breaker of one Redis node. It opens on a timeout (a node that does not answer costs every
- * caller a full command timeout, so one is enough to stop sending), or when failures reach
+ * The breaker of one Redis node. It opens on a timeout of a node that answered nothing meanwhile (a
+ * node that does not answer costs every caller a full command timeout, so one is enough to stop
+ * sending), or when failures reach
  * `failureThreshold` and a quarter of the commands of the window: a rate, so a few successes in
  * between (other keys, another shard) cannot keep a failing node in use. The owner probes while it
  * is open and closes it on the first answer.
@@ -50,8 +51,8 @@ export class CircuitBreaker {
     this.#bucket(now).ok++;
   }
 
-  /** Returns true when this failure opened the breaker. */
-  recordFailure(timedOut: boolean, now = Date.now()): boolean {
+  /** `silent`: a timeout of a node that answered nothing meanwhile. Returns true when this failure opened the breaker. */
+  recordFailure(silent: boolean, now = Date.now()): boolean {
     this.#bucket(now).failed++;
     if (this.#open) return false;
     let ok = 0;
@@ -60,7 +61,7 @@ export class CircuitBreaker {
       ok += bucket.ok;
       failed += bucket.failed;
     }
-    if (!timedOut && (failed < this.options.failureThreshold || failed < FAILURE_RATE * (ok + failed))) return false;
+    if (!silent && (failed < this.options.failureThreshold || failed < FAILURE_RATE * (ok + failed))) return false;
     this.#open = true;
     return true;
   }

@@ -2,7 +2,11 @@ import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js
 
 /** A call bounded by `NodeBreakers.run` that did not answer within one command timeout. */
 export class CommandTimeout extends Error {
-  constructor(ms: number) {
+  constructor(
+    ms: number,
+    /** `performance.now()` when the call was made. */
+    readonly sentAt: number,
+  ) {
     super(`Redis did not answer within ${ms} ms`);
     this.name = 'CommandTimeout';
   }
@@ -22,6 +26,8 @@ interface NodeState {
   readonly waiting: Set<(error: Error) => void>;
   probing: boolean;
   lastError?: unknown;
+  /** `performance.now()` of the last reply from the node. */
+  lastAnswer: number;
 }
 
 export interface ProbeHooks {
@@ -72,15 +78,21 @@ export class NodeBreakers {
   /** Runs `call` on `node`, bounded by one command timeout and released if the node's breaker opens. */
   async run<T>(node: string, call: () => Promise<T>): Promise<T> {
     const state = this.#state(node);
+    const sentAt = performance.now();
     let timer: NodeJS.Timeout | undefined;
     let release: ((error: Error) => void) | undefined;
     const cut = new Promise<never>((_, reject) => {
       release = reject;
       state.waiting.add(reject);
-      timer = setTimeout(() => reject(new CommandTimeout(this.timeoutMs)), this.timeoutMs);
+      timer = setTimeout(() => reject(new CommandTimeout(this.timeoutMs, sentAt)), this.timeoutMs);
     });
+    const sent = call();
+    sent.then(
+      () => void (state.lastAnswer = performance.now()),
+      () => undefined,
+    );
     try {
-      return await Promise.race([call(), cut]);
+      return await Promise.race([sent, cut]);
     } finally {
       clearTimeout(timer);
       state.waiting.delete(release!);
@@ -91,15 +103,20 @@ export class NodeBreakers {
     this.#nodes.get(node)?.breaker.recordSuccess();
   }
 
-  /** Counts a failure; returns true when it opened the node's breaker. */
-  failed(node: string, error: unknown): boolean {
+  /**
+   * Counts a failure. A timeout opens the breaker only if the node has not answered anything since
+   * the call was made: one that answers other calls is slow, not hung, and this process's own event
+   * loop may have been too busy to read a reply that had arrived, so replies waiting to be read are
+   * let in first (setImmediate runs after pending I/O). Resolves once the failure is counted, so the
+   * caller's next command already sees an open breaker.
+   */
+  async failed(node: string, error: unknown): Promise<void> {
     const state = this.#state(node);
     state.lastError = error;
-    if (!state.breaker.recordFailure(isTimeout(error))) return false;
-    for (const release of [...state.waiting]) release(RELEASED);
-    this.hooks.opened(node, error);
-    void this.#probe(node, state);
-    return true;
+    if (!isTimeout(error)) return this.#count(node, state, error, false);
+    const sentAt = error instanceof CommandTimeout ? error.sentAt : performance.now() - this.timeoutMs;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#count(node, state, error, state.lastAnswer < sentAt);
   }
 
   /** The connection is back: probe every open node now rather than at the end of its backoff. */
@@ -113,10 +130,17 @@ export class NodeBreakers {
     for (const state of this.#nodes.values()) for (const release of [...state.waiting]) release(RELEASED);
   }
 
+  #count(node: string, state: NodeState, error: unknown, silent: boolean): void {
+    if (this.#closed || !state.breaker.recordFailure(silent)) return;
+    for (const release of [...state.waiting]) release(RELEASED);
+    this.hooks.opened(node, error);
+    void this.#probe(node, state);
+  }
+
   #state(node: string): NodeState {
     let state = this.#nodes.get(node);
     if (state === undefined) {
-      state = { breaker: new CircuitBreaker(this.options), waiting: new Set(), probing: false };
+      state = { breaker: new CircuitBreaker(this.options), waiting: new Set(), probing: false, lastAnswer: 0 };
       this.#nodes.set(node, state);
     }
     return state;

@@ -60,12 +60,12 @@ export class OutageQueue {
   }
 
   /**
-   * Writes everything queued, marks first; what fails stays queued (the error is thrown). With
-   * `only`, just the marks and removals of the keys it accepts (those of one node that came back);
-   * pattern deletes need every node and wait for a full replay.
+   * Writes what is queued, marks first; what fails stays queued (the error is thrown). Only the
+   * marks and removals of keys `only` accepts (those of the nodes in use), and pattern deletes,
+   * which need every node, only `withPatterns`.
    */
-  async replay(inner: RemoteTier, tombstone: (at: number) => string, only?: (key: string) => boolean): Promise<Replayed> {
-    const marks = [...this.#marks.values()].filter((mark) => only === undefined || only(mark.key));
+  async replay(inner: RemoteTier, tombstone: (at: number) => string, only: (key: string) => boolean, withPatterns: boolean): Promise<Replayed> {
+    const marks = [...this.#marks.values()].filter((mark) => only(mark.key));
     const stored = marks.length > 0 ? await inner.writeMarks(marks, this.#retentionMs) : [];
     marks.forEach((mark, i) => {
       const id = `${mark.mode}\u0000${mark.key}`;
@@ -73,11 +73,11 @@ export class OutageQueue {
       marks[i] = { ...mark, at: stored[i] ?? mark.at };
     });
     const patterns: string[] = [];
-    while (only === undefined && this.#patterns.length > 0) {
+    while (withPatterns && this.#patterns.length > 0) {
       await inner.deleteMatching(this.#patterns[0]!);
       patterns.push(this.#patterns.shift()!);
     }
-    const removals = [...this.#removals].filter(([key]) => only === undefined || only(key));
+    const removals = [...this.#removals].filter(([key]) => only(key));
     for (let i = 0; i < removals.length; i += 500) {
       const batch = removals.slice(i, i + 500);
       await inner.write(batch.map(([key, at]) => ({ key, value: tombstone(at), ttlMs: TOMBSTONE_MS, createdAt: at, conditional: true })));

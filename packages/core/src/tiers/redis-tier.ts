@@ -31,6 +31,8 @@ export class RedisTier implements RemoteTier, Tier<string> {
   readonly #owned: boolean;
   #firstConnection: Promise<void> | undefined;
   #clockOffset = 0;
+  /** A standalone server's `host:port`, made once: `nodeOf` is on every call's path. */
+  #address: string | undefined;
   readonly #measureClock = () => void this.#syncClock();
 
   constructor(connection: RedisConnection) {
@@ -89,7 +91,7 @@ export class RedisTier implements RemoteTier, Tier<string> {
 
   /** The address of the master serving `key` (a standalone server's own); for no key, every node: `*` on a cluster. */
   nodeOf(key?: string): string {
-    if (!(this.client instanceof Cluster)) return `${this.client.options.host}:${this.client.options.port}`;
+    if (!(this.client instanceof Cluster)) return (this.#address ??= `${this.client.options.host}:${this.client.options.port}`);
     if (key === undefined) return ALL_NODES;
     return this.client.slots[calculateSlot(key)]?.[0] ?? ALL_NODES;
   }

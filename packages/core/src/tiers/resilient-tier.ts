@@ -135,7 +135,9 @@ export class ResilientTier {
    * every node, and many round trips: it is not bounded by one command timeout.
    */
   async deleteMatching(pattern: string): Promise<number> {
-    const deleted = this.#breakers.anyOpen ? SKIPPED : await this.#attempt('deleteMatching', this.#inner.nodeOf(), () => this.#inner.deleteMatching(pattern), undefined, false);
+    const deleted = this.#breakers.anyOpen
+      ? SKIPPED
+      : await this.#attempt('deleteMatching', this.#inner.nodeOf(), () => this.#inner.deleteMatching(pattern), undefined, false);
     if (deleted !== SKIPPED) return deleted;
     this.#queue.pattern(pattern);
     return 0;
@@ -199,7 +201,7 @@ export class ResilientTier {
     } catch (error) {
       if (error !== RELEASED) {
         this.telemetry.fault(operation, error, key);
-        this.#breakers.failed(node, error);
+        await this.#breakers.failed(node, error);
       }
       return SKIPPED;
     }
@@ -243,22 +245,24 @@ export class ResilientTier {
   }
 
   /**
-   * Replays the queue (only what `node` serves, when given). With `throwOnFailure` (a probe), a
-   * failure is the caller's, and a replay already under way is waited for, then this one runs.
+   * Replays what the nodes in use (and `closing`, the node a probe is about to close) missed. With
+   * `throwOnFailure` (a probe), a failure is the caller's, and a replay already under way is waited
+   * for, then this one runs.
    */
-  async #replay(throwOnFailure = false, node?: string): Promise<void> {
+  async #replay(throwOnFailure = false, closing?: string): Promise<void> {
     if (this.#replaying !== undefined) {
       if (!throwOnFailure) return;
       await this.#replaying.catch(() => undefined);
-      return this.#replay(true, node);
+      return this.#replay(true, closing);
     }
     if (this.#closed || !this.#inner.isReady()) {
-      if (throwOnFailure && !this.#closed) throw new Error(`${node ?? this.#inner.nodeOf()} is not connected`);
+      if (throwOnFailure && !this.#closed) throw new Error(`${closing ?? this.#inner.nodeOf()} is not connected`);
       return;
     }
-    const keyless = this.#inner.nodeOf();
-    const only = node === undefined || node === keyless ? undefined : (key: string) => this.#inner.nodeOf(key) === node;
-    this.#replaying = this.#queue.replay(this.#inner, encodeTombstone, only).then(this.onReplayed);
+    const inUse = (node: string) => node === closing || !this.#breakers.isOpen(node);
+    const everyNode = this.#breakers.openNodes().every(({ node }) => node === closing);
+    const only = (key: string) => inUse(this.#inner.nodeOf(key));
+    this.#replaying = this.#queue.replay(this.#inner, encodeTombstone, only, everyNode).then(this.onReplayed);
     try {
       await this.#replaying;
     } catch (error) {

@@ -109,6 +109,29 @@ describe('the L2 circuit breaker', () => {
     }
   });
 
+  it('does not open on a timeout of a node that answered other calls meanwhile: slow, not hung', async () => {
+    // One command that never returns, on a server that answers everything else.
+    const stuck = (tier: RemoteTier) =>
+      new Proxy(tier, {
+        get(target, property) {
+          if (property === 'get') return (key: string) => (key.endsWith(':stuck') ? new Promise(() => undefined) : target.get(key));
+          const value = Reflect.get(target, property) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const cache = new TieredCache({ namespace: uniqueNamespace('slow'), l1: false, logger: recordingLogger(), l2: { redis: server.url } }, { wrapRemote: stuck });
+    open.push(cache);
+    expect(await cache.ready()).toBe(true);
+    await cache.set('fine', 1);
+    const answered = (async () => {
+      for (let i = 0; i < 5; i++) expect(await cache.get('fine')).toBe(1);
+    })();
+    expect(await cache.get('stuck')).toBeUndefined();
+    await answered;
+    expect(cache.stats().errors).toBe(1);
+    expect(cache.status().l2?.breakerOpen).toBe(false);
+  });
+
   it('closes as soon as a hung Redis answers again, and uses it at once', async () => {
     const { cache, states } = await make();
     proxy.freeze();
