@@ -20,10 +20,20 @@ export function isTimeout(error: unknown): boolean {
   return error instanceof CommandTimeout || (error instanceof Error && error.message === 'Command timed out');
 }
 
+/** A call waiting on a node. */
+interface Waiting {
+  /** `performance.now()` when the call was made. */
+  readonly sentAt: number;
+  readonly reject: (error: Error) => void;
+}
+
+/** How often waiting calls are checked against the command timeout. */
+const SWEEP_MS = 25;
+
 interface NodeState {
   readonly breaker: CircuitBreaker;
-  /** Rejecters of the calls waiting on this node. */
-  readonly waiting: Set<(error: Error) => void>;
+  /** The calls waiting on this node, oldest first. */
+  readonly waiting: Set<Waiting>;
   probing: boolean;
   lastError?: unknown;
   /** `performance.now()` of the last reply from the node. */
@@ -51,6 +61,7 @@ export interface ProbeHooks {
 export class NodeBreakers {
   readonly #nodes = new Map<string, NodeState>();
   readonly #wakers = new Set<() => void>();
+  #sweep: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(
@@ -76,27 +87,24 @@ export class NodeBreakers {
   }
 
   /** Runs `call` on `node`, bounded by one command timeout and released if the node's breaker opens. */
-  async run<T>(node: string, call: () => Promise<T>): Promise<T> {
+  run<T>(node: string, call: () => Promise<T>): Promise<T> {
     const state = this.#state(node);
-    const sentAt = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    let release: ((error: Error) => void) | undefined;
-    const cut = new Promise<never>((_, reject) => {
-      release = reject;
-      state.waiting.add(reject);
-      timer = setTimeout(() => reject(new CommandTimeout(this.timeoutMs, sentAt)), this.timeoutMs);
+    return new Promise<T>((resolve, reject) => {
+      const waiting: Waiting = { sentAt: performance.now(), reject };
+      state.waiting.add(waiting);
+      this.#sweepSoon();
+      call().then(
+        (value) => {
+          state.lastAnswer = performance.now();
+          state.waiting.delete(waiting);
+          resolve(value);
+        },
+        (error: unknown) => {
+          state.waiting.delete(waiting);
+          reject(error);
+        },
+      );
     });
-    const sent = call();
-    sent.then(
-      () => void (state.lastAnswer = performance.now()),
-      () => undefined,
-    );
-    try {
-      return await Promise.race([sent, cut]);
-    } finally {
-      clearTimeout(timer);
-      state.waiting.delete(release!);
-    }
   }
 
   succeeded(node: string): void {
@@ -127,14 +135,43 @@ export class NodeBreakers {
   close(): void {
     this.#closed = true;
     this.wake();
-    for (const state of this.#nodes.values()) for (const release of [...state.waiting]) release(RELEASED);
+    clearTimeout(this.#sweep);
+    for (const state of this.#nodes.values()) this.#release(state);
   }
 
   #count(node: string, state: NodeState, error: unknown, silent: boolean): void {
     if (this.#closed || !state.breaker.recordFailure(silent)) return;
-    for (const release of [...state.waiting]) release(RELEASED);
+    this.#release(state);
     this.hooks.opened(node, error);
     void this.#probe(node, state);
+  }
+
+  #release(state: NodeState): void {
+    for (const waiting of state.waiting) waiting.reject(RELEASED);
+    state.waiting.clear();
+  }
+
+  /**
+   * One timer for every waiting call rather than one per call (it is on the path of every L2 hit):
+   * it times out what has waited a command timeout, at most `SWEEP_MS` late, and stops when nothing waits.
+   */
+  #sweepSoon(): void {
+    if (this.#sweep !== undefined || this.#closed) return;
+    this.#sweep = setTimeout(() => {
+      this.#sweep = undefined;
+      const late = performance.now() - this.timeoutMs;
+      let pending = false;
+      for (const state of this.#nodes.values()) {
+        for (const waiting of state.waiting) {
+          if (waiting.sentAt > late) break;
+          state.waiting.delete(waiting);
+          waiting.reject(new CommandTimeout(this.timeoutMs, waiting.sentAt));
+        }
+        pending ||= state.waiting.size > 0;
+      }
+      if (pending) this.#sweepSoon();
+    }, SWEEP_MS);
+    this.#sweep.unref();
   }
 
   #state(node: string): NodeState {

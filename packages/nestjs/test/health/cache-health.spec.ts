@@ -138,7 +138,7 @@ describe('CacheHealthIndicator behind a Terminus endpoint', () => {
       await app!.get(TieredCache).get('cold');
       const response = await request(app!.getHttpServer()).get('/health').expect(503);
       expect(response.body.error.cache.problems).toContain(
-        `the L2 circuit breaker is open for 127.0.0.1:${proxy.port} (Redis did not answer within 500 ms): its Redis calls are being skipped`,
+        `the L2 circuit breaker is open for 127.0.0.1:${proxy.port} (Redis did not answer within the command timeout): its Redis calls are being skipped`,
       );
       expect(response.body.error.cache.l2.openNodes).toEqual([{ node: `127.0.0.1:${proxy.port}`, error: expect.any(String) }]);
     } finally {
