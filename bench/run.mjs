@@ -43,6 +43,7 @@ if (want('stampede')) {
   for (const k of ['tiercache-safe', ...PEERS]) for (const mode of ['single', 'fleet']) job('stampede', `${k}/${mode}`, 'scenarios/stampede.mjs', [k, mode]);
 }
 if (want('down')) for (const k of ['tiercache-safe', ...PEERS]) job('down', k, 'scenarios/redis-down.mjs', [k]);
+if (want('hang')) job('hang', 'tiercache-safe', 'scenarios/redis-hang.mjs', ['tiercache-safe']);
 if (want('tags')) {
   for (const k of ['tiercache-safe', 'bentocache', 'cacheable']) for (const n of [1_000, 100_000]) job('tags', `${k}/${n}`, 'scenarios/tags.mjs', [k, String(n)]);
 }

@@ -78,7 +78,11 @@ export async function startRedis() {
     port,
     url: `redis://127.0.0.1:${port}`,
     version,
+    /** SIGSTOP: the server hangs with its connections open (what a frozen VM or a long script looks like). */
+    freeze: () => child.kill('SIGSTOP'),
+    thaw: () => child.kill('SIGCONT'),
     async stop() {
+      child.kill('SIGCONT');
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGKILL');

@@ -303,6 +303,24 @@ export function renderReport(ctx, results) {
   }
   p();
 
+  // ---- 4b. Redis hung
+  const hang = first(results.hang?.['tiercache-safe']);
+  p('## 4b. Redis hung (SIGSTOP: connections open, nothing answers), default settings');
+  p();
+  p('A ready cache whose own redis-server is then stopped; each call uses a new key and a loader that returns at');
+  p('once. Targets: each of the first 5 calls within 1.2 command timeouts (600 ms at the default 500 ms), and the');
+  p('p99 once the breaker is open within 5 ms and close to the same calls on an L1-only cache measured in this run.');
+  p();
+  if (!hang) p(`Not run: ${failed(results, 'hang', 'tiercache-safe') ?? 'not in this run'}.`);
+  else {
+    p('| first 5 calls (ms) | slowest / command timeout | p99 while open | p99 L1-only (baseline) | ratio | breaker closed after SIGCONT | wrong values |');
+    p('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    p(
+      `| ${hang.firstCallsMs.map((t) => ms(t)).join(', ')} | ${(Math.max(...hang.firstCallsMs) / hang.commandTimeoutMs).toFixed(2)} | ${ms(hang.p99Open, 2)} | ${ms(hang.p99Baseline, 2)} | ${(hang.p99Open / hang.p99Baseline).toFixed(1)} | ${ms(hang.closedAfterThawMs)} | ${hang.wrong} |`,
+    );
+  }
+  p();
+
   // ---- 5. tags
   p('## 5. Invalidating a tag');
   p();

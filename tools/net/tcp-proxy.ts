@@ -17,19 +17,39 @@ export interface TcpProxy {
   reset(): void;
   /** Accepts and forwards connections again. */
   heal(): void;
+  /** Whether the proxy is frozen now. */
+  readonly isFrozen: boolean;
+  /**
+   * Stops forwarding, in both directions, but keeps every connection open and accepts new ones: a
+   * server that hangs (SIGSTOP, a long script). Bytes sent meanwhile wait here, in order, and are
+   * delivered by thaw(), as a stopped server's kernel would.
+   */
+  freeze(): void;
+  /** Forwards again, starting with what waited. */
+  thaw(): void;
   /** Cuts and stops listening. */
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const pairs = new Set<readonly [Socket, Socket]>();
   let cut = false;
+  let frozen = false;
+  const forward = ([client, upstream]: readonly [Socket, Socket]) => {
+    client.pipe(upstream);
+    upstream.pipe(client);
+  };
+  // Unpiped and paused, a socket keeps what it receives in its buffer until it is piped again.
+  const hold = ([client, upstream]: readonly [Socket, Socket]) => {
+    client.unpipe(upstream).pause();
+    upstream.unpipe(client).pause();
+  };
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   };
 
-  const clients = new Set<Socket>();
   const server: Server = createServer((client) => {
     // A reset from either end is part of the game here; unheard, it would throw in whatever test runs next.
     client.on('error', () => undefined);
@@ -42,12 +62,13 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     upstream.on('error', () => undefined);
     track(client);
     track(upstream);
-    clients.add(client);
-    client.once('close', () => clients.delete(client));
-    // No bytes are buffered here: pipe() forwards only while both ends are up, and an error or close
+    // No bytes are buffered here but while frozen: pipe() forwards only while both ends are up, and an error or close
     // on either side takes the other one down, like a broken link.
-    client.pipe(upstream);
-    upstream.pipe(client);
+    const pair = [client, upstream] as const;
+    pairs.add(pair);
+    client.once('close', () => pairs.delete(pair));
+    if (frozen) hold(pair);
+    else forward(pair);
     const drop = () => (client.destroy(), upstream.destroy());
     client.on('error', drop).once('close', drop);
     upstream.on('error', drop).once('close', drop);
@@ -72,10 +93,23 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     cut: cutAll,
     reset: () => {
-      for (const client of clients) client.resetAndDestroy();
+      for (const [client] of pairs) client.resetAndDestroy();
     },
     heal: () => {
       cut = false;
+    },
+    get isFrozen() {
+      return frozen;
+    },
+    freeze: () => {
+      if (frozen) return;
+      frozen = true;
+      for (const pair of pairs) hold(pair);
+    },
+    thaw: () => {
+      if (!frozen) return;
+      frozen = false;
+      for (const pair of pairs) forward(pair);
     },
     close: async () => {
       cutAll();

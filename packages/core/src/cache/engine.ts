@@ -91,10 +91,10 @@ export class Engine {
     );
     this.flights = new Flights(this.epochs, this.marks);
     let fleetLock: FleetLock | undefined;
-    if (remote !== undefined && this.reader !== undefined && l2Options !== false) {
+    if (remote !== undefined && this.reader !== undefined && this.l2 !== undefined && l2Options !== false) {
       // Per-key locks: no fence keys, which would accumulate one per cache key forever.
       this.#loadLocks = new RedisLockProvider({ client: remote.client, keyPrefix: 'tiercache:load:', fencing: false });
-      fleetLock = new FleetLock(this.#loadLocks, this.reader, this.telemetry, l2Options.loadLockTtl);
+      fleetLock = new FleetLock(this.#loadLocks, this.reader, this.l2, this.telemetry, l2Options.loadLockTtl);
     }
     this.loads = new LoadRunner({
       l1: this.l1,

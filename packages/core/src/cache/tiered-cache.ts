@@ -299,12 +299,13 @@ export class TieredCache {
   /** L1 fill level and L2 state, for health checks. */
   status(): {
     l1?: { entries: number; bytes: number; maxEntries: number; maxBytes: number };
-    l2?: { connected: boolean; breakerOpen: boolean; pendingWrites: number };
+    /** `openNodes`: the Redis nodes skipped now (`host:port`; `*`: every node of a cluster), and why. */
+    l2?: { connected: boolean; breakerOpen: boolean; openNodes: { node: string; error: string }[]; pendingWrites: number };
   } {
     const { l1, l2 } = this.#engine;
     return {
       l1: l1 && { entries: l1.size, bytes: l1.bytes, maxEntries: l1.bounds.maxEntries, maxBytes: l1.bounds.maxBytes },
-      l2: l2 && { connected: l2.inner.isReady(), breakerOpen: l2.breakerOpen, pendingWrites: l2.pendingWrites },
+      l2: l2 && { connected: l2.inner.isReady(), breakerOpen: l2.breakerOpen, openNodes: l2.openNodes(), pendingWrites: l2.pendingWrites },
     };
   }
 

@@ -34,8 +34,9 @@ export interface CacheEventMap {
   connection: [{ tier: TierName; connected: boolean }];
   /** L2 held something that is not a readable entry; it was treated as a miss. */
   malformed: [{ key: string; reason: string }];
-  'breaker:open': [{ tier: TierName; error: unknown }];
-  'breaker:close': [{ tier: TierName }];
+  /** A Redis node (`host:port`; `*`: every node of a cluster) is skipped until it answers a probe. */
+  'breaker:open': [{ tier: TierName; error: unknown; node?: string }];
+  'breaker:close': [{ tier: TierName; node?: string }];
 }
 
 export class CacheEvents extends EventEmitter<CacheEventMap> {}

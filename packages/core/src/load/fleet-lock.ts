@@ -3,6 +3,7 @@ import type { Telemetry } from '../cache/telemetry.js';
 import type { LockHandle } from '../locks/lock-provider.js';
 import { acquireReading, type RedisLockProvider } from '../locks/redis-lock-provider.js';
 import type { L2Read, L2Reader } from '../read/l2-reader.js';
+import type { ResilientTier } from '../tiers/resilient-tier.js';
 import { loadLockResource } from './load-lock-key.js';
 
 /** The longest wait `acquire` accepts (Node's timer limit): "until the lease ends" in practice. */
@@ -23,6 +24,8 @@ export class FleetLock {
   constructor(
     private readonly locks: RedisLockProvider,
     private readonly reader: L2Reader,
+    /** Lock commands go through L2's breaker, like every other command: a skipped node is not waited for. */
+    private readonly l2: ResilientTier,
     private readonly telemetry: Telemetry,
     private readonly ttlMs: number,
   ) {}
@@ -35,13 +38,23 @@ export class FleetLock {
    * if another process holds the lock it is refreshing (or loading) the key already (`busy`).
    */
   async acquire(scope: Scope, key: string, label: string | undefined, waitUntil: number, background = false): Promise<FleetLockResult> {
+    const resource = loadLockResource(key);
     const waitStarted = performance.now();
     // Whole milliseconds, as the lock provider wants them; past the deadline, one attempt still
     // lets the load run (and be stored) behind the caller's timeout.
     const waitMs = background ? 0 : Math.max(0, Math.floor(Math.min(MAX_WAIT_MS, waitUntil - waitStarted)));
     try {
-      const taken = await this.locks[acquireReading](loadLockResource(key), key, { ttlMs: this.ttlMs, waitMs });
-      if (taken === undefined ? !background : taken.waited) this.telemetry.events.emit('lock:wait', { key, durationMs: performance.now() - waitStarted, label });
+      // The first attempt is one command, through the breaker of the entry's node (the lock shares
+      // its slot); only a lock that is held is waited for, and only while that node is usable.
+      const tried = await this.l2.guard('loadLock', key, async () => ({
+        taken: await this.locks[acquireReading](resource, key, { ttlMs: this.ttlMs, waitMs: 0 }),
+      }));
+      if (tried === undefined) return {};
+      let taken = tried.taken;
+      if (taken === undefined && !background && waitMs > 0 && this.l2.usableFor(key)) {
+        taken = await this.locks[acquireReading](resource, key, { ttlMs: this.ttlMs, waitMs });
+        this.telemetry.events.emit('lock:wait', { key, durationMs: performance.now() - waitStarted, label });
+      }
       // Waited as long as this call may: not a fault. The caller loads itself, or times out.
       if (taken === undefined) return background ? { busy: true } : {};
       // A refresh wants a newer value than the one it has, so the entry in L2 is no answer for it.

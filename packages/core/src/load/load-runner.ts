@@ -33,6 +33,12 @@ export interface LoadRequest {
   readonly fallback?: Fallback;
 }
 
+/** A loaded value as callers get it, and its L2 write, which they do not wait for. */
+interface Stored {
+  readonly found: Found;
+  readonly written: Promise<void> | undefined;
+}
+
 export interface LoadDeps {
   readonly l1: L1Store | undefined;
   readonly l2: ResilientTier | undefined;
@@ -179,10 +185,14 @@ export class LoadRunner {
       },
     };
     const loadStarted = performance.now();
-    // The release follows the write (see #store); `finally` covers a load that stored nothing.
-    const loading = this.#runLoader(context, loader, label, settings.loadTimeout, () => this.#abandon(key, flight, settings.loadTimeout))
-      .then((value) => this.#store(scope, key, flight, value, stored, startedAt, performance.now() - loadStarted, release))
-      .finally(release);
+    const storing = this.#runLoader(context, loader, label, settings.loadTimeout, () => this.#abandon(key, flight, settings.loadTimeout)).then((value) =>
+      this.#store(scope, key, flight, value, stored, startedAt, performance.now() - loadStarted),
+    );
+    // Callers get the value once L1 has it; the lock is released once L2 has it too (or the load
+    // failed or was abandoned), so processes waiting on the lock find it there. The L2 write never
+    // delays a caller.
+    void storing.then(({ written }) => written, () => undefined).finally(release);
+    const loading = storing.then(({ found }) => found);
     loading.catch(() => undefined); // observed below, or on purpose not at all once a timeout answered
 
     try {
@@ -256,19 +266,10 @@ export class LoadRunner {
    * Stores a loaded value unless something invalidated it while it loaded (a write, a delete, or a
    * mark of one of its tags); one that cannot be cached is still returned, and the problem reported.
    */
-  async #store(
-    scope: Scope,
-    key: string,
-    flight: Flight,
-    value: unknown,
-    settings: WriteSettings,
-    createdAt: number,
-    loadMs: number,
-    release: (() => void) | undefined,
-  ): Promise<Found> {
+  #store(scope: Scope, key: string, flight: Flight, value: unknown, settings: WriteSettings, createdAt: number, loadMs: number): Stored {
     const marks = scope.marksOf(settings.tags);
     const invalidated = !this.deps.flights.current(key, flight) || this.deps.marks.judge(createdAt, marks, Date.now()).verdict === 'dead';
-    if (invalidated) return { value, createdAt, marks };
+    if (invalidated) return { found: { value, createdAt, marks }, written: undefined };
     let prepared;
     try {
       prepared = this.deps.writer.prepare(scope, key, value, settings, createdAt, loadMs);
@@ -278,13 +279,10 @@ export class LoadRunner {
         this.#serializationWarned = true;
         this.deps.logger.warn(`a loader for "${key}" returned a value that cannot be cached: ${(error as Error).message}`);
       }
-      return { value, createdAt, marks };
+      return { found: { value, createdAt, marks }, written: undefined };
     }
-    // The release goes out right behind the write, in the same round trip: Redis runs a connection's
-    // commands in order (and the lock shares the entry's slot), so a waiter it wakes finds the value.
+    // L1 is filled now; L2 when the write lands.
     const written = this.deps.writer.store({ key, prepared });
-    release?.();
-    await written;
-    return { value: prepared === undefined ? value : prepared.value, createdAt, marks };
+    return { found: { value: prepared === undefined ? value : prepared.value, createdAt, marks }, written };
   }
 }

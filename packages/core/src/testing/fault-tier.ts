@@ -142,8 +142,20 @@ export class FaultTier implements RemoteTier {
     return this.#inner.firstConnection();
   }
 
-  ping(): Promise<void> {
-    return this.#call('get', () => this.#inner.ping());
+  ping(node?: string): Promise<void> {
+    return this.#call('get', () => this.#inner.ping(node));
+  }
+
+  nodeOf(key?: string): string {
+    return this.#inner.nodeOf(key);
+  }
+
+  servesSlots(node: string): boolean {
+    return this.#inner.servesSlots(node);
+  }
+
+  commandTimeoutMs(): number {
+    return this.#inner.commandTimeoutMs();
   }
 
   onConnectionChange(listener: (connected: boolean) => void): () => void {

@@ -59,9 +59,13 @@ export class OutageQueue {
     this.#patterns.push(pattern);
   }
 
-  /** Writes everything queued, marks first; what fails stays queued (the error is thrown). */
-  async replay(inner: RemoteTier, tombstone: (at: number) => string): Promise<Replayed> {
-    const marks = [...this.#marks.values()];
+  /**
+   * Writes what is queued, marks first; what fails stays queued (the error is thrown). Only the
+   * marks and removals of keys `only` accepts (those of the nodes in use), and pattern deletes,
+   * which need every node, only `withPatterns`.
+   */
+  async replay(inner: RemoteTier, tombstone: (at: number) => string, only: (key: string) => boolean, withPatterns: boolean): Promise<Replayed> {
+    const marks = [...this.#marks.values()].filter((mark) => only(mark.key));
     const stored = marks.length > 0 ? await inner.writeMarks(marks, this.#retentionMs) : [];
     marks.forEach((mark, i) => {
       const id = `${mark.mode}\u0000${mark.key}`;
@@ -69,17 +73,17 @@ export class OutageQueue {
       marks[i] = { ...mark, at: stored[i] ?? mark.at };
     });
     const patterns: string[] = [];
-    while (this.#patterns.length > 0) {
+    while (withPatterns && this.#patterns.length > 0) {
       await inner.deleteMatching(this.#patterns[0]!);
       patterns.push(this.#patterns.shift()!);
     }
-    const removals = [...this.#removals];
+    const removals = [...this.#removals].filter(([key]) => only(key));
     for (let i = 0; i < removals.length; i += 500) {
       const batch = removals.slice(i, i + 500);
       await inner.write(batch.map(([key, at]) => ({ key, value: tombstone(at), ttlMs: TOMBSTONE_MS, createdAt: at, conditional: true })));
       for (const [key, at] of batch) if (this.#removals.get(key) === at) this.#removals.delete(key);
     }
-    this.#overflowLogged = false;
+    if (this.size === 0) this.#overflowLogged = false;
     return { removedKeys: removals.map(([key]) => key), marks, patterns };
   }
 }

@@ -19,8 +19,18 @@ const FAIL_FAST: RedisOptions = {
   commandTimeout: 500,
   connectTimeout: 2_000,
   maxRetriesPerRequest: 1,
-  retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+  // Reconnecting often is cheap, and how soon after a restart L2 is used again depends on it.
+  retryStrategy: (attempt) => Math.min(attempt * 50, 250),
 };
+
+/** The bound on one L2 round trip when the client sets none: a frozen Redis must not hang callers. */
+const DEFAULT_COMMAND_TIMEOUT_MS = 500;
+
+/** How long one command may take on this client: its own `commandTimeout`, or 500 ms. */
+export function commandTimeoutOf(client: RedisClient): number {
+  const options = client instanceof Cluster ? client.options.redisOptions : client.options;
+  return options?.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
+}
 
 export function isRedisClient(value: unknown): value is RedisClient {
   return value instanceof Redis || value instanceof Cluster;

@@ -1,6 +1,7 @@
+import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis } from 'ioredis';
 import { isMarkKey, type Mark } from '../invalidation/marks.js';
-import { connectRedis, resendOnTopologyChange, type RedisClient, type RedisConnection } from './redis-connection.js';
+import { commandTimeoutOf, connectRedis, resendOnTopologyChange, type RedisClient, type RedisConnection } from './redis-connection.js';
 import { redisHealth, type RedisHealth } from './redis-health.js';
 import { RedisSubscription, type Subscription, type SubscriptionHandlers } from './redis-pubsub.js';
 import { writeIfNewerScript, writeMarkScript } from './redis-scripts.js';
@@ -17,6 +18,9 @@ export type { ScanProgress } from './remote-tier.js';
  */
 const FIRST_CONNECTION_WAIT_MS = 200;
 
+/** What `nodeOf` answers on a cluster for commands that concern no single slot. */
+const ALL_NODES = '*';
+
 /**
  * L2: raw strings in Redis with a millisecond TTL. Every command is single-key, so it runs on Cluster;
  * bulk operations are many single-key commands, batched per node by auto-pipelining.
@@ -26,6 +30,8 @@ export class RedisTier implements RemoteTier, Tier<string> {
   readonly #owned: boolean;
   #firstConnection: Promise<void> | undefined;
   #clockOffset = 0;
+  /** A standalone server's `host:port`, made once: `nodeOf` is on every call's path. */
+  #address: string | undefined;
   readonly #measureClock = () => void this.#syncClock();
 
   constructor(connection: RedisConnection) {
@@ -75,8 +81,27 @@ export class RedisTier implements RemoteTier, Tier<string> {
     return () => this.client.off('ready', up).off('close', down);
   }
 
-  async ping(): Promise<void> {
-    await this.client.ping();
+  /** PINGs one node (a cluster master by address), or the client. */
+  async ping(node?: string): Promise<void> {
+    const target = node === undefined || !(this.client instanceof Cluster) ? this.client : this.#master(node);
+    if (target === undefined) throw new Error(`${node} is no longer a master of the cluster`);
+    await target.ping();
+  }
+
+  /** The address of the master serving `key` (a standalone server's own); for no key, every node: `*` on a cluster. */
+  nodeOf(key?: string): string {
+    if (!(this.client instanceof Cluster)) return (this.#address ??= `${this.client.options.host}:${this.client.options.port}`);
+    if (key === undefined) return ALL_NODES;
+    return this.client.slots[calculateSlot(key)]?.[0] ?? ALL_NODES;
+  }
+
+  /** Whether `node` still serves slots (after a failover the old master's address does not). */
+  servesSlots(node: string): boolean {
+    return node === ALL_NODES || !(this.client instanceof Cluster) || this.#master(node) !== undefined;
+  }
+
+  commandTimeoutMs(): number {
+    return commandTimeoutOf(this.client);
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -210,6 +235,10 @@ export class RedisTier implements RemoteTier, Tier<string> {
 
   #unlink(key: string): Promise<number> {
     return this.#single(this.client.unlink(key), 'unlink', [key]);
+  }
+
+  #master(address: string): Redis | undefined {
+    return (this.client as Cluster).nodes('master').find((node) => `${node.options.host}:${node.options.port}` === address);
   }
 
   /** Only a cluster's redirections need handling; a standalone reply goes straight to the caller. */

@@ -50,7 +50,17 @@ export interface RemoteTier {
   isConnecting(): boolean;
   /** Pending while the first connection attempt is under way, so early calls need not skip L2. */
   firstConnection(): Promise<void> | undefined;
-  ping(): Promise<void>;
+  /** PINGs one node (an address from `nodeOf`), or the client. */
+  ping(node?: string): Promise<void>;
+  /**
+   * The address of the node that serves `key` now, by which failures are tracked (one dead shard is
+   * skipped while the others serve); for no key, the node (or `*`, every node) of keyless commands.
+   */
+  nodeOf(key?: string): string;
+  /** False once `node` serves no slot (a failed-over master): its failures no longer matter. */
+  servesSlots(node: string): boolean;
+  /** How long one command may take before it counts as timed out. */
+  commandTimeoutMs(): number;
   /** Calls `listener` on every (re)connection and loss of connection; returns an unsubscribe function. */
   onConnectionChange(listener: (connected: boolean) => void): () => void;
   /** Redis's clock minus this host's, in ms, as last measured (0 before). */

@@ -2,7 +2,8 @@ import type { Mark } from '../invalidation/marks.js';
 import type { CacheLogger } from '../logger.js';
 import type { Telemetry } from '../cache/telemetry.js';
 import { encodeTombstone } from '../serialization/entry-codec.js';
-import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+import type { CircuitBreakerOptions } from './circuit-breaker.js';
+import { NodeBreakers, RELEASED } from './node-breakers.js';
 import { OutageQueue, type Replayed } from './outage-queue.js';
 import type { MarkWrite, RemoteTier, RemoteWrite } from './remote-tier.js';
 
@@ -17,17 +18,18 @@ const SKIPPED = Symbol('skipped');
 
 /**
  * Wraps L2 so that its failures never reach a caller: reads miss, removals and marks wait in the
- * outage queue until L2 is back, and repeated failures open a circuit breaker that skips L2 until a
- * background probe succeeds. Each state change is logged once; every error is counted and emitted.
+ * outage queue until L2 is back, and failures open the circuit breaker of the node they happened on,
+ * which skips that node until a probe is answered (see `NodeBreakers`). Each call waits at most one
+ * command timeout. Each state change is logged once; every error is counted and emitted.
  * `onReplayed` hears what a replay wrote, so that it can be announced to the other instances.
  */
 export class ResilientTier {
   readonly #inner: RemoteTier;
-  readonly #breaker: CircuitBreaker;
+  readonly #breakers: NodeBreakers;
   readonly #queue: OutageQueue;
   readonly #unsubscribe: () => void;
-  #recovery: NodeJS.Timeout | undefined;
-  #replaying = false;
+  /** The replay under way, if any: one at a time. */
+  #replaying: Promise<void> | undefined;
   #closed = false;
   #connected: boolean | undefined;
   /** What was last logged: a lost connection and an open breaker are one outage, logged once. */
@@ -41,7 +43,13 @@ export class ResilientTier {
     private readonly onReplayed: (replayed: Replayed) => void,
   ) {
     this.#inner = inner;
-    this.#breaker = new CircuitBreaker(options.breaker);
+    this.#breakers = new NodeBreakers(options.breaker, inner.commandTimeoutMs(), {
+      probe: (node) => this.#probe(node),
+      ready: () => inner.isReady(),
+      servesSlots: (node) => inner.servesSlots(node),
+      opened: (node, error) => this.#opened(node, error),
+      closed: (node) => this.#closedNode(node),
+    });
     this.#queue = new OutageQueue(options.maxPendingWrites, logger);
     this.#unsubscribe = inner.onConnectionChange((connected) => this.#onConnectionChange(connected));
   }
@@ -50,13 +58,24 @@ export class ResilientTier {
     return this.#inner;
   }
 
-  /** Whether L2 is used right now (connected, breaker closed). */
+  /** Whether L2 is used right now (connected, breaker of keyless commands closed). */
   get available(): boolean {
-    return !this.#breaker.isOpen && this.#inner.isReady();
+    return !this.#breakers.isOpen(this.#inner.nodeOf()) && this.#inner.isReady();
   }
 
+  /** Whether the node serving `key` is used right now. */
+  usableFor(key: string): boolean {
+    return this.available && !this.#breakers.isOpen(this.#inner.nodeOf(key));
+  }
+
+  /** Whether any node's breaker is open. */
   get breakerOpen(): boolean {
-    return this.#breaker.isOpen;
+    return this.#breakers.anyOpen;
+  }
+
+  /** The nodes skipped now (by address), with the error that opened their breaker. */
+  openNodes(): { node: string; error: string }[] {
+    return this.#breakers.openNodes();
   }
 
   get pendingWrites(): number {
@@ -64,38 +83,61 @@ export class ResilientTier {
   }
 
   async get(key: string): Promise<string | undefined> {
-    const value = await this.#attempt('get', () => this.#inner.get(key), key);
+    const value = await this.#attempt('get', this.#inner.nodeOf(key), () => this.#inner.get(key), key);
     return value === SKIPPED ? undefined : value;
   }
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
-    const values = await this.#attempt('getMany', () => this.#inner.getMany(keys));
-    return values === SKIPPED ? keys.map(() => undefined) : values;
+    const values: (string | undefined)[] = keys.map(() => undefined);
+    await this.#perNode(keys, (key) => key, async (node, group) => {
+      const found = await this.#attempt('getMany', node, () => this.#inner.getMany(group.map(([key]) => key)));
+      if (found !== SKIPPED) group.forEach(([, i], j) => (values[i] = found[j]));
+    });
+    return values;
   }
 
   /** Marks for `keys`, or undefined when L2 can't say (the caller then treats them as unknown). */
   async readMarks(keys: readonly string[]): Promise<Mark[] | undefined> {
-    const marks = await this.#attempt('readMarks', () => this.#inner.readMarks(keys));
-    return marks === SKIPPED ? undefined : marks;
+    const marks: Mark[] = [];
+    let known = true;
+    await this.#perNode(keys, (key) => key, async (node, group) => {
+      const read = await this.#attempt('readMarks', node, () => this.#inner.readMarks(group.map(([key]) => key)));
+      if (read === SKIPPED) known = false;
+      else group.forEach(([, i], j) => (marks[i] = read[j]!));
+    });
+    return known ? marks : undefined;
   }
 
-  /** The stored times, or undefined when the marks were queued for replay. */
+  /** The stored times (a queued mark keeps its own), or undefined when every mark was queued for replay. */
   async writeMarks(marks: readonly MarkWrite[], retentionMs: number): Promise<number[] | undefined> {
-    const stored = await this.#attempt('writeMarks', () => this.#inner.writeMarks(marks, retentionMs));
-    if (stored !== SKIPPED) return stored;
-    for (const mark of marks) this.#queue.mark(mark, retentionMs);
-    return undefined;
+    const times = marks.map((mark) => mark.at);
+    let queued = 0;
+    await this.#perNode(marks, (mark) => mark.key, async (node, group) => {
+      const stored = await this.#attempt('writeMarks', node, () => this.#inner.writeMarks(group.map(([mark]) => mark), retentionMs));
+      if (stored !== SKIPPED) return group.forEach(([, i], j) => (times[i] = stored[j]!));
+      for (const [mark] of group) this.#queue.mark(mark, retentionMs);
+      queued += group.length;
+    });
+    return queued === marks.length ? undefined : times;
   }
 
   /** Entries and tombstones; a failed one becomes a queued tombstone, so L2 can't keep an older value. */
   async write(items: readonly RemoteWrite[]): Promise<void> {
-    const written = await this.#attempt('set', () => this.#inner.write(items), items.length === 1 ? items[0]!.key : undefined);
-    if (written === SKIPPED) for (const item of items) this.#queue.remove(item.key, item.createdAt);
+    await this.#perNode(items, (item) => item.key, async (node, group) => {
+      const batch = group.map(([item]) => item);
+      const written = await this.#attempt('set', node, () => this.#inner.write(batch), batch.length === 1 ? batch[0]!.key : undefined);
+      if (written === SKIPPED) for (const item of batch) this.#queue.remove(item.key, item.createdAt);
+    });
   }
 
-  /** Returns the number deleted now, or 0 when the deletion was deferred until L2 is back. */
+  /**
+   * Returns the number deleted now, or 0 when the deletion was deferred until L2 is back. It needs
+   * every node, and many round trips: it is not bounded by one command timeout.
+   */
   async deleteMatching(pattern: string): Promise<number> {
-    const deleted = await this.#attempt('deleteMatching', () => this.#inner.deleteMatching(pattern));
+    const deleted = this.#breakers.anyOpen
+      ? SKIPPED
+      : await this.#attempt('deleteMatching', this.#inner.nodeOf(), () => this.#inner.deleteMatching(pattern), undefined, false);
     if (deleted !== SKIPPED) return deleted;
     this.#queue.pattern(pattern);
     return 0;
@@ -103,37 +145,64 @@ export class ResilientTier {
 
   /** Whether the message left; the caller keeps it for later otherwise. */
   async publish(channel: string, raw: string): Promise<boolean> {
-    return (await this.#attempt('publish', () => this.#inner.publish(channel, raw))) !== SKIPPED;
+    return (await this.#attempt('publish', this.#inner.nodeOf(), () => this.#inner.publish(channel, raw))) !== SKIPPED;
+  }
+
+  /**
+   * Runs a command the tier does not send itself (a load lock) through the breaker of `key`'s node:
+   * undefined when the node is skipped or the command failed (counted as `operation`).
+   */
+  async guard<T>(operation: string, key: string, call: () => Promise<T>): Promise<T | undefined> {
+    const result = await this.#attempt(operation, this.#inner.nodeOf(key), call, key);
+    return result === SKIPPED ? undefined : result;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#recovery);
+    this.#breakers.close();
     this.#unsubscribe();
     await this.#inner.close();
   }
 
-  /** `available`, after waiting out the (bounded) first connection attempt if one is under way. */
-  async #usable(): Promise<boolean> {
-    if (this.available) return true;
+  /** Whether `node` is usable, after waiting out the (bounded) first connection attempt if one is under way. */
+  async #usable(node: string): Promise<boolean> {
+    const usable = () => this.#inner.isReady() && !this.#breakers.isOpen(node) && !this.#closed;
+    if (usable()) return true;
     const connecting = this.#inner.firstConnection();
     if (connecting === undefined) return false;
     await connecting;
-    return this.available;
+    return usable();
+  }
+
+  /** Runs `run` once per node, with the items (and their positions) that node serves. */
+  async #perNode<I>(items: readonly I[], keyOf: (item: I) => string, run: (node: string, group: [I, number][]) => Promise<void>): Promise<void> {
+    const groups = new Map<string, [I, number][]>();
+    items.forEach((item, i) => {
+      const node = this.#inner.nodeOf(keyOf(item));
+      const group = groups.get(node);
+      if (group === undefined) groups.set(node, [[item, i]]);
+      else group.push([item, i]);
+    });
+    await Promise.all([...groups].map(([node, group]) => run(node, group)));
   }
 
   /**
-   * Runs `call` on L2 if it is usable. Returns SKIPPED when it was not, or when the call failed (the
-   * failure is counted, and feeds the breaker); each caller decides what skipping means for it.
+   * Runs `call` on L2 if `node` is usable, bounded by one command timeout unless `bounded` is false.
+   * Returns SKIPPED when it was not usable, or when the call failed (the failure is counted, and feeds
+   * the node's breaker); each caller decides what skipping means for it.
    */
-  async #attempt<T>(operation: string, call: () => Promise<T>, key?: string): Promise<T | typeof SKIPPED> {
-    if (!this.available && !(await this.#usable())) return SKIPPED;
+  async #attempt<T>(operation: string, node: string, call: () => Promise<T>, key?: string, bounded = true): Promise<T | typeof SKIPPED> {
+    if (!(await this.#usable(node))) return SKIPPED;
     try {
-      const result = await call();
-      this.#succeeded();
+      const result = await (bounded ? this.#breakers.run(node, call) : call());
+      this.#breakers.succeeded(node);
+      if (this.#queue.size > 0) void this.#replay();
       return result;
     } catch (error) {
-      this.#failed(operation, error, key);
+      if (error !== RELEASED) {
+        this.telemetry.fault(operation, error, key);
+        await this.#breakers.failed(node, error);
+      }
       return SKIPPED;
     }
   }
@@ -143,70 +212,64 @@ export class ResilientTier {
     const first = this.#connected === undefined;
     this.#connected = connected;
     this.telemetry.events.emit('connection', { tier: 'l2', connected });
-    if (!first || !connected) this.#updateHealth('connection lost');
-    if (connected) void this.#replay();
+    if (!first || !connected) this.#updateHealth(`connection to ${this.#inner.nodeOf()} lost`);
+    if (!connected) return;
+    this.#breakers.wake();
+    void this.#replay();
   }
 
   #updateHealth(reason: string): void {
-    const healthy = this.#connected !== false && !this.#breaker.isOpen;
+    const healthy = this.#connected !== false && !this.#breakers.anyOpen;
     if (healthy === this.#healthy) return;
     this.#healthy = healthy;
     if (healthy) this.logger.log('L2 (Redis) is back in use.');
     else this.logger.warn(`L2 (Redis) is unavailable (${reason}); serving from L1 and loaders, and retrying in the background.`);
   }
 
-  #succeeded(): void {
-    if (this.#breaker.recordSuccess()) this.#onClosed();
-    if (this.#queue.size > 0) void this.#replay();
+  #opened(node: string, error: unknown): void {
+    this.telemetry.events.emit('breaker:open', { tier: 'l2', error, node });
+    this.#updateHealth(`${node}: ${error instanceof Error ? error.message : String(error)}`);
   }
 
-  #failed(operation: string, error: unknown, key?: string): void {
-    this.telemetry.fault(operation, error, key);
-    if (this.#breaker.recordFailure()) {
-      this.telemetry.events.emit('breaker:open', { tier: 'l2', error });
-      this.#updateHealth(error instanceof Error ? error.message : String(error));
-    }
-    this.#scheduleRecovery();
+  /** A probe: the node answers a PING, and takes what it missed while it was skipped. */
+  async #probe(node: string): Promise<void> {
+    await this.#inner.ping(node);
+    await this.#replay(true, node);
   }
 
-  /** A background loop that probes L2 and replays the queue until it succeeds, backing off. */
-  #scheduleRecovery(): void {
-    if (this.#closed || this.#recovery !== undefined) return;
-    this.#recovery = setTimeout(() => void this.#recover(), this.#breaker.takeProbeDelay());
-    this.#recovery.unref();
-  }
-
-  async #recover(): Promise<void> {
-    this.#recovery = undefined;
-    try {
-      await this.#inner.ping();
-      await this.#replay(true);
-      if (this.#breaker.recordSuccess()) this.#onClosed();
-    } catch {
-      this.#scheduleRecovery();
-    }
-  }
-
-  #onClosed(): void {
-    this.telemetry.events.emit('breaker:close', { tier: 'l2' });
+  #closedNode(node: string): void {
+    this.telemetry.events.emit('breaker:close', { tier: 'l2', node });
     this.#updateHealth('');
     // Whatever was sent while the breaker was open may be waiting too (publishes, for one).
     this.onReplayed({ removedKeys: [], marks: [], patterns: [] });
   }
 
-  async #replay(throwOnFailure = false): Promise<void> {
-    if (this.#replaying || this.#closed || !this.#inner.isReady()) {
-      if (throwOnFailure && !this.#closed) throw new Error('L2 is not ready');
+  /**
+   * Replays what the nodes in use (and `closing`, the node a probe is about to close) missed. With
+   * `throwOnFailure` (a probe), a failure is the caller's, and a replay already under way is waited
+   * for, then this one runs.
+   */
+  async #replay(throwOnFailure = false, closing?: string): Promise<void> {
+    if (this.#replaying !== undefined) {
+      if (!throwOnFailure) return;
+      await this.#replaying.catch(() => undefined);
+      return this.#replay(true, closing);
+    }
+    if (this.#closed || !this.#inner.isReady()) {
+      if (throwOnFailure && !this.#closed) throw new Error(`${closing ?? this.#inner.nodeOf()} is not connected`);
       return;
     }
-    this.#replaying = true;
+    const inUse = (node: string) => node === closing || !this.#breakers.isOpen(node);
+    const everyNode = this.#breakers.openNodes().every(({ node }) => node === closing);
+    const only = (key: string) => inUse(this.#inner.nodeOf(key));
+    this.#replaying = this.#queue.replay(this.#inner, encodeTombstone, only, everyNode).then(this.onReplayed);
     try {
-      this.onReplayed(await this.#queue.replay(this.#inner, encodeTombstone));
+      await this.#replaying;
     } catch (error) {
       if (throwOnFailure) throw error;
-      this.#failed('replay', error);
+      this.telemetry.fault('replay', error);
     } finally {
-      this.#replaying = false;
+      this.#replaying = undefined;
     }
   }
 }

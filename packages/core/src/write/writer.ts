@@ -121,11 +121,12 @@ export class Writer {
       if (prepared.l2Item !== undefined) l2Items.push(prepared.l2Item);
     }
     this.telemetry.stats.sets += written.length;
+    // Set once callers can read it: a loaded value's caller does not wait for L2.
+    if (this.telemetry.events.listenerCount('set') > 0) for (const key of written) this.telemetry.events.emit('set', { key });
     await Promise.all([
       l2Items.length > 0 ? this.l2?.write(l2Items) : undefined,
       dropped.length > 0 ? this.remove(dropped) : undefined,
       announce && written.length > 0 ? this.announcer.announce({ op: 'keys', keys: written }) : undefined,
     ]);
-    if (this.telemetry.events.listenerCount('set') > 0) for (const key of written) this.telemetry.events.emit('set', { key });
   }
 }

@@ -229,7 +229,7 @@ describe('failover', () => {
       const found = await l2Only.getMany<number>(keys);
       return keys.every((key) => found.get(key) === truth.peek(key));
     }, 15_000);
-    expect(cache.status().l2).toEqual({ connected: true, breakerOpen: false, pendingWrites: 0 });
+    expect(cache.status().l2).toEqual({ connected: true, breakerOpen: false, openNodes: [], pendingWrites: 0 });
 
     // The bus works across the new topology: the peer drops its L1 copy when the cache writes.
     expect(await peer.get('row:1')).toBe(truth.peek('row:1'));

@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { RedisClient, TieredCache } from '@tiercache/core';
-import type { Cluster } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { CacheRegistry } from '../cache-registry.js';
 import { WARMER_STATUS_SOURCE } from '../warmers/warmers.constants.js';
 import type { WarmerStatusSource } from '../warmers/warmer-status.js';
@@ -77,11 +77,17 @@ export class CacheHealthIndicator {
     if (l2 === undefined) return;
     const report: Record<string, unknown> = { ...l2 };
     data.l2 = report;
-    if (!l2.connected) {
-      problems.push({ severity: 'down', message: 'L2 (Redis) is not connected: the cache serves from L1 and loaders until it reconnects' });
-    }
-    if (l2.breakerOpen) problems.push({ severity: 'down', message: 'the L2 circuit breaker is open: Redis calls are being skipped' });
     const client = options.redis ?? cache.redisClient;
+    if (!l2.connected) {
+      const own = cache.redisClient;
+      const at = own === undefined || own.isCluster ? '' : ` at ${(own as Redis).options.host}:${(own as Redis).options.port}`;
+      problems.push({ severity: 'down', message: `L2 (Redis)${at} is not connected: the cache serves from L1 and loaders until it reconnects` });
+    }
+    // By node: on a cluster, one master may be skipped while the others serve.
+    for (const { node, error } of l2.openNodes) {
+      const which = node === '*' ? 'every Redis node' : node;
+      problems.push({ severity: 'down', message: `the L2 circuit breaker is open for ${which} (${describeRedisError(error)}): its Redis calls are being skipped` });
+    }
     if (client === undefined) return;
     // The cache's own client, disconnected: PING and INFO could only fail the same way, in ioredis' words.
     if (options.redis === undefined && !l2.connected) return;

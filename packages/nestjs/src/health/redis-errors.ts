@@ -8,6 +8,7 @@ const TRANSLATIONS: readonly [RegExp, string][] = [
   [/ENOTFOUND|EAI_AGAIN/i, 'the Redis host name does not resolve'],
   [/NOAUTH|WRONGPASS|invalid password|invalid username-password/i, 'Redis refused the credentials in l2.redis'],
   [/LOADING/i, 'Redis is still loading its dataset'],
+  [/^Command timed out$|did not answer within/i, 'Redis did not answer within the command timeout'],
   [/READONLY/i, 'the Redis node is a read-only replica'],
 ];
 

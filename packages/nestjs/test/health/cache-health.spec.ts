@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import request from 'supertest';
+import { startTcpProxy } from '../../../../tools/net/tcp-proxy.js';
 import { startRedisServer, type RedisServerHandle } from '../../../../tools/redis/redis-server.js';
 import { uniqueNamespace } from '../support.js';
 
@@ -120,10 +121,31 @@ describe('CacheHealthIndicator behind a Terminus endpoint', () => {
       }
       const response = await request(app!.getHttpServer()).get('/health').expect(503);
       const problems = response.body.error.cache.problems as string[];
-      expect(problems).toContain('L2 (Redis) is not connected: the cache serves from L1 and loaders until it reconnects');
+      expect(problems).toContain(`L2 (Redis) at 127.0.0.1:${server.port} is not connected: the cache serves from L1 and loaders until it reconnects`);
       expect(problems.join(' ')).not.toMatch(/enableOfflineQueue|Stream isn't writeable|Connection is closed/);
     } finally {
       await server.restart();
+    }
+  });
+
+  it('names the Redis node whose circuit breaker is open', async () => {
+    const proxy = await startTcpProxy(server.port);
+    try {
+      await start({ l2: { redis: proxy.url } });
+      checkOptions = { timeoutMs: 100 };
+      proxy.freeze();
+      // The first timeout opens the breaker of the node that hung.
+      await app!.get(TieredCache).get('cold');
+      const response = await request(app!.getHttpServer()).get('/health').expect(503);
+      expect(response.body.error.cache.problems).toContain(
+        `the L2 circuit breaker is open for 127.0.0.1:${proxy.port} (Redis did not answer within the command timeout): its Redis calls are being skipped`,
+      );
+      expect(response.body.error.cache.l2.openNodes).toEqual([{ node: `127.0.0.1:${proxy.port}`, error: expect.any(String) }]);
+    } finally {
+      proxy.thaw();
+      await app?.close();
+      app = undefined;
+      await proxy.close();
     }
   });
 
