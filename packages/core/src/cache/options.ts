@@ -38,6 +38,11 @@ export interface EntryOptions {
    * by pub/sub). Default true.
    */
   distributed?: boolean;
+  /**
+   * A profile named in the cache's `profiles`: its options apply under the ones given next to it.
+   * An unknown name fails with E_INVALID_OPTION.
+   */
+  profile?: string;
 }
 
 /** Options of a write (`set`, `setMany`, `getOrSet`). */
@@ -49,8 +54,17 @@ export interface WriteOptions extends EntryOptions {
   tags?: readonly string[];
 }
 
-/** Options of one `getOrSet` call. */
-export interface GetOrSetOptions extends WriteOptions {
+/**
+ * A TTL computed from the loaded value (adaptive TTL), e.g. longer for data that has not changed for
+ * a day. A return value that is not a valid duration is reported and the value is not cached.
+ */
+export type TtlFunction<T> = (value: T) => number;
+
+/** Options of one `getOrSet` call: `ttl`, `l1Ttl` and `grace` may be functions of the loaded value. */
+export interface GetOrSetOptions<T = unknown> extends Omit<WriteOptions, 'ttl' | 'l1Ttl' | 'grace'> {
+  ttl?: number | TtlFunction<T>;
+  l1Ttl?: number | TtlFunction<T>;
+  grace?: number | TtlFunction<T>;
   /** Names the caller in `hit`, `miss` and `load` events, for per-method metrics. */
   label?: string;
 }
@@ -92,6 +106,11 @@ export interface TieredCacheOptions extends EntryOptions {
   /** Prefix of every key of this cache, e.g. `'app'`. Default `'tc'`. */
   namespace?: string;
   /**
+   * Named sets of entry options, chosen per call, per namespace or per decorator with `profile`:
+   * `{ hot: { ttl: 5_000, l1Ttl: 1_000 }, cold: { ttl: 3_600_000, grace: 600_000, jitter: 0.1 } }`.
+   */
+  profiles?: Record<string, Omit<EntryOptions, 'profile'>>;
+  /**
    * The longest any entry of this cache may live (`ttl` + `grace`, and `negativeTtl` + `grace`), in
    * ms; a longer one is refused. Invalidation marks are kept in Redis this long, so every instance
    * sharing a namespace must use the same bound. Default 7 days.
@@ -123,7 +142,11 @@ export interface ResolvedEntryOptions {
   readonly distributed: boolean;
   /** The cache's bound on ttl + grace (not settable per call). */
   readonly maxTtl: number;
+  /** The cache's profiles, validated (not settable per call). */
+  readonly profiles: Profiles;
 }
+
+export type Profiles = ReadonlyMap<string, Omit<EntryOptions, 'profile'>>;
 
 export interface ResolvedOptions {
   readonly namespace: string;
@@ -202,6 +225,7 @@ export function resolveEntryOptions(
 ): ResolvedEntryOptions {
   if (options === undefined) return base;
   if (!isObject(options)) throw invalidOption(path || 'options', 'expected an object');
+  if (options.profile !== undefined) options = { ...profileOf(base.profiles, options.profile, `${path}profile`), ...definedOnly(options) };
   const ttl = options.ttl === undefined ? base.ttl : nonNegative(`${path}ttl`, options.ttl);
   // A new ttl also becomes the default for the L1 and negative TTLs, unless those are given too.
   const ttlChanged = options.ttl !== undefined;
@@ -225,7 +249,36 @@ export function resolveEntryOptions(
       options.earlyRefreshBeta === undefined ? base.earlyRefreshBeta : nonNegative(`${path}earlyRefreshBeta`, options.earlyRefreshBeta),
     distributed: options.distributed === undefined ? base.distributed : boolean(`${path}distributed`, options.distributed),
     maxTtl: base.maxTtl,
+    profiles: base.profiles,
   });
+}
+
+function profileOf(profiles: Profiles, profile: unknown, field: string): EntryOptions {
+  const found = typeof profile === 'string' ? profiles.get(profile) : undefined;
+  if (found === undefined) {
+    const defined = profiles.size === 0 ? 'none; add `profiles` to the cache options' : [...profiles.keys()].join(', ');
+    throw invalidOption(field, `no profile is named ${JSON.stringify(profile)} (defined: ${defined})`);
+  }
+  return found;
+}
+
+/** An option written as `undefined` means "not given": it must not hide the profile's value. */
+function definedOnly(options: EntryOptions): EntryOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as EntryOptions;
+}
+
+/** Each profile is checked once, against the cache's defaults, so a bad one fails where it is defined. */
+function resolveProfiles(given: unknown, base: ResolvedEntryOptions): Profiles {
+  if (given === undefined) return new Map();
+  if (!isObject(given)) throw invalidOption('profiles', 'expected an object of named entry options');
+  const profiles = new Map<string, EntryOptions>();
+  for (const [profileName, options] of Object.entries(given as Record<string, EntryOptions>)) {
+    if (!isObject(options)) throw invalidOption(`profiles.${profileName}`, 'expected an object of entry options (ttl, l1Ttl, grace, jitter…)');
+    if (options.profile !== undefined) throw invalidOption(`profiles.${profileName}.profile`, 'a profile cannot name another profile');
+    resolveEntryOptions(options, base, `profiles.${profileName}.`);
+    profiles.set(profileName, Object.freeze({ ...options }));
+  }
+  return profiles;
 }
 
 /** Marks are kept for `maxTtl`: an entry that could outlive them could be revived by forgetting them. */
@@ -271,7 +324,7 @@ export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOption
     version = name('version', String(options.version));
   }
   const maxTtl = options.maxTtl === undefined ? DEFAULT_MAX_TTL : positiveInteger('maxTtl', options.maxTtl);
-  const defaults = resolveEntryOptions(options, {
+  const builtIn: ResolvedEntryOptions = {
     ttl: DEFAULT_TTL,
     l1Ttl: DEFAULT_TTL,
     jitter: 0,
@@ -284,7 +337,10 @@ export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOption
     earlyRefreshBeta: 0,
     distributed: true,
     maxTtl,
-  });
+    profiles: new Map(),
+  };
+  const { profiles, ...entry } = options;
+  const defaults = resolveEntryOptions(entry, { ...builtIn, profiles: resolveProfiles(profiles, builtIn) });
 
   let l1: ResolvedOptions['l1'] = false;
   if (options.l1 !== false) {

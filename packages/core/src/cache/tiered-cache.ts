@@ -5,6 +5,7 @@ import { clearMarkKey, type InvalidationMode } from '../invalidation/marks.js';
 import { buildKey, encodeName, escapeGlob, escapeRawPattern, limitKeyLength, type CacheKey } from '../keys/key-builder.js';
 import { REJOIN, type Flight, type Found } from '../load/flights.js';
 import type { Loader } from '../load/loader.js';
+import { hasTtlFunctions, pinnedByCall, splitTtlFunctions, withTtlFunctions } from '../load/ttl-functions.js';
 import type { RedisClient, RedisHealth, ScanProgress } from '../tiers/redis-tier.js';
 import type { WriteSettings } from '../write/writer.js';
 import { Engine, type EngineHooks } from './engine.js';
@@ -96,7 +97,22 @@ export class TieredCache {
    * whole fleet, with Redis), stores its result and returns it. The loader's errors reach every
    * waiting caller. A call that starts after an invalidation never gets the value it invalidated.
    */
-  async getOrSet<T>(key: CacheKey, loader: Loader<T>, options?: GetOrSetOptions): Promise<T> {
+  async getOrSet<T>(key: CacheKey, loader: Loader<T>, options?: GetOrSetOptions<T>): Promise<T> {
+    if (hasTtlFunctions(options as GetOrSetOptions<never>)) return this.#getOrSetAdaptive(key, loader, options!);
+    return this.#getOrSet(key, loader, options as GetOrSetOptions<never> | undefined);
+  }
+
+  /** `ttl`, `l1Ttl` or `grace` given as functions: they are applied to the loaded value (see ttl-functions.ts). */
+  #getOrSetAdaptive<T>(key: CacheKey, loader: Loader<T>, options: GetOrSetOptions<T>): Promise<T> {
+    if (typeof loader !== 'function') throw invalidArgument('loader', 'expected a function');
+    const { fixed, functions } = splitTtlFunctions(options as GetOrSetOptions<never>);
+    const resolved = this.#settings(fixed as WriteOptions, 'options.');
+    const pinned = pinnedByCall(fixed, resolved.profiles, resolved);
+    const sink = { telemetry: this.#engine.telemetry, logger: this.#engine.options.logger, label: options.label };
+    return this.#getOrSet(key, withTtlFunctions(loader, functions, pinned, sink), fixed);
+  }
+
+  async #getOrSet<T>(key: CacheKey, loader: Loader<T>, options: GetOrSetOptions<never> | undefined): Promise<T> {
     const fullKey = this.keyFor(key);
     const { l1, telemetry, loads } = this.#engine;
     const now = Date.now();
@@ -109,13 +125,13 @@ export class TieredCache {
       telemetry.hit(fullKey, 'l1', label);
       // Early refresh is opt-in: the common hit resolves no options at all.
       if ((options?.refreshAhead ?? defaults.refreshAhead) > 0 || (options?.earlyRefreshBeta ?? defaults.earlyRefreshBeta) > 0) {
-        const settings = this.#settings(options, 'options.');
+        const settings = this.#settings(options as WriteOptions, 'options.');
         if (loads.refreshDue(record!, settings, now)) loads.refresh(this.#scope, fullKey, settings, loader as Loader<unknown>, label, record!);
       }
       return (record!.cloneOnRead ? l1!.read(record!) : record!.value) as T;
     }
     if (typeof loader !== 'function') throw invalidArgument('loader', 'expected a function');
-    const settings = this.#settings(options, 'options.');
+    const settings = this.#settings(options as WriteOptions, 'options.');
     let fallback;
     if (state === 'stale' && settings.grace > 0 && now < record!.expiresAt + settings.grace) {
       if (settings.softTimeout <= 0) {
