@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { type EntryOptions } from '@tiercache/core';
 import { invalidOption } from '../errors.js';
-import { CACHEABLE_METADATA, CACHE_PUT_METADATA, CACHE_TAGS_METADATA } from '../cache.constants.js';
-import { DECORATOR_SHAPE } from '../options/shapes.js';
+import { CACHEABLE_METADATA, CACHE_PUT_METADATA, CACHE_TAGS_METADATA, INVALIDATE_ON_METADATA } from '../cache.constants.js';
+import { checkInvalidateOn, type InvalidateOn, type InvalidateOnMetadata } from './invalidate-on.js';
+import { CACHE_PUT_SHAPE, DECORATOR_SHAPE } from '../options/shapes.js';
 import { sourceFor } from './cache-binding.js';
 import {
   appendMetadata,
@@ -20,27 +21,54 @@ import type { AsyncMethod, AsyncMethodDecorator } from './decorator-types.js';
 
 export type { AsyncMethod, AsyncMethodDecorator } from './decorator-types.js';
 
-export interface CacheableOptions<A extends unknown[], R> extends EntryOptions {
+/**
+ * A duration, or a function of the method's result and arguments (adaptive TTL). A function's bad
+ * return value (negative, NaN, not a number, over `maxTtl`) is an E_INVALID_TTL fault: the caller
+ * still gets the result, which is not cached, and the error is logged and counted.
+ */
+export type DurationSpec<A extends unknown[], R> = number | ((result: R, ...args: A) => number);
+
+export interface CacheableOptions<A extends unknown[], R> extends Omit<EntryOptions, 'ttl' | 'l1Ttl' | 'grace'> {
   /** Default: the class name, the method name and the arguments. */
   key?: KeySpec<A>;
+  ttl?: DurationSpec<A, R>;
+  l1Ttl?: DurationSpec<A, R>;
+  grace?: DurationSpec<A, R>;
   /** Evaluated before the call: false bypasses the cache entirely. */
   condition?: (...args: A) => boolean;
   /** Evaluated on the result: true returns it without storing it. */
   unless?: (result: R, ...args: A) => boolean;
   /** A cache named in `CacheModule` options (`caches`); default: the default cache. */
   cache?: string;
+  /**
+   * Application events (`@nestjs/event-emitter`, with `CacheEventsModule` from
+   * `@tiercache/nestjs/events`) that invalidate entries of this method's cache, on every instance:
+   * each function maps the event's payload to tags, or to `{ tags, keys }`.
+   */
+  invalidateOn?: InvalidateOn;
 }
 
-/** The cache entry options among a decorator's options (grace, timeouts, early refresh…). */
+const DURATIONS = ['ttl', 'l1Ttl', 'grace'] as const;
+
+/** The cache entry options among a decorator's options (grace, timeouts, early refresh…), functions left out. */
 function entryOptions(options: CacheableOptions<any[], unknown>): EntryOptions {
-  const { key: _key, condition: _condition, unless: _unless, cache: _cache, ...entry } = options;
-  return entry;
+  const { key: _key, condition: _condition, unless: _unless, cache: _cache, invalidateOn: _on, ...entry } = options;
+  for (const field of DURATIONS) if (typeof entry[field] === 'function') delete entry[field];
+  return entry as EntryOptions;
 }
 
 function checkOptions(decorator: string, options: CacheableOptions<never, never>): void {
   checkKeySpec(decorator, options.key);
   checkFunction(decorator, 'condition', options.condition);
   checkFunction(decorator, 'unless', options.unless);
+}
+
+type Durations = (result: unknown, ...args: unknown[]) => number;
+
+/** The duration functions of a decorator, given once the arguments are known; undefined if it has none. */
+function durationFunctions(options: CacheableOptions<any[], unknown>): (args: readonly unknown[]) => Partial<Record<(typeof DURATIONS)[number], (value: unknown) => number>> {
+  const given = DURATIONS.filter((field) => typeof options[field] === 'function');
+  return (args) => Object.fromEntries(given.map((field) => [field, (value: unknown) => (options[field] as Durations)(value, ...args)]));
 }
 
 /**
@@ -92,11 +120,13 @@ function lazyTags(method: () => object): () => readonly TagSpec[] {
 export function Cacheable<A extends unknown[] = any[], R = any>(options: CacheableOptions<A, R> = {}): AsyncMethodDecorator<A, R> {
   checkOptions('@Cacheable', options as CacheableOptions<never, never>);
   const stored = entryOptions(options as CacheableOptions<any[], unknown>);
+  const computed = DURATIONS.some((field) => typeof options[field] === 'function') ? durationFunctions(options as CacheableOptions<any[], unknown>) : undefined;
   return (target, propertyKey, descriptor) => {
     const original = descriptor.value as unknown as AsyncMethod<A, R>;
     const className = target.constructor.name;
     const method = `${className}.${String(propertyKey)}`;
     checkDecoratorKeys('@Cacheable', method, options, DECORATOR_SHAPE);
+    checkInvalidateOn(method, options.invalidateOn);
     const callOptions = { ...stored, label: method };
     const tags = lazyTags(() => wrapper);
     const wrapper = async function (this: unknown, ...args: unknown[]) {
@@ -115,7 +145,7 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
           else if (tags().length > 0) context.setOptions({ tags: tagsOf(tags(), callArgs, value) });
           return value;
         },
-        callOptions,
+        computed === undefined ? callOptions : { ...callOptions, ...computed(callArgs) },
       );
       // Before the load, an invalid-argument error can only be the key's: say which argument. An
       // explicit key keeps the hot path free of the extra promise.
@@ -127,10 +157,14 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
     replaceMethod(descriptor, wrapper);
     const metadata: DecoratedMethod = { decorator: '@Cacheable', method, cache: options.cache, entry: stored, defaultKey: options.key === undefined };
     appendMetadata(CACHEABLE_METADATA, metadata, descriptor.value as object);
+    if (options.invalidateOn !== undefined) {
+      const invalidation: InvalidateOnMetadata = { method, cache: options.cache, invalidateOn: options.invalidateOn };
+      appendMetadata(INVALIDATE_ON_METADATA, invalidation, descriptor.value as object);
+    }
   };
 }
 
-export type CachePutOptions<A extends unknown[], R> = CacheableOptions<A, R>;
+export type CachePutOptions<A extends unknown[], R> = Omit<CacheableOptions<A, R>, 'invalidateOn'>;
 
 const putLogger = new Logger('Tiercache');
 
@@ -146,11 +180,12 @@ const putLogger = new Logger('Tiercache');
 export function CachePut<A extends unknown[] = any[], R = any>(options: CachePutOptions<A, R> = {}): AsyncMethodDecorator<A, R> {
   checkOptions('@CachePut', options as CacheableOptions<never, never>);
   const stored = entryOptions(options as CacheableOptions<any[], unknown>);
+  const computed = DURATIONS.some((field) => typeof options[field] === 'function') ? durationFunctions(options as CacheableOptions<any[], unknown>) : undefined;
   return (target, propertyKey, descriptor) => {
     const original = descriptor.value as unknown as AsyncMethod<A, R>;
     const className = target.constructor.name;
     const method = `${className}.${String(propertyKey)}`;
-    checkDecoratorKeys('@CachePut', method, options, DECORATOR_SHAPE);
+    checkDecoratorKeys('@CachePut', method, options, CACHE_PUT_SHAPE);
     const tags = lazyTags(() => wrapper);
     const wrapper = async function (this: unknown, ...args: unknown[]) {
       const callArgs = args as A;
@@ -161,7 +196,9 @@ export function CachePut<A extends unknown[] = any[], R = any>(options: CachePut
       if (options.unless?.(result, ...callArgs)) return result;
       const key = keyOf(options.key, [className, String(propertyKey)], callArgs);
       try {
-        await source.get(options.cache).set(key, result, { ...stored, tags: tagsOf(tags(), callArgs, result) });
+        // A bad computed duration fails the write (E_INVALID_OPTION), logged below: the result is still returned.
+        const durations = computed === undefined ? {} : Object.fromEntries(Object.entries(computed(callArgs)).map(([field, fn]) => [field, fn(result)]));
+        await source.get(options.cache).set(key, result, { ...stored, ...durations, tags: tagsOf(tags(), callArgs, result) });
       } catch (error) {
         const reason = options.key === undefined ? defaultKeyError(method, callArgs, error) : error;
         putLogger.error(`@CachePut on ${method} could not store its result: ${(reason as Error).message}`);

@@ -13,6 +13,7 @@ export const ENTRY_KEYS = [
   'refreshAhead',
   'earlyRefreshBeta',
   'distributed',
+  'profile',
 ] as const;
 
 function leaves(keys: readonly string[]): Record<string, true> {
@@ -36,10 +37,17 @@ export const CACHE_MODULE_SHAPE: Shape = {
   ...tiers,
   ...leaves(['namespace', 'logger', 'locks', 'isGlobal', 'cacheNames', 'tenancy']),
   caches: { '*': NAMED_CACHE_SHAPE },
+  // A profile is entry options, but cannot name another profile (the engine says so).
+  profiles: { '*': entry },
 };
 
 export const WARMERS_MODULE_SHAPE: Shape = leaves(['startup', 'lockProvider', 'lockTtlMs']);
 
 export const METRICS_MODULE_SHAPE: Shape = leaves(['bucketsMs', 'exporters']);
 
-export const DECORATOR_SHAPE: Shape = { ...entry, ...leaves(['key', 'condition', 'unless', 'cache']) };
+export const CACHE_PUT_SHAPE: Shape = { ...entry, ...leaves(['key', 'condition', 'unless', 'cache']) };
+
+export const DECORATOR_SHAPE: Shape = { ...CACHE_PUT_SHAPE, ...leaves(['invalidateOn']) };
+
+/** `CacheEventsModule.forRoot` (`@tiercache/nestjs/events`). */
+export const EVENTS_MODULE_SHAPE: Shape = { invalidate: true };
