@@ -1,7 +1,7 @@
 export { TieredCache } from './cache/tiered-cache.js';
 export type { CacheStatsSnapshot, InvalidateOptions, Loader, LoaderContext, PurgeProgress, SetManyItem } from './cache/tiered-cache.js';
 export type { EngineHooks } from './cache/engine.js';
-export type { EntryOptions, GetOrSetOptions, L1Options, L2Options, TieredCacheOptions, TtlFunction, WriteOptions } from './cache/options.js';
+export type { EntryOptions, GetOrSetOptions, L1Options, L2Options, Profile, TieredCacheOptions, TtlFunction, WriteOptions } from './cache/options.js';
 export type { InvalidationMode } from './invalidation/marks.js';
 export { ErrorCode, TiercacheError } from './errors.js';
 export { CacheEvents } from './events/cache-events.js';

@@ -109,7 +109,7 @@ export interface TieredCacheOptions extends EntryOptions {
    * Named sets of entry options, chosen per call, per namespace or per decorator with `profile`:
    * `{ hot: { ttl: 5_000, l1Ttl: 1_000 }, cold: { ttl: 3_600_000, grace: 600_000, jitter: 0.1 } }`.
    */
-  profiles?: Record<string, Omit<EntryOptions, 'profile'>>;
+  profiles?: Record<string, Profile>;
   /**
    * The longest any entry of this cache may live (`ttl` + `grace`, and `negativeTtl` + `grace`), in
    * ms; a longer one is refused. Invalidation marks are kept in Redis this long, so every instance
@@ -146,7 +146,23 @@ export interface ResolvedEntryOptions {
   readonly profiles: Profiles;
 }
 
-export type Profiles = ReadonlyMap<string, Omit<EntryOptions, 'profile'>>;
+/**
+ * A profile: entry options, where `ttl`, `l1Ttl` and `grace` may be functions of the loaded value
+ * (applied by `getOrSet` and the decorators that name the profile; elsewhere the cache's own apply).
+ */
+export interface Profile extends Omit<EntryOptions, 'profile' | 'ttl' | 'l1Ttl' | 'grace'> {
+  ttl?: number | TtlFunction<any>;
+  l1Ttl?: number | TtlFunction<any>;
+  grace?: number | TtlFunction<any>;
+}
+
+/** A validated profile: its fixed options, and its functions if it has any. */
+export interface ResolvedProfile {
+  readonly options: EntryOptions;
+  readonly functions: Readonly<Partial<Record<'ttl' | 'l1Ttl' | 'grace', TtlFunction<unknown>>>> | undefined;
+}
+
+export type Profiles = ReadonlyMap<string, ResolvedProfile>;
 
 export interface ResolvedOptions {
   readonly namespace: string;
@@ -254,7 +270,7 @@ export function resolveEntryOptions(
 }
 
 function profileOf(profiles: Profiles, profile: unknown, field: string): EntryOptions {
-  const found = typeof profile === 'string' ? profiles.get(profile) : undefined;
+  const found = typeof profile === 'string' ? profiles.get(profile)?.options : undefined;
   if (found === undefined) {
     const defined = profiles.size === 0 ? 'none; add `profiles` to the cache options' : [...profiles.keys()].join(', ');
     throw invalidOption(field, `no profile is named ${JSON.stringify(profile)} (defined: ${defined})`);
@@ -271,12 +287,19 @@ function definedOnly(options: EntryOptions): EntryOptions {
 function resolveProfiles(given: unknown, base: ResolvedEntryOptions): Profiles {
   if (given === undefined) return new Map();
   if (!isObject(given)) throw invalidOption('profiles', 'expected an object of named entry options');
-  const profiles = new Map<string, EntryOptions>();
-  for (const [profileName, options] of Object.entries(given as Record<string, EntryOptions>)) {
-    if (!isObject(options)) throw invalidOption(`profiles.${profileName}`, 'expected an object of entry options (ttl, l1Ttl, grace, jitter…)');
-    if (options.profile !== undefined) throw invalidOption(`profiles.${profileName}.profile`, 'a profile cannot name another profile');
+  const profiles = new Map<string, ResolvedProfile>();
+  for (const [profileName, profile] of Object.entries(given as Record<string, Profile & { profile?: unknown }>)) {
+    if (!isObject(profile)) throw invalidOption(`profiles.${profileName}`, 'expected an object of entry options (ttl, l1Ttl, grace, jitter…)');
+    if (profile.profile !== undefined) throw invalidOption(`profiles.${profileName}.profile`, 'a profile cannot name another profile');
+    const options: Record<string, unknown> = { ...profile };
+    const functions: Record<string, TtlFunction<unknown>> = {};
+    for (const field of ['ttl', 'l1Ttl', 'grace'] as const) {
+      if (typeof profile[field] !== 'function') continue;
+      functions[field] = profile[field] as TtlFunction<unknown>;
+      delete options[field];
+    }
     resolveEntryOptions(options, base, `profiles.${profileName}.`);
-    profiles.set(profileName, Object.freeze({ ...options }));
+    profiles.set(profileName, Object.freeze({ options: Object.freeze(options), functions: Object.keys(functions).length > 0 ? functions : undefined }));
   }
   return profiles;
 }

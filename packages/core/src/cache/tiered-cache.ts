@@ -5,7 +5,7 @@ import { clearMarkKey, type InvalidationMode } from '../invalidation/marks.js';
 import { buildKey, encodeName, escapeGlob, escapeRawPattern, limitKeyLength, type CacheKey } from '../keys/key-builder.js';
 import { REJOIN, type Flight, type Found } from '../load/flights.js';
 import type { Loader } from '../load/loader.js';
-import { hasTtlFunctions, pinnedByCall, splitTtlFunctions, withTtlFunctions } from '../load/ttl-functions.js';
+import { hasTtlFunctions, pinnedByCall, splitTtlFunctions, withTtlFunctions, type TtlFunctions } from '../load/ttl-functions.js';
 import type { RedisClient, RedisHealth, ScanProgress } from '../tiers/redis-tier.js';
 import type { WriteSettings } from '../write/writer.js';
 import { Engine, type EngineHooks } from './engine.js';
@@ -98,14 +98,15 @@ export class TieredCache {
    * waiting caller. A call that starts after an invalidation never gets the value it invalidated.
    */
   async getOrSet<T>(key: CacheKey, loader: Loader<T>, options?: GetOrSetOptions<T>): Promise<T> {
-    if (hasTtlFunctions(options as GetOrSetOptions<never>)) return this.#getOrSetAdaptive(key, loader, options!);
+    const fromProfile = options?.profile === undefined ? undefined : this.#scope.defaults.profiles.get(options.profile)?.functions;
+    if (fromProfile !== undefined || hasTtlFunctions(options as GetOrSetOptions<never>)) return this.#getOrSetAdaptive(key, loader, options!, fromProfile);
     return this.#getOrSet(key, loader, options as GetOrSetOptions<never> | undefined);
   }
 
-  /** `ttl`, `l1Ttl` or `grace` given as functions: they are applied to the loaded value (see ttl-functions.ts). */
-  #getOrSetAdaptive<T>(key: CacheKey, loader: Loader<T>, options: GetOrSetOptions<T>): Promise<T> {
+  /** `ttl`, `l1Ttl` or `grace` given as functions (or by the profile): applied to the loaded value (see ttl-functions.ts). */
+  #getOrSetAdaptive<T>(key: CacheKey, loader: Loader<T>, options: GetOrSetOptions<T>, fromProfile: TtlFunctions | undefined): Promise<T> {
     if (typeof loader !== 'function') throw invalidArgument('loader', 'expected a function');
-    const { fixed, functions } = splitTtlFunctions(options as GetOrSetOptions<never>);
+    const { fixed, functions } = splitTtlFunctions(options as GetOrSetOptions<never>, fromProfile);
     const resolved = this.#settings(fixed as WriteOptions, 'options.');
     const pinned = pinnedByCall(fixed, resolved.profiles, resolved);
     const sink = { telemetry: this.#engine.telemetry, logger: this.#engine.options.logger, label: options.label };

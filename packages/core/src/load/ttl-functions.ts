@@ -15,14 +15,21 @@ export function hasTtlFunctions(options: GetOrSetOptions<never> | undefined): bo
   return options !== undefined && (typeof options.ttl === 'function' || typeof options.l1Ttl === 'function' || typeof options.grace === 'function');
 }
 
-/** Splits the functions off, leaving options that resolve like any others. */
-export function splitTtlFunctions(options: GetOrSetOptions<never>): { fixed: GetOrSetOptions<never>; functions: TtlFunctions } {
+/**
+ * Splits the functions off, leaving options that resolve like any others. The profile's functions
+ * apply where the call gives nothing of its own (a fixed `ttl` in the call wins over the profile's function).
+ */
+export function splitTtlFunctions(options: GetOrSetOptions<never>, fromProfile: TtlFunctions | undefined): { fixed: GetOrSetOptions<never>; functions: TtlFunctions } {
   const fixed: Record<string, unknown> = { ...options };
   const functions: TtlFunctions = {};
   for (const field of FIELDS) {
-    if (typeof options[field] !== 'function') continue;
-    functions[field] = options[field] as TtlFunction<unknown>;
-    delete fixed[field];
+    const given = options[field];
+    if (typeof given === 'function') {
+      functions[field] = given as TtlFunction<unknown>;
+      delete fixed[field];
+    } else if (given === undefined && fromProfile?.[field] !== undefined) {
+      functions[field] = fromProfile[field];
+    }
   }
   return { fixed: fixed as GetOrSetOptions<never>, functions };
 }
@@ -32,7 +39,7 @@ export function splitTtlFunctions(options: GetOrSetOptions<never>): { fixed: Get
  * follow it unless the call (or its profile) gives them. These are the ones it gives.
  */
 export function pinnedByCall(fixed: GetOrSetOptions<never>, profiles: Profiles, resolved: { l1Ttl: number; negativeTtl: number }) {
-  const profile = fixed.profile === undefined ? undefined : profiles.get(fixed.profile);
+  const profile = fixed.profile === undefined ? undefined : profiles.get(fixed.profile)?.options;
   const pinned: { l1Ttl?: number; negativeTtl?: number } = {};
   for (const field of ['l1Ttl', 'negativeTtl'] as const) {
     if (fixed[field] !== undefined || profile?.[field] !== undefined) pinned[field] = resolved[field];

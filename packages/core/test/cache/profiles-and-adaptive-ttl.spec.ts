@@ -138,6 +138,19 @@ describe('TTL functions in getOrSet', () => {
     expect(errors[0]).toContain('Boards.past');
   });
 
+  it('takes TTL functions from the profile a call names; a fixed ttl of the call wins over them', async () => {
+    const adaptive = { past: { ttl: (board: { closed: boolean }) => (board.closed ? HOUR : MINUTE), grace: MINUTE } };
+    const cache = caches.twoTier({ profiles: adaptive });
+    await cache.getOrSet('closed', () => ({ closed: true }), { profile: 'past' });
+    expect(await redisTtl(cache, 'closed')).toBeGreaterThan(HOUR);
+    await cache.getOrSet('fixed', () => ({ closed: true }), { profile: 'past', ttl: 5 * MINUTE });
+    expect(await redisTtl(cache, 'fixed')).toBeLessThanOrEqual(6 * MINUTE);
+    // Without a loaded value there is nothing to compute from: set uses the cache's ttl (60 s) and the profile's grace.
+    await cache.set('set', { closed: true }, { profile: 'past' });
+    expect(await redisTtl(cache, 'set')).toBeLessThanOrEqual(2 * MINUTE);
+    expect(await redisTtl(cache, 'set')).toBeGreaterThan(MINUTE);
+  });
+
   it('reports a bad l1Ttl function the same way', async () => {
     const cache = caches.l1Only();
     const faults = faultsOf(cache);

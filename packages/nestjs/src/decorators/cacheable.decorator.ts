@@ -26,14 +26,16 @@ export type { AsyncMethod, AsyncMethodDecorator } from './decorator-types.js';
  * return value (negative, NaN, not a number, over `maxTtl`) is an E_INVALID_TTL fault: the caller
  * still gets the result, which is not cached, and the error is logged and counted.
  */
-export type DurationSpec<A extends unknown[], R> = number | ((result: R, ...args: A) => number);
+// The arguments are typed loosely (as TagSpec's): a tuple after `result` would make TypeScript infer the
+// method's parameters from this function and reject a `key` function that takes them.
+export type DurationSpec<R> = number | ((result: R, ...args: any[]) => number);
 
 export interface CacheableOptions<A extends unknown[], R> extends Omit<EntryOptions, 'ttl' | 'l1Ttl' | 'grace'> {
   /** Default: the class name, the method name and the arguments. */
   key?: KeySpec<A>;
-  ttl?: DurationSpec<A, R>;
-  l1Ttl?: DurationSpec<A, R>;
-  grace?: DurationSpec<A, R>;
+  ttl?: DurationSpec<R>;
+  l1Ttl?: DurationSpec<R>;
+  grace?: DurationSpec<R>;
   /** Evaluated before the call: false bypasses the cache entirely. */
   condition?: (...args: A) => boolean;
   /** Evaluated on the result: true returns it without storing it. */

@@ -30,7 +30,7 @@ class BoardsService {
     return { day, closed };
   }
 
-  @Cacheable({ key: (day: string) => ['bad', day], ttl: (_board: Board, _day: string, ttl: number) => ttl })
+  @Cacheable({ key: (day: string, _ttl: number) => ['bad', day], ttl: (_board: Board, _day: string, ttl: number) => ttl })
   async withBadTtl(day: string, _ttl: number): Promise<Board> {
     this.loads++;
     return { day, closed: true };
