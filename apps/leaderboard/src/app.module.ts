@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { CacheModule } from '@tiercache/nestjs';
+import { CacheEventsModule } from '@tiercache/nestjs/events';
 import { HttpCacheModule } from '@tiercache/nestjs/http';
 import { InspectorModule } from '@tiercache/nestjs/inspector';
 import { WarmersModule } from '@tiercache/nestjs/warmers';
@@ -31,6 +33,10 @@ export class AppModule {
           seed: config.seedOnStart ? config.seedSize : null,
         }),
         CacheModule.forRoot({ isGlobal: true, ...cacheModuleOptions(config) }),
+        // Votes and finished tasks are announced as events; the caches that depend on them say so
+        // (`invalidateOn`), and this applies it on every instance.
+        EventEmitterModule.forRoot(),
+        CacheEventsModule.forRoot(),
         // Whole GET responses of the routes that ask for it (leaderboards, workspaces), with ETag and 304.
         HttpCacheModule.forRoot({ ttl: httpCacheTtl(config) }),
         ScheduleModule.forRoot(),

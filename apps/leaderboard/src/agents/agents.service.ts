@@ -34,7 +34,7 @@ export class AgentsService {
     return { items, total, limit, offset };
   }
 
-  /** `null` (negative-cached briefly, see TTLS) for an unknown id. */
+  /** `null` (negative-cached briefly, see TTL_PROFILES) for an unknown id. */
   @Cacheable({ cache: CACHES.agents, key: KEYS.agent })
   @CacheTags((id: number, agent: Agent | null) => (agent === null ? TAGS.missing : TAGS.agent(id)))
   async findById(id: number): Promise<Agent | null> {

@@ -4,6 +4,9 @@ import type { CacheLogger } from '../logger.js';
 import { jsonSerializer, type Serializer } from '../serialization/serializer.js';
 import type { CircuitBreakerOptions } from '../tiers/circuit-breaker.js';
 import type { RedisConnection } from '../tiers/redis-tier.js';
+import { definedOnly, profileOf, resolveProfiles, type Profile, type Profiles } from './profiles.js';
+
+export type { Profile, Profiles, ResolvedProfile } from './profiles.js';
 
 /** Every duration in Tiercache is in milliseconds. */
 export interface EntryOptions {
@@ -146,23 +149,6 @@ export interface ResolvedEntryOptions {
   readonly profiles: Profiles;
 }
 
-/**
- * A profile: entry options, where `ttl`, `l1Ttl` and `grace` may be functions of the loaded value
- * (applied by `getOrSet` and the decorators that name the profile; elsewhere the cache's own apply).
- */
-export interface Profile extends Omit<EntryOptions, 'profile' | 'ttl' | 'l1Ttl' | 'grace'> {
-  ttl?: number | TtlFunction<any>;
-  l1Ttl?: number | TtlFunction<any>;
-  grace?: number | TtlFunction<any>;
-}
-
-/** A validated profile: its fixed options, and its functions if it has any. */
-export interface ResolvedProfile {
-  readonly options: EntryOptions;
-  readonly functions: Readonly<Partial<Record<'ttl' | 'l1Ttl' | 'grace', TtlFunction<unknown>>>> | undefined;
-}
-
-export type Profiles = ReadonlyMap<string, ResolvedProfile>;
 
 export interface ResolvedOptions {
   readonly namespace: string;
@@ -186,7 +172,7 @@ export interface ResolvedOptions {
   readonly logger: CacheLogger;
 }
 
-function isObject(value: unknown): boolean {
+export function isObject(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -269,41 +255,6 @@ export function resolveEntryOptions(
   });
 }
 
-function profileOf(profiles: Profiles, profile: unknown, field: string): EntryOptions {
-  const found = typeof profile === 'string' ? profiles.get(profile)?.options : undefined;
-  if (found === undefined) {
-    const defined = profiles.size === 0 ? 'none; add `profiles` to the cache options' : [...profiles.keys()].join(', ');
-    throw invalidOption(field, `no profile is named ${JSON.stringify(profile)} (defined: ${defined})`);
-  }
-  return found;
-}
-
-/** An option written as `undefined` means "not given": it must not hide the profile's value. */
-function definedOnly(options: EntryOptions): EntryOptions {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as EntryOptions;
-}
-
-/** Each profile is checked once, against the cache's defaults, so a bad one fails where it is defined. */
-function resolveProfiles(given: unknown, base: ResolvedEntryOptions): Profiles {
-  if (given === undefined) return new Map();
-  if (!isObject(given)) throw invalidOption('profiles', 'expected an object of named entry options');
-  const profiles = new Map<string, ResolvedProfile>();
-  for (const [profileName, profile] of Object.entries(given as Record<string, Profile & { profile?: unknown }>)) {
-    if (!isObject(profile)) throw invalidOption(`profiles.${profileName}`, 'expected an object of entry options (ttl, l1Ttl, grace, jitter…)');
-    if (profile.profile !== undefined) throw invalidOption(`profiles.${profileName}.profile`, 'a profile cannot name another profile');
-    const options: Record<string, unknown> = { ...profile };
-    const functions: Record<string, TtlFunction<unknown>> = {};
-    for (const field of ['ttl', 'l1Ttl', 'grace'] as const) {
-      if (typeof profile[field] !== 'function') continue;
-      functions[field] = profile[field] as TtlFunction<unknown>;
-      delete options[field];
-    }
-    resolveEntryOptions(options, base, `profiles.${profileName}.`);
-    profiles.set(profileName, Object.freeze({ options: Object.freeze(options), functions: Object.keys(functions).length > 0 ? functions : undefined }));
-  }
-  return profiles;
-}
-
 /** Marks are kept for `maxTtl`: an entry that could outlive them could be revived by forgetting them. */
 function withinBound(path: string, resolved: ResolvedEntryOptions): ResolvedEntryOptions {
   for (const field of ['ttl', 'negativeTtl'] as const) {
@@ -316,6 +267,7 @@ function withinBound(path: string, resolved: ResolvedEntryOptions): ResolvedEntr
   }
   return resolved;
 }
+
 
 const DEFAULT_TTL = 60_000;
 
