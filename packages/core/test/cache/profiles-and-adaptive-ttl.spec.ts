@@ -1,6 +1,6 @@
 import { ErrorCode, TiercacheError, type TieredCache } from '../../src/index.js';
 import { CacheFactory } from '../support/cache-factory.js';
-import { adminClient, recordingLogger } from '../support/redis.js';
+import { adminClient, eventually, recordingLogger } from '../support/redis.js';
 
 const caches = new CacheFactory();
 const admin = adminClient();
@@ -19,6 +19,12 @@ function redisTtl(cache: TieredCache, key: string): Promise<number> {
   return admin.pttl(cache.keyFor(key));
 }
 
+/** Connected before the first write: clients Tiercache creates have no offline queue, so an early write only reaches L1. */
+async function connected(cache: TieredCache): Promise<TieredCache> {
+  expect(await cache.ready(10_000)).toBe(true);
+  return cache;
+}
+
 function faultsOf(cache: TieredCache): unknown[] {
   const errors: unknown[] = [];
   cache.events.on('fault', (fault) => errors.push(fault.error));
@@ -27,7 +33,7 @@ function faultsOf(cache: TieredCache): unknown[] {
 
 describe('TTL profiles', () => {
   it('stores an entry with the options of the profile the call names', async () => {
-    const cache = caches.twoTier({ profiles });
+    const cache = await connected(caches.twoTier({ profiles }));
     await cache.getOrSet('cold-one', () => 'v', { profile: 'cold' });
     const ttl = await redisTtl(cache, 'cold-one');
     expect(ttl).toBeGreaterThan(HOUR);
@@ -38,7 +44,7 @@ describe('TTL profiles', () => {
   });
 
   it('lets options given next to the profile win over it', async () => {
-    const cache = caches.twoTier({ profiles });
+    const cache = await connected(caches.twoTier({ profiles }));
     await cache.getOrSet('k', () => 'v', { profile: 'cold', grace: 0, ttl: undefined });
     const ttl = await redisTtl(cache, 'k');
     expect(ttl).toBeGreaterThan(HOUR - MINUTE);
@@ -46,14 +52,14 @@ describe('TTL profiles', () => {
   });
 
   it('gives a namespace its defaults from a profile', async () => {
-    const cache = caches.twoTier({ profiles });
+    const cache = await connected(caches.twoTier({ profiles }));
     const boards = cache.namespace('boards', { profile: 'cold' });
     await boards.set('b', 1);
     expect(await admin.pttl(boards.keyFor('b'))).toBeGreaterThan(HOUR);
   });
 
   it('fails a call naming an unknown profile with E_INVALID_OPTION, listing the defined ones', async () => {
-    const cache = caches.twoTier({ profiles });
+    const cache = await connected(caches.twoTier({ profiles }));
     const loader = jest.fn(() => 'v');
     const error = await cache.getOrSet('k', loader, { profile: 'hott' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TiercacheError);
@@ -62,6 +68,18 @@ describe('TTL profiles', () => {
     expect(loader).not.toHaveBeenCalled();
     await expect(cache.set('k', 1, { profile: 'warm' })).rejects.toMatchObject({ code: ErrorCode.InvalidOption });
     expect(() => cache.namespace('n', { profile: 'warm' })).toThrow(/`defaults\.profile`/);
+  });
+
+  it('fails a hit naming an unknown profile as well, and applies the refresh-ahead of a profile on hits', async () => {
+    const cache = await connected(caches.twoTier({ profiles: { ...profiles, eager: { ttl: 300, refreshAhead: 0.1 } } }));
+    await cache.set('k', 1);
+    await expect(cache.getOrSet('k', () => 2, { profile: 'hott' })).rejects.toMatchObject({ code: ErrorCode.InvalidOption });
+    const loader = jest.fn(() => 'fresh');
+    expect(await cache.getOrSet('eager', loader, { profile: 'eager' })).toBe('fresh');
+    // Past a tenth of the 300 ms TTL, a hit refreshes in the background.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(await cache.getOrSet('eager', loader, { profile: 'eager' })).toBe('fresh');
+    await eventually(() => loader.mock.calls.length === 2);
   });
 
   it('rejects a bad profile when the cache is created, naming the field', () => {
@@ -74,7 +92,7 @@ describe('TTL profiles', () => {
 
 describe('TTL functions in getOrSet', () => {
   it('computes the TTL from the loaded value', async () => {
-    const cache = caches.twoTier();
+    const cache = await connected(caches.twoTier());
     const ttl = jest.fn((board: { closed: boolean }) => (board.closed ? HOUR : MINUTE));
     await cache.getOrSet('past', () => ({ closed: true }), { ttl });
     await cache.getOrSet('live', () => ({ closed: false }), { ttl });
@@ -87,7 +105,7 @@ describe('TTL functions in getOrSet', () => {
   });
 
   it('computes grace, and keeps a negativeTtl the call gives while ttl is computed', async () => {
-    const cache = caches.twoTier({ profiles });
+    const cache = await connected(caches.twoTier({ profiles }));
     await cache.getOrSet('g', () => 'v', { ttl: MINUTE, grace: () => HOUR });
     expect(await redisTtl(cache, 'g')).toBeGreaterThan(HOUR);
     const loader = jest.fn(async () => null);
@@ -102,7 +120,7 @@ describe('TTL functions in getOrSet', () => {
   });
 
   it("lets the loader's own setOptions win over a TTL function", async () => {
-    const cache = caches.twoTier();
+    const cache = await connected(caches.twoTier());
     const loader = jest.fn((ctx: { setOptions(o: object): void }) => (ctx.setOptions({ ttl: 0, negativeTtl: 0 }), 'v'));
     await cache.getOrSet('skip', loader, { ttl: () => HOUR });
     await cache.getOrSet('skip', loader, { ttl: () => HOUR });
@@ -121,7 +139,7 @@ describe('TTL functions in getOrSet', () => {
     }],
   ])('returns the value but neither caches it nor stays silent when the function gives %s', async (_what, ttl) => {
     const logger = recordingLogger();
-    const cache = caches.twoTier({ logger });
+    const cache = await connected(caches.twoTier({ logger }));
     const faults = faultsOf(cache);
     const loader = jest.fn(async () => ({ id: 1 }));
     expect(await cache.getOrSet('bad', loader, { ttl, label: 'Boards.past' })).toEqual({ id: 1 });
@@ -140,7 +158,7 @@ describe('TTL functions in getOrSet', () => {
 
   it('takes TTL functions from the profile a call names; a fixed ttl of the call wins over them', async () => {
     const adaptive = { past: { ttl: (board: { closed: boolean }) => (board.closed ? HOUR : MINUTE), grace: MINUTE } };
-    const cache = caches.twoTier({ profiles: adaptive });
+    const cache = await connected(caches.twoTier({ profiles: adaptive }));
     await cache.getOrSet('closed', () => ({ closed: true }), { profile: 'past' });
     expect(await redisTtl(cache, 'closed')).toBeGreaterThan(HOUR);
     await cache.getOrSet('fixed', () => ({ closed: true }), { profile: 'past', ttl: 5 * MINUTE });
