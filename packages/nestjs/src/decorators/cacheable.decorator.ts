@@ -24,10 +24,10 @@ export type { AsyncMethod, AsyncMethodDecorator } from './decorator-types.js';
 /**
  * A duration, or a function of the method's result and arguments (adaptive TTL). A function's bad
  * return value (negative, NaN, not a number, over `maxTtl`) is an E_INVALID_TTL fault: the caller
- * still gets the result, which is not cached, and the error is logged and counted.
+ * still gets the result, which is not cached, and the error is logged and counted. (The arguments
+ * are typed loosely, as TagSpec's: a tuple after `result` would make TypeScript infer the method's
+ * parameters from this function and reject a `key` function that takes them.)
  */
-// The arguments are typed loosely (as TagSpec's): a tuple after `result` would make TypeScript infer the
-// method's parameters from this function and reject a `key` function that takes them.
 export type DurationSpec<R> = number | ((result: R, ...args: any[]) => number);
 
 export interface CacheableOptions<A extends unknown[], R> extends Omit<EntryOptions, 'ttl' | 'l1Ttl' | 'grace'> {
@@ -67,9 +67,12 @@ function checkOptions(decorator: string, options: CacheableOptions<never, never>
 
 type Durations = (result: unknown, ...args: unknown[]) => number;
 
-/** The duration functions of a decorator, given once the arguments are known; undefined if it has none. */
-function durationFunctions(options: CacheableOptions<any[], unknown>): (args: readonly unknown[]) => Partial<Record<(typeof DURATIONS)[number], (value: unknown) => number>> {
+/** The duration functions of a decorator bound to a call's arguments, as getOrSet takes them; undefined when every duration is fixed. */
+function durationFunctions(
+  options: CacheableOptions<any[], unknown>,
+): ((args: readonly unknown[]) => Partial<Record<(typeof DURATIONS)[number], (value: unknown) => number>>) | undefined {
   const given = DURATIONS.filter((field) => typeof options[field] === 'function');
+  if (given.length === 0) return undefined;
   return (args) => Object.fromEntries(given.map((field) => [field, (value: unknown) => (options[field] as Durations)(value, ...args)]));
 }
 
@@ -122,7 +125,7 @@ function lazyTags(method: () => object): () => readonly TagSpec[] {
 export function Cacheable<A extends unknown[] = any[], R = any>(options: CacheableOptions<A, R> = {}): AsyncMethodDecorator<A, R> {
   checkOptions('@Cacheable', options as CacheableOptions<never, never>);
   const stored = entryOptions(options as CacheableOptions<any[], unknown>);
-  const computed = DURATIONS.some((field) => typeof options[field] === 'function') ? durationFunctions(options as CacheableOptions<any[], unknown>) : undefined;
+  const computed = durationFunctions(options as CacheableOptions<any[], unknown>);
   return (target, propertyKey, descriptor) => {
     const original = descriptor.value as unknown as AsyncMethod<A, R>;
     const className = target.constructor.name;
@@ -182,7 +185,7 @@ const putLogger = new Logger('Tiercache');
 export function CachePut<A extends unknown[] = any[], R = any>(options: CachePutOptions<A, R> = {}): AsyncMethodDecorator<A, R> {
   checkOptions('@CachePut', options as CacheableOptions<never, never>);
   const stored = entryOptions(options as CacheableOptions<any[], unknown>);
-  const computed = DURATIONS.some((field) => typeof options[field] === 'function') ? durationFunctions(options as CacheableOptions<any[], unknown>) : undefined;
+  const computed = durationFunctions(options as CacheableOptions<any[], unknown>);
   return (target, propertyKey, descriptor) => {
     const original = descriptor.value as unknown as AsyncMethod<A, R>;
     const className = target.constructor.name;
