@@ -13,6 +13,8 @@ export interface TcpProxy {
   readonly isCut: boolean;
   /** Destroys every open connection (both sides) and refuses new ones until heal(). */
   cut(): void;
+  /** Resets every open connection on the client side (a TCP RST, as from a host that crashed), and keeps accepting. */
+  reset(): void;
   /** Accepts and forwards connections again. */
   heal(): void;
   /** Cuts and stops listening. */
@@ -27,6 +29,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     socket.once('close', () => sockets.delete(socket));
   };
 
+  const clients = new Set<Socket>();
   const server: Server = createServer((client) => {
     // A reset from either end is part of the game here; unheard, it would throw in whatever test runs next.
     client.on('error', () => undefined);
@@ -39,6 +42,8 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     upstream.on('error', () => undefined);
     track(client);
     track(upstream);
+    clients.add(client);
+    client.once('close', () => clients.delete(client));
     // No bytes are buffered here: pipe() forwards only while both ends are up, and an error or close
     // on either side takes the other one down, like a broken link.
     client.pipe(upstream);
@@ -66,6 +71,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       return cut;
     },
     cut: cutAll,
+    reset: () => {
+      for (const client of clients) client.resetAndDestroy();
+    },
     heal: () => {
       cut = false;
     },

@@ -49,11 +49,15 @@ describe('inspector page in Chromium', () => {
   let other: INestApplication | undefined;
   let url: string;
   let browser: Browser | undefined;
+  /** What beforeAll started: afterAll waits for it, so what it starts after its own timeout is stopped too. */
+  let setup: Promise<void> | undefined;
   let page: Page;
   let load: { stop: () => Promise<void> } | undefined;
   const pageErrors: string[] = [];
 
-  beforeAll(async () => {
+  beforeAll(() => (setup = start()), 2 * START_TIMEOUT_MS);
+
+  async function start(): Promise<void> {
     const config = { environment: 'production', inspectorToken: TOKEN, cacheNamespace: `lb-inspector-${randomUUID()}` };
     app = await startApp(config);
     other = await startApp(config);
@@ -69,14 +73,15 @@ describe('inspector page in Chromium', () => {
     page.on('console', (message) => void (message.type() === 'error' && pageErrors.push(message.text())));
     page.on('dialog', (dialog) => void dialog.accept());
     await page.goto(`${url}/_tiercache`);
-  }, 2 * START_TIMEOUT_MS);
+  }
 
   afterAll(async () => {
+    await setup?.catch(() => undefined);
     await browser?.close().catch(() => undefined);
     await load?.stop();
     await other?.close();
     await app?.close();
-  }, 30_000);
+  }, 2 * START_TIMEOUT_MS + 30_000);
 
   it('is refused without the token', async () => {
     const response = await fetch(`${url}/_tiercache/api/state`);

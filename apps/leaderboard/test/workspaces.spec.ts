@@ -56,6 +56,9 @@ describe('workspaces: agents of two tenants', () => {
 
   it('answers 304 per workspace: one tenant’s ETag does not validate another’s response', async () => {
     const acme = await get('acme', '/workspace/agents/2').expect(200);
+    // No shared cache downstream may answer globex with acme's copy.
+    expect(acme.headers['cache-control']).toMatch(/^private, /);
+    expect(acme.headers.vary).toBe('x-tenant');
     await get('acme', '/workspace/agents/2', { 'if-none-match': acme.headers.etag }).expect(304);
     await get('globex', '/workspace/agents/2', { 'if-none-match': acme.headers.etag }).expect(200);
   });

@@ -13,7 +13,7 @@ export function lockPrefix(namespace: string | undefined): string {
   return `${(namespace ?? 'tc').replace(/[{}]/g, encodeURIComponent)}:lock:`;
 }
 import { TenantCaches } from './tenancy/tenant-caches.js';
-import { resolveTenancy } from './tenancy/tenancy.options.js';
+import { checkNamedCacheNamespace, resolveTenancy } from './tenancy/tenancy.options.js';
 
 const SEPARATE_CACHE_FIELDS = ['l1', 'l2', 'serializer', 'version', 'maxKeyLength'] as const;
 
@@ -52,6 +52,7 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
     if (typeof caches !== 'object' || caches === null) throw invalidOption('caches', 'expected an object of named cache options');
     for (const [name, named] of Object.entries(caches)) {
       if (name === DEFAULT_CACHE) throw invalidOption(`caches.${name}`, `"${DEFAULT_CACHE}" is the name of the root cache`);
+      if (tenancy !== undefined) checkNamedCacheNamespace(name, (named as NamedCacheOptions | undefined)?.namespace ?? name);
       try {
         this.#caches.set(name, this.#build(name, root, rootOptions, named));
       } catch (error) {

@@ -174,6 +174,8 @@ export function cacheModuleOptions(config: Pick<AppConfig, 'redisUrl' | 'cacheEn
     tenancy: {
       resolve: tenantFromHeader(TENANT_HEADER),
       sharedCaches: ['default', ...Object.values(CACHES).filter((name) => name !== CACHES.workspaces)],
+      // A workspace that reads a lot evicts only its own L1 copies, never another workspace's.
+      l1PerTenant: { maxBytes: 16 * 1024 * 1024 },
     },
   };
 }

@@ -6,6 +6,7 @@ import { buildKey, encodeName, escapeGlob, escapeRawPattern, limitKeyLength, typ
 import { REJOIN, type Flight, type Found } from '../load/flights.js';
 import type { Loader } from '../load/loader.js';
 import { hasTtlFunctions, pinnedByCall, splitTtlFunctions, withTtlFunctions } from '../load/ttl-functions.js';
+import { childLimits, type L1ChildBudget } from '../read/l1-budget.js';
 import type { RedisClient, RedisHealth, ScanProgress } from '../tiers/redis-tier.js';
 import type { WriteSettings } from '../write/writer.js';
 import { Engine, type EngineHooks } from './engine.js';
@@ -38,6 +39,16 @@ export interface CacheStatsSnapshot extends CacheStats {
 export interface InvalidateOptions {
   /** `hard` (default): the entries are gone. `soft`: they are only stale, usable as a fallback. */
   mode?: InvalidationMode;
+}
+
+/** Options of a child namespace itself, beyond its entry defaults. */
+export interface NamespaceOptions {
+  /**
+   * Gives each child namespace of this one (a tenant, say) its own share of L1, counting everything
+   * under it: a child over its share drops its own oldest-written entries, never another child's.
+   * Each limit is capped by L1's own. For the life of the cache, for every view of this namespace.
+   */
+  l1PerChild?: L1ChildBudget;
 }
 
 /** How much of a background purge is done. */
@@ -281,10 +292,17 @@ export class TieredCache {
   /**
    * A view of this cache under a child prefix, sharing its tiers and connections. `defaults`
    * override this cache's entry options for the child.
+   *
+   * @example
+   * const tenants = cache.namespace('tenants', undefined, { l1PerChild: { maxBytes: 8 * 1024 * 1024 } });
+   * const acme = tenants.namespace('acme'); // at most 8 MiB of L1, whatever the other tenants do
    */
-  namespace(name: string, defaults?: EntryOptions): TieredCache {
+  namespace(name: string, defaults?: EntryOptions, options?: NamespaceOptions): TieredCache {
     if (typeof name !== 'string' || name.length === 0) throw invalidArgument('namespace name', 'expected a non-empty string');
+    if (options !== undefined && (typeof options !== 'object' || options === null)) throw invalidArgument('namespace options', 'expected { l1PerChild? }');
+    const budget = options?.l1PerChild === undefined ? undefined : childLimits(options.l1PerChild);
     const scope = this.#scope.child(name, resolveEntryOptions(defaults, this.#scope.defaults, 'defaults.'));
+    if (budget !== undefined) this.#engine.l1?.partition(scope.prefix, budget);
     return new TieredCache(undefined, new ChildOf(this.#engine, scope) as EngineHooks);
   }
 

@@ -3,6 +3,7 @@ import type { Judgement, MarkStore, Verdict } from '../invalidation/marks.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
 import { MemoryTier } from '../tiers/memory-tier.js';
 import { snapshot } from '../values/snapshot.js';
+import { L1Budget, TOO_BIG, type L1Limits } from './l1-budget.js';
 
 /**
  * What L1 keeps per key. A class with every field set in the constructor keeps one object shape, so
@@ -63,6 +64,8 @@ export interface L1Bounds {
  */
 export class L1Store {
   readonly #tier: MemoryTier<L1Record>;
+  readonly #budget: L1Budget;
+  readonly #evicted: (key: string) => void;
   readonly mutationSafe: boolean;
 
   constructor(
@@ -72,15 +75,23 @@ export class L1Store {
     private readonly remoteUsable: () => boolean,
   ) {
     this.mutationSafe = bounds.mutationSafe;
+    this.#budget = new L1Budget(bounds);
+    this.#evicted = (key) => {
+      telemetry.stats.evictions++;
+      telemetry.events.emit('eviction', { key });
+    };
     this.#tier = new MemoryTier<L1Record>({
       maxEntries: bounds.maxEntries,
       maxBytes: bounds.maxBytes,
       sizeOf: (record) => record.size,
-      onEvict: (key) => {
-        telemetry.stats.evictions++;
-        telemetry.events.emit('eviction', { key });
-      },
+      onEvict: this.#evicted,
+      onRemove: (key, record) => this.#budget.release(key, record),
     });
+  }
+
+  /** Gives each child namespace of `prefix` its own share of L1 (see L1Budget). */
+  partition(prefix: string, limits: L1Limits): void {
+    this.#budget.partition(prefix, limits);
   }
 
   get size(): number {
@@ -166,7 +177,7 @@ export class L1Store {
     const now = Date.now();
     const keepFor = Math.max(freshUntil, settings.grace > 0 ? read.entry.expiresAt + settings.grace : 0) - now;
     const record = this.decoded(read.entry, read.rawLength, freshUntil, read.marks, now);
-    if (keepFor > 0 && freshUntil > now) this.#tier.set(key, record, keepFor);
+    if (keepFor > 0 && freshUntil > now) this.#store(key, record, keepFor);
     return this.read(record);
   }
 
@@ -176,15 +187,29 @@ export class L1Store {
     const record = this.#tier.get(key);
     const freshUntil = Date.now() + settings.failSafeThrottle;
     if (record !== undefined && record.createdAt === fallback.entry.createdAt) {
-      this.#tier.set(key, record.withFreshUntil(freshUntil), settings.failSafeThrottle + settings.grace);
+      this.#store(key, record.withFreshUntil(freshUntil), settings.failSafeThrottle + settings.grace);
     } else {
       this.fill(key, fallback, settings, freshUntil);
     }
   }
 
   put(key: string, record: L1Record, ttlMs: number): void {
-    if (ttlMs > 0) this.#tier.set(key, record, ttlMs);
+    if (ttlMs > 0) this.#store(key, record, ttlMs);
     else this.#tier.delete([key]);
+  }
+
+  /** Every write to L1 goes through the budget: it may make room in the key's own share, or refuse. */
+  #store(key: string, record: L1Record, ttlMs: number): void {
+    const victims = this.#budget.admit(key, record);
+    if (victims === TOO_BIG) {
+      this.#tier.delete([key]);
+      return;
+    }
+    for (const victim of victims) {
+      this.#tier.delete([victim]);
+      this.#evicted(victim);
+    }
+    this.#tier.set(key, record, ttlMs);
   }
 
   delete(keys: readonly string[]): void {

@@ -9,6 +9,8 @@ export interface MemoryTierOptions<V> {
   maxBytes: number;
   sizeOf: (value: V) => number;
   onEvict?: (key: string) => void;
+  /** Every value that leaves, whatever the reason (evicted, expired, deleted, replaced). */
+  onRemove?: (key: string, value: V) => void;
   now?: () => number;
 }
 
@@ -34,12 +36,18 @@ export class MemoryTier<V> implements Tier<V> {
   constructor(options: MemoryTierOptions<V>) {
     this.#sizeOf = options.sizeOf;
     this.#now = options.now ?? Date.now;
-    const onEvict = options.onEvict;
+    const { onEvict, onRemove } = options;
     this.#lru = new LRUCache<string, Slot<V>>({
       max: options.maxEntries,
       maxSize: options.maxBytes,
       sizeCalculation: (slot) => slot.size,
-      dispose: onEvict ? (_slot, key, reason) => reason === 'evict' && onEvict(key) : undefined,
+      dispose:
+        onEvict || onRemove
+          ? (slot, key, reason) => {
+              if (reason === 'evict') onEvict?.(key);
+              onRemove?.(key, slot.value);
+            }
+          : undefined,
     });
   }
 

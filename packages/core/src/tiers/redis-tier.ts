@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { Cluster, Redis } from 'ioredis';
 import { isMarkKey, type Mark } from '../invalidation/marks.js';
 import { connectRedis, resendOnTopologyChange, type RedisClient, type RedisConnection } from './redis-connection.js';
@@ -230,9 +229,12 @@ export class RedisTier implements RemoteTier, Tier<string> {
       this.client.disconnect();
       return;
     }
-    const ended = once(this.client, 'end');
+    // Not events.once(): it rejects on an 'error' event, and a connection reset while closing is
+    // one (ioredis means to hide those, but can't tell errors from another realm, e.g. a vm context).
+    const client = this.client;
+    const ended = new Promise<void>((resolve) => client.once('end', resolve));
     // quit() waits for replies to commands already sent.
-    await this.client.quit().catch(() => this.client.disconnect());
+    await client.quit().catch(() => client.disconnect());
     await ended;
   }
 }

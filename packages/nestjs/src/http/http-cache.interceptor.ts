@@ -13,6 +13,7 @@ import { invalidOption } from '../errors.js';
 import { firstValueFrom, from, type Observable } from 'rxjs';
 import { CacheRegistry } from '../cache-registry.js';
 import { TenantContext } from '../tenancy/tenant-context.js';
+import { tenantsOf } from '../tenancy/tenant-caches.js';
 import { cacheControl, isStorableBody, matchesIfNoneMatch, toCachedResponse, type CachedResponse } from './cached-response.js';
 import { HTTP_CACHE_METADATA, HTTP_CACHE_OFF_METADATA, HTTP_CACHE_OPTIONS, NEST_HTTP_CODE } from './http-cache.constants.js';
 import { resolveHttpCacheOptions, type HttpCacheRouteOptions, type ResolvedHttpCacheOptions } from './http-cache.options.js';
@@ -125,6 +126,9 @@ export class HttpCacheInterceptor implements NestInterceptor {
       { ttl, grace, label: `HTTP ${route.name}` },
     );
     if ('notStored' in found) return loaded ? passthrough : firstValueFrom(next.handle(), { defaultValue: undefined });
+    // A tenant's response must not be served to another tenant by a shared cache downstream (a CDN,
+    // a proxy): private, and varying by the tenant header when the tenant comes from one.
+    const tenancy = options.shared === true ? undefined : tenantsOf(cache)?.tenancy;
     const age = Date.now() - found.storedAt;
     // Older than the TTL means the engine served it past expiry (grace, or fail-safe after this
     // request's own load failed), whoever loaded.
@@ -132,10 +136,14 @@ export class HttpCacheInterceptor implements NestInterceptor {
     for (const [name, value] of Object.entries(found.headers)) adapter.setHeader(response, name, value);
     adapter.setHeader(response, 'etag', found.etag);
     if (found.headers['cache-control'] === undefined) {
-      const perUser = options.private ?? keyed.perUser;
+      const perUser = options.private ?? (keyed.perUser || tenancy !== undefined);
       adapter.setHeader(response, 'cache-control', cacheControl({ perUser, ttl, grace, ageMs: state === 'stale' ? ttl : age }));
     }
-    const vary = [...(options.vary ?? []), ...(keyed.perUser && options.sharedAcrossUsers !== true ? ['authorization', 'cookie'] : [])];
+    const vary = [
+      ...(options.vary ?? []),
+      ...(keyed.perUser && options.sharedAcrossUsers !== true ? ['authorization', 'cookie'] : []),
+      ...(tenancy?.resolve.header === undefined ? [] : [tenancy.resolve.header]),
+    ];
     if (vary.length > 0) adapter.setHeader(response, 'vary', [...new Set(vary.map((name) => name.toLowerCase()))].join(', '));
     if (this.#options.cacheHeader !== false) adapter.setHeader(response, this.#options.cacheHeader, state);
     // An empty web Response is how an interceptor answers on its own: Nest sends its status, keeps

@@ -29,16 +29,24 @@ const l2: Shape = {
 };
 const tiers: Shape = { l1, l2, ...leaves(['serializer', 'version', 'maxKeyLength', 'maxTtl']) };
 
+// `resolve` is a function and `sharedCaches` a list of names: leaves.
+const tenancy: Shape = {
+  ...leaves(['resolve', 'sharedCaches', 'maxTenantViews']),
+  metrics: leaves(['topTenants']),
+  l1PerTenant: leaves(['maxBytes', 'maxEntries']),
+};
+
 export const NAMED_CACHE_SHAPE: Shape = { ...entry, ...tiers, ...leaves(['namespace', 'rootNamespace']) };
 
 /** `CacheModuleOptions`, plus the module extras that `forRoot` takes next to them. */
 export const CACHE_MODULE_SHAPE: Shape = {
   ...entry,
   ...tiers,
-  ...leaves(['namespace', 'logger', 'locks', 'isGlobal', 'cacheNames', 'tenancy']),
+  ...leaves(['namespace', 'logger', 'locks', 'isGlobal', 'cacheNames']),
   caches: { '*': NAMED_CACHE_SHAPE },
   // A profile is entry options, but cannot name another profile (the engine says so).
   profiles: { '*': entry },
+  tenancy,
 };
 
 export const WARMERS_MODULE_SHAPE: Shape = leaves(['startup', 'lockProvider', 'lockTtlMs']);

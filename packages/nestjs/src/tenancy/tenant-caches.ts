@@ -1,11 +1,16 @@
-import type { CacheKey, EntryOptions, TieredCache } from '@tiercache/core';
+import type { EntryOptions, TieredCache } from '@tiercache/core';
 import { TenantContext } from './tenant-context.js';
 import { invalidTenant, tenantRequired } from './tenant-errors.js';
-import type { ResolvedTenancy } from './tenancy.options.js';
+import { SHARED_NAMESPACE, TENANTS_NAMESPACE, type ResolvedTenancy } from './tenancy.options.js';
 import { TenantUsage, type TenantUsageRow } from './tenant-usage.js';
 
-/** Methods that read or change entries: they run in the current tenant's namespace. */
-const ASYNC_SCOPED = new Set(['getOrSet', 'get', 'has', 'getMany', 'set', 'setMany', 'delete', 'deleteMany', 'invalidateTags', 'clear', 'deleteByPattern']);
+/**
+ * Methods of the engine as a whole (its counters, connections and lifecycle), which every tenant
+ * shares. Every other method runs in the current tenant's namespace, including one TieredCache
+ * gains later: a method nobody reviewed for tenancy fails closed (E_TENANT_REQUIRED), never open.
+ */
+const ENGINE_WIDE: ReadonlySet<PropertyKey> = new Set(['constructor', 'stats', 'status', 'l2Health', 'ready', 'close', 'purgeOtherVersions']);
+const AsyncFunction = (async () => {}).constructor;
 
 const admins = new WeakMap<object, TenantCaches>();
 
@@ -31,8 +36,9 @@ export class TenantCaches {
     readonly tenancy: ResolvedTenancy,
   ) {
     this.#root = root;
-    this.#tenants = root.namespace('@tenant');
-    this.#shared = root.namespace('@shared');
+    const budget = tenancy.l1PerTenant;
+    this.#tenants = root.namespace(TENANTS_NAMESPACE, undefined, budget === undefined ? undefined : { l1PerChild: budget });
+    this.#shared = root.namespace(SHARED_NAMESPACE);
     this.#usage = tenancy.topTenants > 0 ? new TenantUsage(root, this.#tenants.prefix, tenancy.topTenants) : undefined;
     this.scoped = this.#proxy();
     admins.set(this.scoped, this);
@@ -40,7 +46,7 @@ export class TenantCaches {
 
   /** The namespace of one tenant, whatever the current context (admin tools, tests). */
   forTenant(tenant: string): TieredCache {
-    if (typeof tenant !== 'string' || tenant.length === 0) throw invalidTenant(tenant);
+    if (typeof tenant !== 'string' || tenant.length === 0) throw invalidTenant(tenant, 'forTenant()');
     let view = this.#views.get(tenant);
     if (view !== undefined) {
       this.#views.delete(tenant);
@@ -73,7 +79,7 @@ export class TenantCaches {
     if (scope?.shared) return this.#shared;
     const tenant = scope?.tenant ?? this.tenancy.resolve(scope?.request as never);
     if (tenant === undefined || tenant === null || tenant === '') throw tenantRequired(this.name, method);
-    if (typeof tenant !== 'string') throw invalidTenant(tenant);
+    if (typeof tenant !== 'string') throw invalidTenant(tenant, 'the tenancy resolver');
     return this.forTenant(tenant);
   }
 
@@ -87,21 +93,22 @@ export class TenantCaches {
   #proxy(target: TieredCache = this.#root, view: (method: string) => TieredCache = (method) => this.current(method)): TieredCache {
     return new Proxy(target, {
       get: (_target, property) => {
-        if (typeof property === 'string' && ASYNC_SCOPED.has(property)) {
-          return (...args: unknown[]) => {
-            let scoped: TieredCache;
-            try {
-              scoped = view(property);
-            } catch (error) {
-              return Promise.reject(error);
-            }
-            return Reflect.apply(scoped[property as keyof TieredCache] as (...a: unknown[]) => unknown, scoped, args);
-          };
-        }
-        if (property === 'keyFor') return (key: CacheKey) => view('keyFor').keyFor(key);
         if (property === 'namespace') return (name: string, defaults?: EntryOptions) => this.#child(target, view, name, defaults);
         const value = Reflect.get(target, property, target) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        if (typeof value !== 'function') return value;
+        if (typeof property !== 'string' || ENGINE_WIDE.has(property)) return (value as (...a: unknown[]) => unknown).bind(target);
+        // Refused as the method itself fails: an async one rejects, a sync one (keyFor) throws.
+        const rejects = value instanceof AsyncFunction;
+        return (...args: unknown[]) => {
+          let scoped: TieredCache;
+          try {
+            scoped = view(property);
+          } catch (error) {
+            if (rejects) return Promise.reject(error);
+            throw error;
+          }
+          return Reflect.apply(Reflect.get(scoped, property, scoped) as (...a: unknown[]) => unknown, scoped, args);
+        };
       },
     });
   }

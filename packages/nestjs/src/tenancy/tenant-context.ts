@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { invalidTenant } from './tenant-errors.js';
 
 /** What a tenant-scoped cache call can learn about who it runs for. */
 export interface TenantScope {
@@ -23,7 +24,7 @@ const storage = new AsyncLocalStorage<TenantScope>();
  */
 export const TenantContext = {
   run<T>(tenant: string, fn: () => T): T {
-    if (typeof tenant !== 'string' || tenant.length === 0) throw new TypeError('TenantContext.run: expected a non-empty tenant id');
+    if (typeof tenant !== 'string' || tenant.length === 0) throw invalidTenant(tenant, 'TenantContext.run()');
     return storage.run({ ...storage.getStore(), tenant, shared: false }, fn);
   },
 

@@ -9,9 +9,11 @@ export function tenantRequired(cache: string, method: string): TiercacheError {
   );
 }
 
-export function invalidTenant(value: unknown): TiercacheError {
+/** `source`: where the bad id came from (the resolver, `TenantContext.run`, `forTenant`). */
+export function invalidTenant(value: unknown, source: string): TiercacheError {
+  const got = typeof value === 'string' ? 'an empty string' : typeof value;
   return new TiercacheError(
     ErrorCode.InvalidArgument,
-    `Invalid tenant: the tenancy resolver returned ${typeof value}; return a non-empty string, or undefined when there is no tenant.`,
+    `Invalid tenant: ${source} got ${got}; a tenant id is a non-empty string (a resolver returns undefined when there is no tenant).`,
   );
 }

@@ -61,6 +61,8 @@ describe('named caches and the app namespace', () => {
     try {
       expect(registry.get('sessions').prefix).toBe(`${namespace}|v2:sessions|`);
       expect(registry.get('shared').prefix).toBe(`${namespace}-shared:shared|`);
+      // A write before the connection is up skips L2 (by design): wait for it, as a busy machine is slow.
+      expect(await registry.get('sessions').ready()).toBe(true);
       await registry.get('sessions').set('k', 1);
       const redis = new Redis(redisUrl());
       try {

@@ -66,6 +66,18 @@ describe('tenant-scoped caches', () => {
     expect(await tenantsOf(cache)!.forTenant('acme').get('greeting')).toBe('hello acme');
   });
 
+  it.each([[''], [42], [undefined]])('refuses TenantContext.run(%p) with a typed error, running nothing', (tenant) => {
+    const fn = jest.fn();
+    expect(() => TenantContext.run(tenant as never, fn)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgument }));
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  it('refuses forTenant() of an empty or non-string id', () => {
+    for (const tenant of ['', 7]) {
+      expect(() => tenantsOf(cache)!.forTenant(tenant as never)).toThrow(expect.objectContaining({ code: ErrorCode.InvalidArgument }));
+    }
+  });
+
   it('resolves the tenant from the request the interceptor puts in context', async () => {
     const request = { headers: { 'x-tenant': 'acme' } };
     expect(await TenantContext.withRequest(request, () => cache.get('greeting'))).toBe('hello acme');
@@ -130,6 +142,36 @@ describe('tenant-scoped caches', () => {
     await TenantContext.run('acme', () => cache.clear());
     expect(await TenantContext.run('acme', () => reports.get('q1'))).toBeUndefined();
     expect(await TenantContext.run('globex', () => reports.get('q1'))).toBe('globex q1');
+  });
+
+  it('runs a method it does not know (added to TieredCache later) in the tenant’s namespace, or refuses it', async () => {
+    const prototype = TieredCache.prototype as unknown as Record<string, unknown>;
+    prototype.prefixSeen = async function (this: TieredCache) {
+      return this.prefix;
+    };
+    try {
+      const scoped = cache as unknown as { prefixSeen(): Promise<string> };
+      await expect(scoped.prefixSeen()).rejects.toMatchObject({ code: ErrorCode.TenantRequired });
+      expect(await TenantContext.run('acme', () => scoped.prefixSeen())).toBe(tenantsOf(cache)!.forTenant('acme').prefix);
+    } finally {
+      delete prototype.prefixSeen;
+    }
+  });
+
+  it('shares only the engine-wide methods; every other one refuses a call with no tenant', async () => {
+    const shared = ['constructor', 'namespace', 'stats', 'status', 'l2Health', 'ready', 'close', 'purgeOtherVersions'];
+    const methods = Object.getOwnPropertyNames(TieredCache.prototype).filter(
+      (name) => typeof Object.getOwnPropertyDescriptor(TieredCache.prototype, name)!.value === 'function' && !shared.includes(name),
+    );
+    expect(methods.length).toBeGreaterThan(10);
+    for (const name of methods) {
+      const method = (cache as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!;
+      const outcome = await (async () => method('k', async () => 'v'))().then(
+        () => 'ran',
+        (error: { code?: string }) => error.code,
+      );
+      expect([name, outcome]).toEqual([name, ErrorCode.TenantRequired]);
+    }
   });
 
   it('counts usage per tenant with bounded labels: the top N, then `other`', async () => {

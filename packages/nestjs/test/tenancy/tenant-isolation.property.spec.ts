@@ -108,6 +108,15 @@ describe.each<AdapterName>(['express', 'fastify'])('tenant isolation under concu
     expect(notes.runs).toBe(before + 1);
   });
 
+  it('marks a tenant’s response private and varying by the tenant header, so no shared cache downstream serves it to another', async () => {
+    const response = await fetch(`${url}/notes/9`, { headers: { 'x-tenant': 'acme' } });
+    expect(response.headers.get('cache-control')).toMatch(/^private, /);
+    expect(response.headers.get('vary')).toBe('x-tenant');
+    const shared = await fetch(`${url}/notes/shared/banner`, { headers: { 'x-tenant': 'acme' } });
+    expect(shared.headers.get('cache-control')).toMatch(/^public, /);
+    expect(shared.headers.get('vary')).toBeNull();
+  });
+
   it('never answers a tenant with another tenant’s data, whatever the interleaving', async () => {
     const op = fc.record({
       tenant: fc.integer({ min: 0, max: 2 }),
@@ -150,5 +159,6 @@ describe.each<AdapterName>(['express', 'fastify'])('tenant isolation under concu
       }),
       { numRuns: 12 },
     );
-  });
+    // Hundreds of real requests: Jest's 5 s default is too short on a loaded machine.
+  }, 60_000);
 });
