@@ -29,6 +29,7 @@ function project(name: string, dir: string): Config {
       '^@tiercache/nestjs$': '<rootDir>/../../packages/nestjs/src/index.ts',
       '^@tiercache/nestjs/testing$': '<rootDir>/../../packages/nestjs/src/testing/index.ts',
       '^@tiercache/nestjs/warmers$': '<rootDir>/../../packages/nestjs/src/warmers/index.ts',
+      '^@tiercache/nestjs/events$': '<rootDir>/../../packages/nestjs/src/events/index.ts',
       '^@tiercache/nestjs/http$': '<rootDir>/../../packages/nestjs/src/http/index.ts',
       '^@tiercache/nestjs/tenancy$': '<rootDir>/../../packages/nestjs/src/tenancy/index.ts',
       '^@tiercache/nestjs/health$': '<rootDir>/../../packages/nestjs/src/health/index.ts',

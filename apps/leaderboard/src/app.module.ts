@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import { CacheModule } from '@tiercache/nestjs';
+import { CacheEventsModule } from '@tiercache/nestjs/events';
 import { HotKeysModule } from '@tiercache/nestjs/hot-keys';
 import { HttpCacheModule } from '@tiercache/nestjs/http';
 import { InspectorModule } from '@tiercache/nestjs/inspector';
@@ -32,6 +34,10 @@ export class AppModule {
           seed: config.seedOnStart ? config.seedSize : null,
         }),
         CacheModule.forRoot({ isGlobal: true, ...cacheModuleOptions(config) }),
+        // Votes and finished tasks are announced as events; the caches that depend on them say so
+        // (`invalidateOn`), and this applies it on every instance.
+        EventEmitterModule.forRoot(),
+        CacheEventsModule.forRoot(),
         // Whole GET responses of the routes that ask for it (leaderboards, workspaces), with ETag and 304.
         HttpCacheModule.forRoot({ ttl: httpCacheTtl(config) }),
         ScheduleModule.forRoot(),

@@ -12,6 +12,11 @@ export const ErrorCode = {
   LockTimeout: 'E_LOCK_TIMEOUT',
   /** A held lock's lease was lost (expired or taken): work relying on it must stop. */
   LockLost: 'E_LOCK_LOST',
+  /**
+   * A TTL function (`ttl`, `l1Ttl` or `grace` given as a function of the value) returned something that
+   * is not a valid duration: the caller got the value, and it was not cached.
+   */
+  InvalidTtl: 'E_INVALID_TTL',
   /** The cache was used after `close()`. */
   Closed: 'E_CLOSED',
   /** An admin surface (the inspector) would serve without a guard outside development. */

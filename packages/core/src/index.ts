@@ -2,7 +2,7 @@ export { TieredCache } from './cache/tiered-cache.js';
 export type { CacheStatsSnapshot, InvalidateOptions, Loader, LoaderContext, NamespaceOptions, PurgeProgress, SetManyItem } from './cache/tiered-cache.js';
 export type { L1ChildBudget } from './read/l1-budget.js';
 export type { EngineHooks } from './cache/engine.js';
-export type { EntryOptions, GetOrSetOptions, L1Options, L2Options, TieredCacheOptions, WriteOptions } from './cache/options.js';
+export type { EntryOptions, GetOrSetOptions, L1Options, L2Options, Profile, TieredCacheOptions, TtlFunction, WriteOptions } from './cache/options.js';
 export type { InvalidationMode } from './invalidation/marks.js';
 export { ErrorCode, TiercacheError } from './errors.js';
 export { CacheEvents } from './events/cache-events.js';

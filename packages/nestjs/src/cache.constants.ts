@@ -4,6 +4,7 @@ export const CACHE_PUT_METADATA = 'TIERCACHE:cache-put';
 export const CACHE_EVICT_METADATA = 'TIERCACHE:cache-evict';
 export const CACHE_TAGS_METADATA = 'TIERCACHE:cache-tags';
 export const WITH_LOCK_METADATA = 'TIERCACHE:with-lock';
+export const INVALIDATE_ON_METADATA = 'TIERCACHE:invalidate-on';
 
 /** The name of the cache injected without `@InjectCache`. */
 export const DEFAULT_CACHE = 'default';

@@ -4,7 +4,8 @@ export type { CacheModuleOptions, NamedCacheOptions } from './cache-module.optio
 export { CacheRegistry } from './cache-registry.js';
 export { DEFAULT_CACHE, getCacheToken } from './cache.constants.js';
 export { CacheTags, Cacheable, CachePut } from './decorators/cacheable.decorator.js';
-export type { AsyncMethod, AsyncMethodDecorator, CacheableOptions, CachePutOptions, TagSpec } from './decorators/cacheable.decorator.js';
+export type { AsyncMethod, AsyncMethodDecorator, CacheableOptions, CachePutOptions, DurationSpec, TagSpec } from './decorators/cacheable.decorator.js';
+export type { EventInvalidator, InvalidateOn, InvalidationTargets } from './decorators/invalidate-on.js';
 export type { KeyFunctionParametersDoNotFitTheMethod } from './decorators/decorator-types.js';
 export { CacheEvict } from './decorators/cache-evict.decorator.js';
 export type { CacheEvictOptions } from './decorators/cache-evict.decorator.js';

@@ -40,7 +40,7 @@ export class AgentsService {
 
   /**
    * `null` for an unknown id: at once, without a query, for an id the `agent-ids` filter never saw;
-   * negative-cached briefly (see TTLS) for the others (deleted, or a false positive of the filter).
+   * negative-cached briefly (see TTL_PROFILES) for the others (deleted, or a false positive of the filter).
    */
   @Cacheable({ cache: CACHES.agents, key: KEYS.agent, absentKeys: AGENT_IDS.name })
   @CacheTags((id: number, agent: Agent | null) => (agent === null ? TAGS.missing : TAGS.agent(id)))

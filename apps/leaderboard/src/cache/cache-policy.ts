@@ -1,17 +1,18 @@
+import type { Profile } from '@tiercache/core';
 import type { CacheModuleOptions, NamedCacheOptions } from '@tiercache/nestjs';
 import { tenantFromHeader } from '@tiercache/nestjs/tenancy';
 import type { AgentStatus } from '../agents/agent.js';
 import type { AppConfig } from '../config.js';
-import type { Period } from '../leaderboard/leaderboard.js';
+import type { Leaderboard, Period } from '../leaderboard/leaderboard.js';
 
 /*
  * The app's whole cache design in one place: which cache each read goes to, how long it lives there,
  * and which tags let a write find it again.
  *
- * TTLs live on named caches rather than on each @Cacheable, so that CACHE=off can turn every one of
- * them to 0 (and the load script can compare the same code with and without caching). Each named
- * cache is its own namespace: its tags are its own, so a write that touches several caches stacks one
- * @CacheEvict per cache.
+ * TTLs live in named profiles, one per cache, rather than on each @Cacheable, so that CACHE=off can
+ * turn every one of them to 0 (and the load script can compare the same code with and without
+ * caching), the adaptive TTL of past boards included. Each named cache is its own namespace: its tags
+ * are its own, so a write that touches several caches stacks one @CacheEvict per cache.
  */
 
 /** The named caches of `CacheModule`, as `@Cacheable({ cache })` names them. */
@@ -31,33 +32,72 @@ export const CACHES = {
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** The named profiles of `CacheModule`: each cache uses one, and `@Cacheable({ profile })` names the adaptive one. */
+export const PROFILES = {
+  entity: 'entity',
+  activity: 'activity',
+  live: 'live',
+  past: 'past',
+  tenant: 'tenant',
+} as const;
+
+type ProfileName = (typeof PROFILES)[keyof typeof PROFILES];
 
 /**
- * Every write path of the app evicts exactly what it changes (see TAGS), so TTLs are not what keeps
- * reads correct: they bound how long a write made outside the app (the seed CLI, a SQL console) stays
- * invisible, and how long an entry nobody reads keeps its memory.
+ * How long a past board lives, from how long ago its window closed (adaptive TTL). Nothing the app
+ * does changes a closed board but a rename or a suspension, which evict it; out-of-band writes can:
+ * a backfill (the seed CLI, an import) usually lands right after a window closes. So a board closed
+ * less than a day ago is kept an hour, one closed within the week a day, an older one three days
+ * (far fewer readers, and 10 % jitter keeps boards warmed together from expiring together).
  */
-export const TTLS = {
-  [CACHES.agents]: {
-    // Read on every page view, changed by every vote (reputation) but always evicted then: 5 minutes
-    // is only the bound on out-of-band writes.
-    ttl: 5 * MINUTE,
-    // "No such agent" is negative-cached briefly: a scan of ids that don't exist costs one query per id
-    // per 10 s, and an id created outside the app (seed CLI) shows up within 10 s. Creation through the
-    // app evicts every negative entry at once (tag `missing`).
-    negativeTtl: 10 * SECOND,
-  },
-  [CACHES.activity]: { ttl: MINUTE, negativeTtl: 10 * SECOND },
+export function pastBoardTtl(board: Pick<Leaderboard, 'to'>, now = Date.now()): number {
+  const closedFor = now - new Date(board.to).getTime();
+  if (closedFor < DAY) return HOUR;
+  return closedFor < 7 * DAY ? DAY : 3 * DAY;
+}
+
+/**
+ * Every write path of the app evicts exactly what it changes (see TAGS and the events below), so TTLs
+ * are not what keeps reads correct: they bound how long a write made outside the app (the seed CLI, a
+ * SQL console) stays invisible, and how long an entry nobody reads keeps its memory.
+ */
+export const TTL_PROFILES = {
+  // Agent rows, read on every page view, changed by every vote (reputation) but always evicted then: 5
+  // minutes is only the bound on out-of-band writes. "No such agent" is negative-cached briefly: a
+  // scan of ids that don't exist costs one query per id per 10 s, and an id created outside the app
+  // (seed CLI) shows up within 10 s. Creation through the app evicts every negative entry at once (tag `missing`).
+  [PROFILES.entity]: { ttl: 5 * MINUTE, negativeTtl: 10 * SECOND },
+  [PROFILES.activity]: { ttl: MINUTE, negativeTtl: 10 * SECOND },
   // Every vote and every finished task evicts these; 30 s bounds the staleness of anything missed (a
   // vote cast through another app on the same database) on the board people watch most.
-  [CACHES.liveBoards]: { ttl: 30 * SECOND },
-  // A closed window's votes and tasks never change. Only a rename or a suspension changes what such a
-  // board shows, and those evict it. A day keeps memory bounded; 10 % jitter keeps boards warmed
-  // together from expiring together.
-  [CACHES.pastBoards]: { ttl: 24 * HOUR, jitter: 0.1 },
+  [PROFILES.live]: { ttl: 30 * SECOND },
+  [PROFILES.past]: { ttl: (board: Leaderboard) => pastBoardTtl(board), jitter: 0.1 },
   // Every write goes through the app and evicts what it changes.
-  [CACHES.workspaces]: { ttl: 5 * MINUTE },
-} satisfies Record<string, NamedCacheOptions>;
+  [PROFILES.tenant]: { ttl: 5 * MINUTE },
+} satisfies Record<ProfileName, Profile>;
+
+/** The profile of each named cache. */
+export const CACHE_PROFILES: Record<(typeof CACHES)[keyof typeof CACHES], ProfileName> = {
+  [CACHES.agents]: PROFILES.entity,
+  [CACHES.activity]: PROFILES.activity,
+  [CACHES.liveBoards]: PROFILES.live,
+  [CACHES.pastBoards]: PROFILES.past,
+  [CACHES.workspaces]: PROFILES.tenant,
+};
+
+/**
+ * Application events (`@nestjs/event-emitter`). The services emit them once the write is committed and
+ * await the listeners (`emitAsync`), so the writer reads its own write; the live boards say what they
+ * make stale (`invalidateOn` in LeaderboardService), and CacheEventsModule applies it on every instance.
+ */
+export const EVENTS = {
+  /** A vote was recorded (payload: the vote). */
+  voteCast: 'vote.cast',
+  /** A task was moved to `done` (payload: the task). */
+  taskDone: 'task.done',
+} as const;
 
 /** Tags, per cache namespace. */
 export const TAGS = {
@@ -123,23 +163,26 @@ export function describeCacheMode(config: Pick<AppConfig, 'redisUrl' | 'cacheEna
 
 /** `CacheModule.forRoot` options for this app's configuration. */
 export function cacheModuleOptions(config: Pick<AppConfig, 'redisUrl' | 'cacheEnabled' | 'cacheNamespace'>): CacheModuleOptions {
-  const caches: Record<string, NamedCacheOptions> = {};
-  for (const [name, options] of Object.entries(TTLS) as [string, NamedCacheOptions][]) {
-    const ttl = options.ttl ?? MINUTE;
-    caches[name] = !config.cacheEnabled
-      ? { ...options, ttl: 0, l1Ttl: 0, negativeTtl: 0 }
+  const profiles: Record<string, Profile> = {};
+  for (const [name, profile] of Object.entries(TTL_PROFILES) as [string, Profile][]) {
+    profiles[name] = !config.cacheEnabled
+      ? { ...profile, ttl: 0, l1Ttl: 0, negativeTtl: 0 }
       : config.redisUrl === undefined
-        ? options
+        ? profile
         : // With Redis behind it, an L1 copy is dropped by the invalidation bus whenever another instance
           // changes the entry; capping it at a minute covers a message lost while the bus reconnects
           // (it resyncs then, but a 24 h L1 copy is not worth the risk) at the cost of one Redis GET.
-          { ...options, l1Ttl: Math.min(ttl, MINUTE) };
+          // Set on the profile, so a computed ttl does not lift it.
+          { ...profile, l1Ttl: typeof profile.ttl === 'number' ? Math.min(profile.ttl, MINUTE) : MINUTE };
   }
+  const caches: Record<string, NamedCacheOptions> = {};
+  for (const [name, profile] of Object.entries(CACHE_PROFILES)) caches[name] = { profile };
   return {
     namespace: config.cacheNamespace,
     // The default cache holds nothing of its own (the warmers' locks use its connection).
     ttl: config.cacheEnabled ? MINUTE : 0,
     l2: config.redisUrl === undefined ? false : { redis: config.redisUrl },
+    profiles,
     caches,
     // Workspace agents are per tenant, named by the x-tenant header: their cache (entries, tags,
     // clear) is scoped to the tenant of each request. Every other cache holds data all tenants share.

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CacheTags, Cacheable } from '@tiercache/nestjs';
-import { CACHES, KEYS, TAGS } from '../cache/cache-policy.js';
+import { CACHES, EVENTS, KEYS, PROFILES, TAGS } from '../cache/cache-policy.js';
 import { Database } from '../db/database.js';
 import { windowOf, type Leaderboard, type LeaderboardEntry, type Period } from './leaderboard.js';
 
@@ -38,13 +38,20 @@ export class LeaderboardService {
     return to.getTime() <= now ? this.pastBoard(period, start, limit) : this.liveBoard(period, start, limit);
   }
 
-  @Cacheable({ cache: CACHES.pastBoards, key: KEYS.board })
+  // The `past` profile computes the TTL from the board: the longer it has been closed, the longer it lives.
+  @Cacheable({ cache: CACHES.pastBoards, key: KEYS.board, profile: PROFILES.past })
   @CacheTags(boardTags)
   protected async pastBoard(period: Period, from: string, limit: number): Promise<Leaderboard> {
     return this.board(period, from, limit);
   }
 
-  @Cacheable({ cache: CACHES.liveBoards, key: KEYS.board })
+  // Any vote or finished task may change any open board: each of these events evicts them all, here
+  // and, through the bus, on every instance.
+  @Cacheable({
+    cache: CACHES.liveBoards,
+    key: KEYS.board,
+    invalidateOn: { [EVENTS.voteCast]: () => TAGS.boards, [EVENTS.taskDone]: () => TAGS.boards },
+  })
   @CacheTags(boardTags)
   protected async liveBoard(period: Period, from: string, limit: number): Promise<Leaderboard> {
     return this.board(period, from, limit);

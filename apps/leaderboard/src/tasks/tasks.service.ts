@@ -1,6 +1,7 @@
 import { ConflictException, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { CacheEvict, CacheTags, Cacheable } from '@tiercache/nestjs';
-import { CACHES, KEYS, TAGS } from '../cache/cache-policy.js';
+import { CACHES, EVENTS, KEYS, TAGS } from '../cache/cache-policy.js';
 import { Database } from '../db/database.js';
 import { NEXT_STATUSES, TASK_STATUSES, type Task, type TaskStatus } from './task.js';
 import type { CreateTask } from './tasks.input.js';
@@ -9,7 +10,10 @@ const COLUMNS = 'id, agent_id, title, status, created_at, started_at, finished_a
 
 @Injectable()
 export class TasksService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly events: EventEmitter2,
+  ) {}
 
   /** An agent's latest tasks, newest first; `null` for an unknown agent. */
   @Cacheable({ cache: CACHES.activity, key: KEYS.tasks })
@@ -66,9 +70,9 @@ export class TasksService {
    * which takes the row (a call through `this` goes through the decorator: it wraps the prototype).
    */
   @CacheEvict({ cache: CACHES.activity, tags: (task: Task) => [TAGS.activity(task.agent_id)] })
-  // A task finished as done counts on the boards of the windows open now (ties are broken by it).
-  @CacheEvict({ cache: CACHES.liveBoards, tags: [TAGS.boards], condition: (task: Task) => task.status === 'done' })
   protected async moved(task: Task): Promise<Task> {
+    // A task finished as done counts on the boards of the windows open now (ties are broken by it).
+    if (task.status === 'done') await this.events.emitAsync(EVENTS.taskDone, task);
     return task;
   }
 

@@ -5,6 +5,9 @@ import { jsonSerializer, type Serializer } from '../serialization/serializer.js'
 import { DEFAULT_MAX_DECOMPRESSED_BYTES } from '../serialization/entry-codec.js';
 import type { CircuitBreakerOptions } from '../tiers/circuit-breaker.js';
 import type { RedisConnection } from '../tiers/redis-tier.js';
+import { definedOnly, profileOf, resolveProfiles, type Profile, type Profiles } from './profiles.js';
+
+export type { Profile, Profiles, ResolvedProfile } from './profiles.js';
 
 /** Every duration in Tiercache is in milliseconds. */
 export interface EntryOptions {
@@ -46,6 +49,11 @@ export interface EntryOptions {
    * by pub/sub). Default true.
    */
   distributed?: boolean;
+  /**
+   * A profile named in the cache's `profiles`: its options apply under the ones given next to it.
+   * An unknown name fails with E_INVALID_OPTION.
+   */
+  profile?: string;
 }
 
 /** Options of a write (`set`, `setMany`, `getOrSet`). */
@@ -57,8 +65,17 @@ export interface WriteOptions extends EntryOptions {
   tags?: readonly string[];
 }
 
-/** Options of one `getOrSet` call. */
-export interface GetOrSetOptions extends WriteOptions {
+/**
+ * A TTL computed from the loaded value (adaptive TTL), e.g. longer for data that has not changed for
+ * a day. A return value that is not a valid duration is reported and the value is not cached.
+ */
+export type TtlFunction<T> = (value: T) => number;
+
+/** Options of one `getOrSet` call: `ttl`, `l1Ttl` and `grace` may be functions of the loaded value. */
+export interface GetOrSetOptions<T = unknown> extends Omit<WriteOptions, 'ttl' | 'l1Ttl' | 'grace'> {
+  ttl?: number | TtlFunction<T>;
+  l1Ttl?: number | TtlFunction<T>;
+  grace?: number | TtlFunction<T>;
   /** Names the caller in `hit`, `miss` and `load` events, for per-method metrics. */
   label?: string;
 }
@@ -107,6 +124,11 @@ export interface TieredCacheOptions extends EntryOptions {
   /** Prefix of every key of this cache, e.g. `'app'`. Default `'tc'`. */
   namespace?: string;
   /**
+   * Named sets of entry options, chosen per call, per namespace or per decorator with `profile`:
+   * `{ hot: { ttl: 5_000, l1Ttl: 1_000 }, cold: { ttl: 3_600_000, grace: 600_000, jitter: 0.1 } }`.
+   */
+  profiles?: Record<string, Profile>;
+  /**
    * The longest any entry of this cache may live (`ttl` + `grace`, and `negativeTtl` + `grace`), in
    * ms; a longer one is refused. Invalidation marks are kept in Redis this long, so every instance
    * sharing a namespace must use the same bound. Default 7 days.
@@ -139,7 +161,10 @@ export interface ResolvedEntryOptions {
   readonly distributed: boolean;
   /** The cache's bound on ttl + grace (not settable per call). */
   readonly maxTtl: number;
+  /** The cache's profiles, validated (not settable per call). */
+  readonly profiles: Profiles;
 }
+
 
 export interface ResolvedOptions {
   readonly namespace: string;
@@ -164,7 +189,7 @@ export interface ResolvedOptions {
   readonly logger: CacheLogger;
 }
 
-function isObject(value: unknown): boolean {
+export function isObject(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -228,6 +253,7 @@ export function resolveEntryOptions(
 ): ResolvedEntryOptions {
   if (options === undefined) return base;
   if (!isObject(options)) throw invalidOption(path || 'options', 'expected an object');
+  if (options.profile !== undefined) options = { ...profileOf(base.profiles, options.profile, `${path}profile`), ...definedOnly(options) };
   const ttl = options.ttl === undefined ? base.ttl : nonNegative(`${path}ttl`, options.ttl);
   // A new ttl also becomes the default for the L1 and negative TTLs, unless those are given too.
   const ttlChanged = options.ttl !== undefined;
@@ -252,6 +278,7 @@ export function resolveEntryOptions(
       options.earlyRefreshBeta === undefined ? base.earlyRefreshBeta : nonNegative(`${path}earlyRefreshBeta`, options.earlyRefreshBeta),
     distributed: options.distributed === undefined ? base.distributed : boolean(`${path}distributed`, options.distributed),
     maxTtl: base.maxTtl,
+    profiles: base.profiles,
   });
 }
 
@@ -267,6 +294,7 @@ function withinBound(path: string, resolved: ResolvedEntryOptions): ResolvedEntr
   }
   return resolved;
 }
+
 
 const DEFAULT_TTL = 60_000;
 /** Far above a healthy load (the slowest we have seen in the wild took ~20 s), well below "forever". */
@@ -300,7 +328,7 @@ export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOption
     version = name('version', String(options.version));
   }
   const maxTtl = options.maxTtl === undefined ? DEFAULT_MAX_TTL : positiveInteger('maxTtl', options.maxTtl);
-  const defaults = resolveEntryOptions(options, {
+  const builtIn: ResolvedEntryOptions = {
     ttl: DEFAULT_TTL,
     l1Ttl: DEFAULT_TTL,
     jitter: 0,
@@ -314,7 +342,10 @@ export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOption
     earlyRefreshBeta: 0,
     distributed: true,
     maxTtl,
-  });
+    profiles: new Map(),
+  };
+  const { profiles, ...entry } = options;
+  const defaults = resolveEntryOptions(entry, { ...builtIn, profiles: resolveProfiles(profiles, builtIn) });
 
   let l1: ResolvedOptions['l1'] = false;
   if (options.l1 !== false) {

@@ -6,6 +6,7 @@ import { KeyMemo } from '../keys/key-memo.js';
 import { buildKey, buildPattern, encodeName, escapeGlob, limitKeyLength, type CacheKey, type KeyPattern } from '../keys/key-builder.js';
 import { REJOIN, type Flight, type Found } from '../load/flights.js';
 import type { Loader } from '../load/loader.js';
+import { hasTtlFunctions, pinnedByCall, splitTtlFunctions, withTtlFunctions } from '../load/ttl-functions.js';
 import { childLimits, type L1ChildBudget } from '../read/l1-budget.js';
 import type { RedisClient, RedisHealth, ScanProgress } from '../tiers/redis-tier.js';
 import { Engine, type EngineHooks } from './engine.js';
@@ -16,6 +17,7 @@ import {
   resolveTags,
   type EntryOptions,
   type GetOrSetOptions,
+  type ResolvedProfile,
   type TieredCacheOptions,
   type WriteOptions,
 } from './options.js';
@@ -112,7 +114,28 @@ export class TieredCache {
    * whole fleet, with Redis), stores its result and returns it. The loader's errors reach every
    * waiting caller. A call that starts after an invalidation never gets the value it invalidated.
    */
-  async getOrSet<T>(key: CacheKey, loader: Loader<T>, options?: GetOrSetOptions): Promise<T> {
+  async getOrSet<T>(key: CacheKey, loader: Loader<T>, options?: GetOrSetOptions<T>): Promise<T> {
+    const profile = options?.profile === undefined ? undefined : this.#scope.defaults.profiles.get(options.profile);
+    // An unknown profile fails on a hit too: resolving the options throws the E_INVALID_OPTION that names it.
+    if (options?.profile !== undefined && profile === undefined) this.#scope.settings(options as WriteOptions, 'options.');
+    if (profile?.functions !== undefined || hasTtlFunctions(options as GetOrSetOptions<never>)) {
+      return this.#getOrSetAdaptive(key, loader, options!, profile);
+    }
+    return this.#getOrSet(key, loader, options as GetOrSetOptions<never> | undefined, profile?.options);
+  }
+
+  /** `ttl`, `l1Ttl` or `grace` given as functions (or by the profile): applied to the loaded value (see ttl-functions.ts). */
+  #getOrSetAdaptive<T>(key: CacheKey, loader: Loader<T>, options: GetOrSetOptions<T>, profile: ResolvedProfile | undefined): Promise<T> {
+    if (typeof loader !== 'function') throw invalidArgument('loader', 'expected a function');
+    const { fixed, functions } = splitTtlFunctions(options as GetOrSetOptions<never>, profile?.functions);
+    const resolved = this.#scope.settings(fixed as WriteOptions, 'options.');
+    const pinned = pinnedByCall(fixed, resolved.profiles, resolved);
+    const sink = { telemetry: this.#engine.telemetry, logger: this.#engine.options.logger, label: options.label };
+    return this.#getOrSet(key, withTtlFunctions(loader, functions, pinned, sink), fixed, profile?.options);
+  }
+
+  /** `profile`: the fixed options of the profile the call names, for the hit path's early-refresh check. */
+  async #getOrSet<T>(key: CacheKey, loader: Loader<T>, options: GetOrSetOptions<never> | undefined, profile: EntryOptions | undefined): Promise<T> {
     const fullKey = this.keyFor(key);
     const { l1, telemetry, loads } = this.#engine;
     const now = Date.now();
@@ -124,14 +147,15 @@ export class TieredCache {
     if (state === 'fresh') {
       telemetry.hit(fullKey, 'l1', label);
       // Early refresh is opt-in: the common hit resolves no options at all.
-      if ((options?.refreshAhead ?? defaults.refreshAhead) > 0 || (options?.earlyRefreshBeta ?? defaults.earlyRefreshBeta) > 0) {
-        const settings = this.#scope.settings(options, 'options.');
+      const refreshAhead = options?.refreshAhead ?? profile?.refreshAhead ?? defaults.refreshAhead;
+      if (refreshAhead > 0 || (options?.earlyRefreshBeta ?? profile?.earlyRefreshBeta ?? defaults.earlyRefreshBeta) > 0) {
+        const settings = this.#scope.settings(options as WriteOptions, 'options.');
         if (loads.refreshDue(record!, settings, now)) loads.refresh(this.#scope, fullKey, settings, loader as Loader<unknown>, label, record!);
       }
       return (record!.cloneOnRead ? l1!.read(record!) : record!.value) as T;
     }
     if (typeof loader !== 'function') throw invalidArgument('loader', 'expected a function');
-    const settings = this.#scope.settings(options, 'options.');
+    const settings = this.#scope.settings(options as WriteOptions, 'options.');
     let fallback;
     if (state === 'stale' && settings.grace > 0 && now < record!.expiresAt + settings.grace) {
       if (settings.softTimeout <= 0) {

@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { type EntryOptions } from '@tiercache/core';
 import { invalidOption } from '../errors.js';
-import { CACHEABLE_METADATA, CACHE_PUT_METADATA, CACHE_TAGS_METADATA } from '../cache.constants.js';
-import { DECORATOR_SHAPE } from '../options/shapes.js';
+import { CACHEABLE_METADATA, CACHE_PUT_METADATA, CACHE_TAGS_METADATA, INVALIDATE_ON_METADATA } from '../cache.constants.js';
+import { checkInvalidateOn, type InvalidateOn, type InvalidateOnMetadata } from './invalidate-on.js';
+import { CACHE_PUT_SHAPE, DECORATOR_SHAPE } from '../options/shapes.js';
 import { filterOn } from '../absent-keys/filter-binding.js';
 import { sourceFor } from './cache-binding.js';
 import {
@@ -22,9 +23,21 @@ import type { AsyncMethod, AsyncMethodDecorator } from './decorator-types.js';
 
 export type { AsyncMethod, AsyncMethodDecorator } from './decorator-types.js';
 
-export interface CacheableOptions<A extends unknown[], R> extends EntryOptions {
+/**
+ * A duration, or a function of the method's result and arguments (adaptive TTL). A function's bad
+ * return value (negative, NaN, not a number, over `maxTtl`) is an E_INVALID_TTL fault: the caller
+ * still gets the result, which is not cached, and the error is logged and counted. (The arguments
+ * are typed loosely, as TagSpec's: a tuple after `result` would make TypeScript infer the method's
+ * parameters from this function and reject a `key` function that takes them.)
+ */
+export type DurationSpec<R> = number | ((result: R, ...args: any[]) => number);
+
+export interface CacheableOptions<A extends unknown[], R> extends Omit<EntryOptions, 'ttl' | 'l1Ttl' | 'grace'> {
   /** Default: the class name, the method name and the arguments. */
   key?: KeySpec<A>;
+  ttl?: DurationSpec<R>;
+  l1Ttl?: DurationSpec<R>;
+  grace?: DurationSpec<R>;
   /** Evaluated before the call: false bypasses the cache entirely. */
   condition?: (...args: A) => boolean;
   /** Evaluated on the result: true returns it without storing it. */
@@ -37,12 +50,21 @@ export interface CacheableOptions<A extends unknown[], R> extends EntryOptions {
    * key is added to the filter once the method resolves.
    */
   absentKeys?: string;
+  /**
+   * Application events (`@nestjs/event-emitter`, with `CacheEventsModule` from
+   * `@tiercache/nestjs/events`) that invalidate entries of this method's cache, on every instance:
+   * each function maps the event's payload to tags, or to `{ tags, keys }`.
+   */
+  invalidateOn?: InvalidateOn;
 }
 
-/** The cache entry options among a decorator's options (grace, timeouts, early refresh…). */
+const DURATIONS = ['ttl', 'l1Ttl', 'grace'] as const;
+
+/** The cache entry options among a decorator's options (grace, timeouts, early refresh…), functions left out. */
 function entryOptions(options: CacheableOptions<any[], unknown>): EntryOptions {
-  const { key: _key, condition: _condition, unless: _unless, cache: _cache, absentKeys: _absentKeys, ...entry } = options;
-  return entry;
+  const { key: _key, condition: _condition, unless: _unless, cache: _cache, absentKeys: _absentKeys, invalidateOn: _on, ...entry } = options;
+  for (const field of DURATIONS) if (typeof entry[field] === 'function') delete entry[field];
+  return entry as EntryOptions;
 }
 
 function checkOptions(decorator: string, options: CacheableOptions<never, never>): void {
@@ -52,6 +74,17 @@ function checkOptions(decorator: string, options: CacheableOptions<never, never>
   if (options.absentKeys !== undefined && (typeof options.absentKeys !== 'string' || options.absentKeys.length === 0)) {
     throw invalidOption(`${decorator}.absentKeys`, 'expected the name of an absent-key filter');
   }
+}
+
+type Durations = (result: unknown, ...args: unknown[]) => number;
+
+/** The duration functions of a decorator bound to a call's arguments, as getOrSet takes them; undefined when every duration is fixed. */
+function durationFunctions(
+  options: CacheableOptions<any[], unknown>,
+): ((args: readonly unknown[]) => Partial<Record<(typeof DURATIONS)[number], (value: unknown) => number>>) | undefined {
+  const given = DURATIONS.filter((field) => typeof options[field] === 'function');
+  if (given.length === 0) return undefined;
+  return (args) => Object.fromEntries(given.map((field) => [field, (value: unknown) => (options[field] as Durations)(value, ...args)]));
 }
 
 /**
@@ -103,11 +136,13 @@ function lazyTags(method: () => object): () => readonly TagSpec[] {
 export function Cacheable<A extends unknown[] = any[], R = any>(options: CacheableOptions<A, R> = {}): AsyncMethodDecorator<A, R> {
   checkOptions('@Cacheable', options as CacheableOptions<never, never>);
   const stored = entryOptions(options as CacheableOptions<any[], unknown>);
+  const computed = durationFunctions(options as CacheableOptions<any[], unknown>);
   return (target, propertyKey, descriptor) => {
     const original = descriptor.value as unknown as AsyncMethod<A, R>;
     const className = target.constructor.name;
     const method = `${className}.${String(propertyKey)}`;
     checkDecoratorKeys('@Cacheable', method, options, DECORATOR_SHAPE);
+    checkInvalidateOn(method, options.invalidateOn);
     // Frozen, so the cache resolves and validates it once, not on every call.
     const callOptions = Object.freeze({ ...stored, label: method });
     const tags = lazyTags(() => wrapper);
@@ -141,7 +176,7 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
           else if (tags().length > 0) context.setOptions({ tags: tagsOf(tags(), callArgs, value) });
           return value;
         },
-        callOptions,
+        computed === undefined ? callOptions : { ...callOptions, ...computed(callArgs) },
       );
       // Before the load, an invalid-argument error can only be the key's: say which argument. An
       // explicit key keeps the hot path free of the extra promise.
@@ -160,10 +195,14 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
       absentKeys: options.absentKeys,
     };
     appendMetadata(CACHEABLE_METADATA, metadata, descriptor.value as object);
+    if (options.invalidateOn !== undefined) {
+      const invalidation: InvalidateOnMetadata = { method, cache: options.cache, invalidateOn: options.invalidateOn };
+      appendMetadata(INVALIDATE_ON_METADATA, invalidation, descriptor.value as object);
+    }
   };
 }
 
-export type CachePutOptions<A extends unknown[], R> = CacheableOptions<A, R>;
+export type CachePutOptions<A extends unknown[], R> = Omit<CacheableOptions<A, R>, 'invalidateOn'>;
 
 const putLogger = new Logger('Tiercache');
 
@@ -179,11 +218,12 @@ const putLogger = new Logger('Tiercache');
 export function CachePut<A extends unknown[] = any[], R = any>(options: CachePutOptions<A, R> = {}): AsyncMethodDecorator<A, R> {
   checkOptions('@CachePut', options as CacheableOptions<never, never>);
   const stored = entryOptions(options as CacheableOptions<any[], unknown>);
+  const computed = durationFunctions(options as CacheableOptions<any[], unknown>);
   return (target, propertyKey, descriptor) => {
     const original = descriptor.value as unknown as AsyncMethod<A, R>;
     const className = target.constructor.name;
     const method = `${className}.${String(propertyKey)}`;
-    checkDecoratorKeys('@CachePut', method, options, DECORATOR_SHAPE);
+    checkDecoratorKeys('@CachePut', method, options, CACHE_PUT_SHAPE);
     const tags = lazyTags(() => wrapper);
     const wrapper = async function (this: unknown, ...args: unknown[]) {
       const callArgs = args as A;
@@ -195,7 +235,9 @@ export function CachePut<A extends unknown[] = any[], R = any>(options: CachePut
       const key = keyOf(options.key, [className, String(propertyKey)], callArgs);
       try {
         const cache = source.get(options.cache);
-        await cache.set(key, result, { ...stored, tags: tagsOf(tags(), callArgs, result) });
+        // A bad computed duration fails the write (E_INVALID_OPTION), logged below: the result is still returned.
+        const durations = computed === undefined ? {} : Object.fromEntries(Object.entries(computed(callArgs)).map(([field, fn]) => [field, fn(result)]));
+        await cache.set(key, result, { ...stored, ...durations, tags: tagsOf(tags(), callArgs, result) });
         if (options.absentKeys !== undefined) await filterOn(cache, options.absentKeys, `${optionPath('@CachePut', method)}.absentKeys`).add(key);
       } catch (error) {
         const reason = options.key === undefined ? defaultKeyError(method, callArgs, error) : error;

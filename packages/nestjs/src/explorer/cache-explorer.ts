@@ -1,9 +1,11 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { ErrorCode, TiercacheError } from '@tiercache/core';
 import { invalidOption } from '../errors.js';
-import { CACHEABLE_METADATA, CACHE_EVICT_METADATA, CACHE_PUT_METADATA, WITH_LOCK_METADATA } from '../cache.constants.js';
+import { CACHEABLE_METADATA, CACHE_EVICT_METADATA, CACHE_PUT_METADATA, INVALIDATE_ON_METADATA, WITH_LOCK_METADATA } from '../cache.constants.js';
+import type { InvalidateOnMetadata } from '../decorators/invalidate-on.js';
+import { CACHE_EVENTS_OPTIONS } from '../events/events.constants.js';
 import { CacheRegistry } from '../cache-registry.js';
 import { addResolver, bindClass, bindInstance, removeResolver, type CacheSource, type SourceResolver } from '../decorators/cache-binding.js';
 import { optionPath, type DecoratedMethod } from '../decorators/method-binding.js';
@@ -28,6 +30,7 @@ export class CacheExplorer implements OnModuleInit, OnApplicationShutdown, Sourc
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly registry: CacheRegistry,
+    private readonly moduleRef: ModuleRef,
   ) {
     this.#ref = addResolver(this);
   }
@@ -81,8 +84,24 @@ export class CacheExplorer implements OnModuleInit, OnApplicationShutdown, Sourc
           this.#check(instance.constructor, name, metadata);
         }
       }
+      for (const { method: label } of (Reflect.getMetadata(INVALIDATE_ON_METADATA, method) as InvalidateOnMetadata[] | undefined) ?? []) {
+        this.#checkEventsModule(label);
+      }
     }
     return decorated;
+  }
+
+  /** `invalidateOn` without CacheEventsModule would never invalidate: fail instead. */
+  #checkEventsModule(method: string): void {
+    try {
+      this.moduleRef.get(CACHE_EVENTS_OPTIONS, { strict: false });
+    } catch (error) {
+      throw invalidOption(
+        `${optionPath('@Cacheable', method)}.invalidateOn`,
+        'needs CacheEventsModule.forRoot() from @tiercache/nestjs/events (and EventEmitterModule.forRoot() from @nestjs/event-emitter) in the application',
+        error,
+      );
+    }
   }
 
   #check(type: object, methodName: string, { decorator, method, cache, entry, defaultKey, absentKeys }: DecoratedMethod): void {

@@ -14,6 +14,7 @@ export const ENTRY_KEYS = [
   'refreshAhead',
   'earlyRefreshBeta',
   'distributed',
+  'profile',
 ] as const;
 
 function leaves(keys: readonly string[]): Record<string, true> {
@@ -44,6 +45,8 @@ export const CACHE_MODULE_SHAPE: Shape = {
   ...tiers,
   ...leaves(['namespace', 'logger', 'locks', 'isGlobal', 'cacheNames']),
   caches: { '*': NAMED_CACHE_SHAPE },
+  // A profile is entry options, but cannot name another profile (the engine says so).
+  profiles: { '*': entry },
   tenancy,
 };
 
@@ -51,4 +54,9 @@ export const WARMERS_MODULE_SHAPE: Shape = leaves(['startup', 'lockProvider', 'l
 
 export const METRICS_MODULE_SHAPE: Shape = leaves(['bucketsMs', 'exporters']);
 
-export const DECORATOR_SHAPE: Shape = { ...entry, ...leaves(['key', 'condition', 'unless', 'cache', 'absentKeys']) };
+export const CACHE_PUT_SHAPE: Shape = { ...entry, ...leaves(['key', 'condition', 'unless', 'cache', 'absentKeys']) };
+
+export const DECORATOR_SHAPE: Shape = { ...CACHE_PUT_SHAPE, ...leaves(['invalidateOn']) };
+
+/** `CacheEventsModule.forRoot` (`@tiercache/nestjs/events`). */
+export const EVENTS_MODULE_SHAPE: Shape = { invalidate: true };

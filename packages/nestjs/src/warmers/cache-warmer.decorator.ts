@@ -3,7 +3,7 @@ import { checkKnownKeys } from '../options/known-keys.js';
 import { CACHE_WARMER_METADATA } from './warmers.constants.js';
 
 const WARMER_SHAPE = Object.fromEntries(
-  ['name', 'cron', 'timeZone', 'everyMs', 'runOnStartup', 'exclusive', 'timeoutMs', 'cache'].map((key) => [key, true as const]),
+  ['name', 'cron', 'timeZone', 'everyMs', 'runOnStartup', 'exclusive', 'timeoutMs', 'cache', 'on', 'coalesceMs'].map((key) => [key, true as const]),
 );
 import type { WarmerContext } from './warmer-context.js';
 
@@ -26,6 +26,13 @@ export interface CacheWarmerOptions {
   timeoutMs?: number;
   /** The cache `ctx.cache` points at, as named in `CacheModule` options. Default: the default cache. */
   cache?: string;
+  /**
+   * Application events (`@nestjs/event-emitter`) that trigger a run, their payloads in `ctx.events`.
+   * Needs `EventEmitterModule.forRoot()`.
+   */
+  on?: readonly string[];
+  /** Events within this window after the first one make one run. Default 250 ms. */
+  coalesceMs?: number;
 }
 
 /** A method `@CacheWarmer` accepts: it may take the context and must return a Promise. */
@@ -42,8 +49,8 @@ function positive(name: string, field: string, value: unknown): void {
  * through `WarmerRegistry.run(name)`. The decorator only records options; `WarmersModule` finds and
  * schedules the methods. Several `@CacheWarmer`s on one method make several warmers.
  *
- * To warm when an application event fires, call the registry from a listener:
- * `@OnEvent('prices.imported') onImport() { return this.warmers.run('prices'); }`.
+ * `on: ['prices.imported']` also runs it when those application events fire, a burst of them making
+ * one run (`coalesceMs`), with the payloads in `ctx.events`.
  *
  * @example
  * @CacheWarmer({ name: 'leaderboard', cron: '0 * * * * *', runOnStartup: true, timeoutMs: 30_000 })
@@ -66,6 +73,13 @@ export function CacheWarmer(options: CacheWarmerOptions = {}) {
     }
     positive(name, 'everyMs', options.everyMs);
     positive(name, 'timeoutMs', options.timeoutMs);
+    positive(name, 'coalesceMs', options.coalesceMs);
+    if (options.on !== undefined && (!Array.isArray(options.on) || options.on.length === 0 || !options.on.every((event) => typeof event === 'string' && event.length > 0))) {
+      throw invalidOption(`@CacheWarmer(${name}).on`, 'expected a non-empty array of event names');
+    }
+    if (options.coalesceMs !== undefined && options.on === undefined) {
+      throw invalidOption(`@CacheWarmer(${name}).coalesceMs`, 'only applies to a warmer triggered by events: give `on` too');
+    }
     const fn = descriptor.value as object;
     const previous = (Reflect.getMetadata(CACHE_WARMER_METADATA, fn) as WarmerMetadata[] | undefined) ?? [];
     // Appended, not replaced: stacked @CacheWarmer decorators each define a warmer.

@@ -1,8 +1,16 @@
 import type { SetManyItem, TieredCache } from '@tiercache/core';
 
+/** An application event that triggered a run (`@CacheWarmer({ on })`). */
+export interface WarmerEvent {
+  readonly name: string;
+  readonly payload: unknown;
+}
+
 /** Handed to a `@CacheWarmer` method on every run. */
 export interface WarmerContext {
   readonly name: string;
+  /** The events of the burst that triggered this run, in order; empty for scheduled, startup and manual runs. */
+  readonly events: readonly WarmerEvent[];
   /**
    * The cache the warmer fills (`cache` option; default: the default cache), as a view that refuses
    * writes (`set`, `getOrSet`, `delete`…, rejected with the signal's reason) once `signal` is aborted.

@@ -3,7 +3,7 @@ import { ErrorCode, TiercacheError, type LockHandle, type LockProvider, type Tie
 import type { EventEmitter } from 'node:events';
 import type { WarmerMetadata, WarmerMethod } from './cache-warmer.decorator.js';
 import { warmerCacheView } from './warmer-cache-view.js';
-import type { WarmerContext } from './warmer-context.js';
+import type { WarmerContext, WarmerEvent } from './warmer-context.js';
 import type { WarmerEventMap } from './warmer-events.js';
 import type { WarmerRunResult, WarmerSkipReason, WarmerStatus, WarmerTrigger } from './warmer-status.js';
 
@@ -58,10 +58,10 @@ export class WarmerRunner {
     return this.#definition.metadata.name;
   }
 
-  async run(trigger: WarmerTrigger): Promise<WarmerRunResult> {
+  async run(trigger: WarmerTrigger, events: readonly WarmerEvent[] = []): Promise<WarmerRunResult> {
     if (this.#current !== undefined) return this.#emitSkip(trigger, 'running');
     const controller = new AbortController();
-    const done = this.#lockAndRun(trigger, controller);
+    const done = this.#lockAndRun(trigger, controller, events);
     this.#current = { controller, done };
     let result: WarmerRunResult;
     try {
@@ -74,6 +74,12 @@ export class WarmerRunner {
     return result;
   }
 
+  /** Runs once the current run (if any) is over, rather than skipping: events must not be lost to an overlap. */
+  async runAfterCurrent(trigger: WarmerTrigger, events: readonly WarmerEvent[]): Promise<WarmerRunResult> {
+    while (this.#current !== undefined) await this.#current.done;
+    return this.run(trigger, events);
+  }
+
   /** Ends the current run (recorded as failed with `reason`) and waits until its lock is released. */
   async stop(reason: Error): Promise<void> {
     const current = this.#current;
@@ -82,7 +88,7 @@ export class WarmerRunner {
     await current.done;
   }
 
-  async #lockAndRun(trigger: WarmerTrigger, controller: AbortController): Promise<WarmerRunResult> {
+  async #lockAndRun(trigger: WarmerTrigger, controller: AbortController, events: readonly WarmerEvent[]): Promise<WarmerRunResult> {
     const { locks, lockTtlMs } = this.#deps;
     let lock: LockHandle | undefined;
     if (locks !== undefined) {
@@ -97,7 +103,7 @@ export class WarmerRunner {
       if (lock === undefined) return this.#skip(trigger, 'locked');
     }
     try {
-      return await this.#execute(trigger, controller, lock);
+      return await this.#execute(trigger, controller, lock, events);
     } finally {
       await lock?.release().catch((error: unknown) => {
         this.#deps.logger.warn(`Warmer "${this.name}" could not release its lock (it expires on its own): ${asError(error).message}`);
@@ -105,9 +111,9 @@ export class WarmerRunner {
     }
   }
 
-  async #execute(trigger: WarmerTrigger, controller: AbortController, lock: LockHandle | undefined): Promise<WarmerRunResult> {
+  async #execute(trigger: WarmerTrigger, controller: AbortController, lock: LockHandle | undefined, events: readonly WarmerEvent[]): Promise<WarmerRunResult> {
     const { metadata, method, cache } = this.#definition;
-    const { events, logger } = this.#deps;
+    const { events: emitter, logger } = this.#deps;
     const timeoutMs = metadata.timeoutMs ?? DEFAULT_WARMER_TIMEOUT_MS;
     const signal = controller.signal;
     const started = performance.now();
@@ -116,7 +122,7 @@ export class WarmerRunner {
     let items = 0;
     this.status.running = true;
     this.status.lastStart = new Date();
-    events.emit('start', { name: this.name, trigger });
+    emitter.emit('start', { name: this.name, trigger });
     logger.debug(`Warmer "${this.name}" started (${trigger})`);
 
     const timer = setTimeout(() => {
@@ -137,6 +143,7 @@ export class WarmerRunner {
 
     const context: WarmerContext = {
       name: this.name,
+      events,
       cache: warmerCacheView(cache, signal, this.name),
       signal,
       setMany: async (batch) => {
@@ -145,7 +152,7 @@ export class WarmerRunner {
         items += batch.length;
       },
       progress: (done, total) => {
-        events.emit('progress', { name: this.name, done, total });
+        emitter.emit('progress', { name: this.name, done, total });
         logger.debug(`Warmer "${this.name}": ${done}${total === undefined ? '' : ` of ${total}`}`);
       },
     };

@@ -6,7 +6,7 @@
  */
 export type WarmerSkipReason = 'running' | 'locked' | 'lock-unavailable';
 
-export type WarmerTrigger = 'schedule' | 'startup' | 'manual';
+export type WarmerTrigger = 'schedule' | 'startup' | 'manual' | 'event';
 
 /** The outcome of one run (or of a run that was skipped). */
 export type WarmerRunResult =

@@ -10,6 +10,10 @@ import type { WarmerEventMap } from './warmer-events.js';
 import { WarmerRunner, type WarmerDefinition } from './warmer-runner.js';
 import type { WarmerRunResult, WarmerTrigger } from './warmer-status.js';
 import { WARMERS_OPTIONS } from './warmers.constants.js';
+import { applicationEmitter, subscribe, type Unsubscribe } from '../events/event-subscription.js';
+import { EventBurst } from './event-burst.js';
+
+const DEFAULT_COALESCE_MS = 250;
 import type { WarmersModuleOptions } from './warmers.options.js';
 
 /**
@@ -24,6 +28,8 @@ export class WarmersOrchestrator implements OnApplicationBootstrap, BeforeApplic
   readonly #definitions: WarmerDefinition[] = [];
   readonly #mounted: { type: 'cron' | 'interval'; name: string }[] = [];
   #scheduler: SchedulerRegistry | undefined;
+  readonly #bursts: EventBurst[] = [];
+  #unsubscribe: Unsubscribe | undefined;
 
   constructor(
     private readonly moduleRef: ModuleRef,
@@ -63,6 +69,7 @@ export class WarmersOrchestrator implements OnApplicationBootstrap, BeforeApplic
       this.#runners.set(definition.metadata.name, new WarmerRunner(definition, deps));
     }
     if (this.#definitions.some((d) => d.metadata.cron !== undefined || d.metadata.everyMs !== undefined)) await this.#mount();
+    if (this.#definitions.some((d) => d.metadata.on !== undefined)) await this.#listen();
     // Startup runs come after every onModuleInit, so cached methods a warmer calls are already bound.
     const startup = this.runners().filter((runner) => this.#definitionOf(runner).metadata.runOnStartup);
     const warmed = Promise.all(startup.map((runner) => runner.run('startup')));
@@ -70,6 +77,8 @@ export class WarmersOrchestrator implements OnApplicationBootstrap, BeforeApplic
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.#unsubscribe?.();
+    for (const burst of this.#bursts.splice(0)) burst.stop();
     const scheduler = this.#scheduler;
     for (const { type, name } of this.#mounted.splice(0)) {
       // ScheduleModule may have cleared every job already: its own shutdown hook deletes them all.
@@ -122,6 +131,23 @@ export class WarmersOrchestrator implements OnApplicationBootstrap, BeforeApplic
         this.#mounted.push({ type: 'interval', name });
       }
     }
+  }
+
+  /** Event-triggered warmers: one burst per warmer, fed by every event it names. */
+  async #listen(): Promise<void> {
+    const emitter = await applicationEmitter(this.moduleRef, 'Event-triggered warmers (@CacheWarmer({ on }))');
+    const listeners = new Map<string, ((payload: unknown) => void)[]>();
+    for (const runner of this.runners()) {
+      const { on, coalesceMs = DEFAULT_COALESCE_MS } = this.#definitionOf(runner).metadata;
+      if (on === undefined) continue;
+      const burst = new EventBurst(coalesceMs, (events) => runner.runAfterCurrent('event', events));
+      this.#bursts.push(burst);
+      for (const name of on) listeners.set(name, [...(listeners.get(name) ?? []), (payload) => burst.add({ name, payload })]);
+    }
+    this.#unsubscribe = subscribe(
+      emitter,
+      new Map([...listeners].map(([name, list]) => [name, async (payload: unknown) => list.forEach((listener) => listener(payload))])),
+    );
   }
 
   /**

@@ -1,0 +1,1 @@
+export const CACHE_EVENTS_OPTIONS = 'TIERCACHE:events-options';
