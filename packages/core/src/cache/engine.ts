@@ -122,6 +122,8 @@ export class Engine {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Before anything closes: what settled loads still send (their writes, their locks' release).
+    await this.loads.drain();
     this.#announcer.close();
     await this.#loadLocks?.close();
     this.#bus?.close();

@@ -11,7 +11,8 @@ const MAX_WAIT_MS = 2_147_483_647;
 
 export type FleetLockResult =
   | { readonly lock: LockHandle; readonly found?: undefined; readonly busy?: undefined }
-  | { readonly found: L2Read; readonly lock?: undefined; readonly busy?: undefined }
+  /** Found in L2 once the lock was ours: the caller releases `lock` (behind its callers). */
+  | { readonly found: L2Read; readonly lock: LockHandle; readonly busy?: undefined }
   | { readonly busy: true; readonly lock?: undefined; readonly found?: undefined }
   | { readonly lock?: undefined; readonly found?: undefined; readonly busy?: undefined };
 
@@ -62,9 +63,8 @@ export class FleetLock {
       // A second look at a malformed entry is not a second malformed entry.
       const found = await this.reader.judgeRaw(scope, key, taken.value, 0, false);
       if (found === undefined || !found.trusted) return { lock: taken.lock };
-      void taken.lock.release().catch(() => undefined);
       this.telemetry.hit(key, 'l2', label);
-      return { found };
+      return { found, lock: taken.lock };
     } catch (error) {
       this.telemetry.fault('loadLock', error, key);
       return {};

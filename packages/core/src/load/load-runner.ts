@@ -89,8 +89,19 @@ class Reply {
 export class LoadRunner {
   #serializationWarned = false;
   #abandonWarned = false;
+  /** What runs behind callers once a loader settled: its value's L2 write, then the lock's release. */
+  readonly #behind = new Set<Promise<void>>();
 
   constructor(private readonly deps: LoadDeps) {}
+
+  /**
+   * Resolves once the writes and lock releases of settled loads have gone out (each is bounded by a
+   * command timeout), so a process that closes right after answering leaves no lock held and no
+   * value unwritten. Loaders still running are not waited for.
+   */
+  async drain(): Promise<void> {
+    await Promise.all(this.#behind);
+  }
 
   /** Starts the one flight for `key`. Without a loader it only reads L2. */
   start(scope: Scope, key: string, settings: WriteSettings, request: LoadRequest = {}): Flight {
@@ -161,17 +172,25 @@ export class LoadRunner {
     // Stale-while-revalidate: without a soft timeout the callers get the stale value now.
     if (settings.softTimeout <= 0) serveStale('grace');
 
-    let release: (() => void) | undefined;
+    let release: (() => Promise<void>) | undefined;
     if (settings.distributed && fleetLock !== undefined && l2?.available) {
       // A waiter gives up at its own load bound too, and then loads itself.
       const waitUntil = settings.loadTimeout > 0 ? Math.min(deadline, performance.now() + settings.loadTimeout) : deadline;
       const locked = await fleetLock.acquire(scope, key, label, waitUntil, background);
       if (locked.busy) return undefined;
-      if (locked.found !== undefined) return this.#fromL2(key, flight, locked.found, settings);
       if (locked.lock !== undefined) {
         const lock = locked.lock;
-        release = () => void lock.release().catch(() => undefined);
-      } else if (performance.now() >= deadline) return this.#failSafe(key, fallback, settings, serveStale, loaderTimeout(key, settings.hardTimeout));
+        release = () => lock.release().then(
+          () => undefined,
+          () => undefined,
+        );
+      }
+      if (locked.found !== undefined) {
+        // Stored by the holder before we got the lock: hand it straight back, behind the callers.
+        this.#behindCallers(undefined, release);
+        return this.#fromL2(key, flight, locked.found, settings);
+      }
+      if (release === undefined && performance.now() >= deadline) return this.#failSafe(key, fallback, settings, serveStale, loaderTimeout(key, settings.hardTimeout));
     }
 
     let stored = settings;
@@ -191,7 +210,10 @@ export class LoadRunner {
     // Callers get the value once L1 has it; the lock is released once L2 has it too (or the load
     // failed or was abandoned), so processes waiting on the lock find it there. The L2 write never
     // delays a caller.
-    void storing.then(({ written }) => written, () => undefined).finally(release);
+    void storing.then(
+      ({ written }) => this.#behindCallers(written, release),
+      () => this.#behindCallers(undefined, release),
+    );
     const loading = storing.then(({ found }) => found);
     loading.catch(() => undefined); // observed below, or on purpose not at all once a timeout answered
 
@@ -208,6 +230,13 @@ export class LoadRunner {
       await loading.catch(() => undefined);
       return result;
     }
+  }
+
+  #behindCallers(written: Promise<void> | undefined, release: (() => Promise<void>) | undefined): void {
+    if (written === undefined && release === undefined) return;
+    const done = (written ?? Promise.resolve()).then(release, release).then(() => undefined, () => undefined);
+    this.#behind.add(done);
+    void done.then(() => this.#behind.delete(done));
   }
 
   /** Fail-safe: the stale value again, and no new attempt until the throttle has passed. */
