@@ -8,6 +8,7 @@ export type {
   CacheView,
   FleetView,
   HistoryPoint,
+  HotKeysView,
   InspectorState,
   InstanceSummary,
   MethodView,

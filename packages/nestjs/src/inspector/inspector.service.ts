@@ -14,17 +14,20 @@ import { hostname } from 'node:os';
 import { Observable, type Subscriber } from 'rxjs';
 import { CacheRegistry } from '../cache-registry.js';
 import { DEFAULT_CACHE } from '../cache.constants.js';
+import { HotKeysRegistry } from '../hot-keys/hot-keys.registry.js';
 import { WARMER_STATUS_SOURCE } from '../warmers/warmers.constants.js';
 import { FleetBoard } from './fleet/fleet-board.js';
 import { INSPECTOR_OPTIONS } from './inspector.constants.js';
 import type { ResolvedInspectorOptions } from './inspector.options.js';
 import { EventCounters } from './state/event-counters.js';
 import { HitRateHistory } from './state/hit-rate-history.js';
-import type { ActionView, FleetView, HistoryPoint, InspectorState, InstanceSummary } from './state/inspector-state.js';
+import type { ActionView, FleetView, HistoryPoint, HotKeysView, InspectorState, InstanceSummary } from './state/inspector-state.js';
 import { StateCollector } from './state/state-collector.js';
 import { WarmerTracker, type WarmerSource } from './state/warmer-tracker.js';
 
 const MAX_ACTIONS = 50;
+/** How many of a cache's hottest keys the page lists. */
+const HOT_KEYS_SHOWN = 20;
 let instancesInProcess = 0;
 
 function message(error: unknown): string {
@@ -55,6 +58,7 @@ export class InspectorService implements OnModuleInit, OnApplicationBootstrap, B
   #ticking: Promise<void> | undefined;
   #state: InspectorState | undefined;
   #stopped = false;
+  #hotKeys: HotKeysRegistry | undefined;
 
   constructor(
     @Inject(INSPECTOR_OPTIONS) private readonly options: ResolvedInspectorOptions,
@@ -72,6 +76,11 @@ export class InspectorService implements OnModuleInit, OnApplicationBootstrap, B
     if (!this.options.enabled) return;
     // Looked up, not injected: CacheModule and CacheMetricsModule may live anywhere in the app.
     this.#registry = this.moduleRef.get(CacheRegistry, { strict: false });
+    try {
+      this.#hotKeys = this.moduleRef.get(HotKeysRegistry, { strict: false });
+    } catch {
+      // No HotKeysModule: no hot keys to show.
+    }
     try {
       this.#metrics = this.moduleRef.get(CacheMetrics, { strict: false });
     } catch {
@@ -215,9 +224,16 @@ export class InspectorService implements OnModuleInit, OnApplicationBootstrap, B
       fleet,
       actions: [...this.#actions],
       faults: this.#counters.faults(),
+      hotKeys: await this.#hotKeyViews(),
     };
     this.#state = state;
     return state;
+  }
+
+  /** Keys are user data: none unless `showKeys`. A failed read of the fleet's counts shows none. */
+  async #hotKeyViews(): Promise<HotKeysView[]> {
+    if (!this.options.showKeys || this.#hotKeys === undefined) return [];
+    return Promise.all(this.#hotKeys.entries().map(async ([cache, hot]) => ({ cache, keys: await hot.top(HOT_KEYS_SHOWN).catch(() => []) })));
   }
 
   #overallRate(point: HistoryPoint | undefined): number | null {

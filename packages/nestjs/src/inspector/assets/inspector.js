@@ -174,6 +174,9 @@
       m.label, m.cache, int(m.reads), pct(m.hitRate), int(m.loads), ms(m.meanLoadMs), ms(m.p95LoadMs), int(m.staleServes), int(m.lockWaits),
     ]);
     renderList('advice', state.advice, (a) => h('span', {}, h('b', {}, `${a.cache}${a.method ? ` · ${a.method}` : ''}: `), a.message));
+    // Keys are listed only when the server shows keys at all (showKeys).
+    $('hot-keys-section').hidden = !state.showKeys;
+    renderList('hot-keys', state.hotKeys.flatMap((c) => c.keys.map((key) => ({ cache: c.cache, key }))), (k) => `${k.cache}: ${k.key}`);
     renderWarmers(state.warmers);
     renderActions(state.actions);
     renderList('faults', state.faults, (f) => `${new Date(f.at).toLocaleTimeString()} ${f.cache}: ${f.operation}${f.key ? ` ${f.key}` : ''}`);

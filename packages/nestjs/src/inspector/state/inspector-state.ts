@@ -115,6 +115,12 @@ export interface FleetView {
   error?: string;
 }
 
+/** The fleet's hottest keys of one cache (predictive warming, `HotKeysModule`), hottest first. */
+export interface HotKeysView {
+  cache: string;
+  keys: string[];
+}
+
 export interface InspectorState {
   instance: { id: string; startedAt: number };
   at: number;
@@ -128,4 +134,6 @@ export interface InspectorState {
   fleet: FleetView;
   actions: ActionView[];
   faults: FaultView[];
+  /** Only with `showKeys` (else empty), and only for caches with `HotKeysModule`. */
+  hotKeys: HotKeysView[];
 }
