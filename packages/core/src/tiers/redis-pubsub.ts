@@ -5,6 +5,13 @@ import type { RedisClient } from './redis-connection.js';
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 2_000;
 
+/**
+ * We subscribe on every 'ready' ourselves, and handle the answer. ioredis's own resubscription after a
+ * reconnect leaves its promise unhandled: with no offline queue, a connection that drops again at once
+ * rejects it ("Stream isn't writeable"), an unhandled rejection in the application.
+ */
+const OWN_RESUBSCRIBE = { autoResubscribe: false } as const;
+
 export interface SubscriptionHandlers {
   message(raw: string): void;
   /** The subscription came back after a drop: messages may have been missed meanwhile. */
@@ -38,7 +45,7 @@ export class RedisSubscription implements Subscription {
     this.#channel = channel;
     this.#handlers = handlers;
     if (client instanceof Cluster) this.#subscribeOnClusterNode(client);
-    else this.#attach(client.duplicate());
+    else this.#attach(client.duplicate(OWN_RESUBSCRIBE));
   }
 
   get subscribed(): boolean {
@@ -98,6 +105,7 @@ export class RedisSubscription implements Subscription {
       connectionName: 'tiercache:bus',
       // Never back to the same node by itself: on 'end' we pick again among the live ones.
       retryStrategy: () => null,
+      ...OWN_RESUBSCRIBE,
       enableOfflineQueue: true,
       maxRetriesPerRequest: 0,
     });

@@ -139,6 +139,11 @@ describe('Redis restarts', () => {
     await server.restart();
     await resynced;
     await eventually(async () => (await b.get('k')) === undefined);
+    // Subscribed again (by our own 'ready' handler; ioredis's resubscription is off): messages arrive.
+    await eventually(() => a.status().l2?.connected === true && !a.status().l2?.breakerOpen);
+    const heard = remoteApplied(b);
+    await a.set('k', 'v3');
+    await heard;
   });
 });
 
