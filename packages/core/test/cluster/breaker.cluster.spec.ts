@@ -21,8 +21,13 @@ describe('the L2 breaker on a Redis Cluster with one master hung', () => {
     hungMaster = `${master.options.host}:${master.options.port}`;
     proxy = await startTcpProxy(master.options.port!, master.options.host);
     proxied = `127.0.0.1:${proxy.port}`;
+    // An entry whose marks can't be read is not served (it loads instead): keep this namespace's
+    // clear mark off the hung master, so that the other masters' entries stay readable.
+    let namespace: string;
+    do namespace = uniqueNamespace('node-breaker');
+    while (admin.slots[slotOf(`${namespace}:|c`)]?.[0] === hungMaster);
     cache = new TieredCache({
-      namespace: uniqueNamespace('node-breaker'),
+      namespace,
       l1: false,
       logger: recordingLogger(),
       l2: {
