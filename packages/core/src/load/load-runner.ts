@@ -12,6 +12,7 @@ import type { ResilientTier } from '../tiers/resilient-tier.js';
 import type { WriteSettings, Writer } from '../write/writer.js';
 import type { FleetLock } from './fleet-lock.js';
 import type { Flight, Flights, Found } from './flights.js';
+import { BehindCallers } from './behind-callers.js';
 import { boundedBy, settlesWithin } from './settles-within.js';
 import { refreshAheadDue, xfetchDue } from '../stampede/early-refresh.js';
 import type { Loader, LoaderContext } from './loader.js';
@@ -89,18 +90,16 @@ class Reply {
 export class LoadRunner {
   #serializationWarned = false;
   #abandonWarned = false;
-  /** What runs behind callers once a loader settled: its value's L2 write, then the lock's release. */
-  readonly #behind = new Set<Promise<void>>();
+  readonly #behind: BehindCallers;
 
-  constructor(private readonly deps: LoadDeps) {}
+  constructor(private readonly deps: LoadDeps) {
+    // A write waits for at most one command timeout, plus one for the first connection.
+    this.#behind = new BehindCallers(2 * (deps.l2?.inner.commandTimeoutMs() ?? 500));
+  }
 
-  /**
-   * Resolves once the writes and lock releases of settled loads have gone out (each is bounded by a
-   * command timeout), so a process that closes right after answering leaves no lock held and no
-   * value unwritten. Loaders still running are not waited for.
-   */
-  async drain(): Promise<void> {
-    await Promise.all(this.#behind);
+  /** Resolves once what settled loads still send (writes, lock releases) has gone out: see BehindCallers. */
+  drain(): Promise<void> {
+    return this.#behind.drain();
   }
 
   /** Starts the one flight for `key`. Without a loader it only reads L2. */
@@ -187,7 +186,7 @@ export class LoadRunner {
       }
       if (locked.found !== undefined) {
         // Stored by the holder before we got the lock: hand it straight back, behind the callers.
-        this.#behindCallers(undefined, release);
+        this.#behind.track(undefined, release);
         return this.#fromL2(key, flight, locked.found, settings);
       }
       if (release === undefined && performance.now() >= deadline) return this.#failSafe(key, fallback, settings, serveStale, loaderTimeout(key, settings.hardTimeout));
@@ -211,8 +210,8 @@ export class LoadRunner {
     // failed or was abandoned), so processes waiting on the lock find it there. The L2 write never
     // delays a caller.
     void storing.then(
-      ({ written }) => this.#behindCallers(written, release),
-      () => this.#behindCallers(undefined, release),
+      ({ written }) => this.#behind.track(written, release),
+      () => this.#behind.track(undefined, release),
     );
     const loading = storing.then(({ found }) => found);
     loading.catch(() => undefined); // observed below, or on purpose not at all once a timeout answered
@@ -230,13 +229,6 @@ export class LoadRunner {
       await loading.catch(() => undefined);
       return result;
     }
-  }
-
-  #behindCallers(written: Promise<void> | undefined, release: (() => Promise<void>) | undefined): void {
-    if (written === undefined && release === undefined) return;
-    const done = (written ?? Promise.resolve()).then(release, release).then(() => undefined, () => undefined);
-    this.#behind.add(done);
-    void done.then(() => this.#behind.delete(done));
   }
 
   /** Fail-safe: the stale value again, and no new attempt until the throttle has passed. */
