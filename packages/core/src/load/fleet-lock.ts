@@ -47,10 +47,17 @@ export class FleetLock {
     try {
       // The first attempt is one command, through the breaker of the entry's node (the lock shares
       // its slot); only a lock that is held is waited for, and only while that node is usable.
-      const tried = await this.l2.guard('loadLock', key, async () => ({
-        taken: await this.locks[acquireReading](resource, key, { ttlMs: this.ttlMs, waitMs: 0 }),
-      }));
-      if (tried === undefined) return {};
+      let attempt: ReturnType<RedisLockProvider[typeof acquireReading]> | undefined;
+      const tried = await this.l2.guard('loadLock', key, async () => {
+        attempt = this.locks[acquireReading](resource, key, { ttlMs: this.ttlMs, waitMs: 0 });
+        return { taken: await attempt };
+      });
+      if (tried === undefined) {
+        // Skipped, or given up on after a command timeout: a lock the script still takes later is
+        // nobody's, and its lease would be renewed for ever while every other process waits on it.
+        void attempt?.then((late) => late?.lock.release(), () => undefined).catch(() => undefined);
+        return {};
+      }
       let taken = tried.taken;
       if (taken === undefined && !background && waitMs > 0 && this.l2.usableFor(key)) {
         taken = await this.locks[acquireReading](resource, key, { ttlMs: this.ttlMs, waitMs });
