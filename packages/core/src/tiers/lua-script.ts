@@ -8,6 +8,12 @@ import { resendOnTopologyChange, type RedisClient } from './redis-connection.js'
 export class LuaScript {
   readonly #source: string;
   readonly #sha: string;
+  /**
+   * Per client, the EVAL under way that teaches a server this script. A burst of calls on a server that
+   * has not seen it (first use, restart, SCRIPT FLUSH, failover) sends the source once, and the others
+   * run by SHA once it has landed: 2 000 EVALs of the source in one batch outlast a command timeout.
+   */
+  readonly #loading = new WeakMap<RedisClient, Promise<unknown>>();
 
   constructor(source: string) {
     this.#source = source;
@@ -15,15 +21,42 @@ export class LuaScript {
   }
 
   async run(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    // A script refused because its slot is moving never ran, so it is safe to send again (alone).
-    const evalsha = [this.#sha, keys.length, ...keys, ...args];
     try {
-      return await resendOnTopologyChange(client, client.evalsha(this.#sha, keys.length, ...keys, ...args), 'evalsha', evalsha);
+      return await this.#evalsha(client, keys, args);
     } catch (error) {
-      // The server has not seen the script yet (first use, restart, SCRIPT FLUSH): send the source once.
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      const source = [this.#source, keys.length, ...keys, ...args];
-      return resendOnTopologyChange(client, client.eval(this.#source, keys.length, ...keys, ...args), 'eval', source);
+      if (!isNoScript(error)) throw error;
+    }
+    const loading = this.#loading.get(client);
+    if (loading !== undefined) {
+      await loading.catch(() => undefined);
+      try {
+        return await this.#evalsha(client, keys, args);
+      } catch (error) {
+        // Another node of a cluster, which that EVAL did not reach: this call teaches it.
+        if (!isNoScript(error)) throw error;
+      }
+    }
+    const evaluated = this.#eval(client, keys, args);
+    this.#loading.set(client, evaluated);
+    try {
+      return await evaluated;
+    } finally {
+      if (this.#loading.get(client) === evaluated) this.#loading.delete(client);
     }
   }
+
+  // A script refused because its slot is moving never ran, so it is safe to send again (alone).
+  #evalsha(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const command = [this.#sha, keys.length, ...keys, ...args];
+    return resendOnTopologyChange(client, client.evalsha(this.#sha, keys.length, ...keys, ...args), 'evalsha', command);
+  }
+
+  #eval(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const command = [this.#source, keys.length, ...keys, ...args];
+    return resendOnTopologyChange(client, client.eval(this.#source, keys.length, ...keys, ...args), 'eval', command);
+  }
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }

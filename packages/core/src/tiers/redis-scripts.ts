@@ -1,17 +1,23 @@
 import { LuaScript } from './lua-script.js';
 
 /**
- * KEYS: entry. ARGV: value, PX, createdAt. Writes an entry (or a delete tombstone) unless the key
- * already holds one created at or after `createdAt`: a load that began before another instance's
- * write or delete can never land over it, and neither can a write replayed after a partition.
- * Only the header is read (GETRANGE), so a large value costs nothing to compare. Returns 1 if written.
+ * KEYS: entries (one slot on Cluster). ARGV: value, PX, createdAt for each key in turn. Writes each
+ * entry (or delete tombstone) unless its key already holds one created at or after its `createdAt`:
+ * a load that began before another instance's write or delete can never land over it, and neither
+ * can a write that reached Redis late (replayed after a partition, or held by a hung link). Only the
+ * header is read (GETRANGE), so a large value costs nothing to compare. Returns how many were written.
  */
 export const writeIfNewerScript = new LuaScript(`
-local head = redis.call('GETRANGE', KEYS[1], 0, 48)
-local at = string.match(head, '^TC1%[([^,]+),') or string.match(head, '^TCD(.+)$')
-if at and tonumber(at) and tonumber(at) >= tonumber(ARGV[3]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
+local written = 0
+for i, key in ipairs(KEYS) do
+  local head = redis.call('GETRANGE', key, 0, 48)
+  local at = string.match(head, '^TC1%[([^,]+),') or string.match(head, '^TCD(.+)$')
+  if not (at and tonumber(at) and tonumber(at) >= tonumber(ARGV[i * 3])) then
+    redis.call('SET', key, ARGV[i * 3 - 2], 'PX', ARGV[i * 3 - 1])
+    written = written + 1
+  end
+end
+return written
 `);
 
 /**

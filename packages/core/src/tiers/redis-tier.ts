@@ -20,6 +20,8 @@ const FIRST_CONNECTION_WAIT_MS = 200;
 
 /** What `nodeOf` answers on a cluster for commands that concern no single slot. */
 const ALL_NODES = '*';
+/** Conditional writes per script call: one round trip for a `setMany`, without one long-blocking script. */
+const SCRIPT_BATCH = 200;
 
 /**
  * L2: raw strings in Redis with a millisecond TTL. Every command is single-key, so it runs on Cluster;
@@ -196,10 +198,27 @@ export class RedisTier implements RemoteTier, Tier<string> {
     const blind = items.filter((item) => !item.conditional);
     await Promise.all([
       blind.length === 1 ? this.set(blind[0]!.key, blind[0]!.value, blind[0]!.ttlMs) : blind.length > 1 ? this.setMany(blind) : undefined,
-      ...items
-        .filter((item) => item.conditional)
-        .map((item) => writeIfNewerScript.run(this.client, [item.key], [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt])),
+      ...this.#scriptBatches(items.filter((item) => item.conditional)).map((batch) =>
+        writeIfNewerScript.run(
+          this.client,
+          batch.map((item) => item.key),
+          batch.flatMap((item) => [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt]),
+        ),
+      ),
     ]);
+  }
+
+  /** Conditional writes grouped for one script call each: by slot on a cluster, in bounded chunks. */
+  #scriptBatches(items: readonly RemoteWrite[]): RemoteWrite[][] {
+    if (items.length <= 1) return items.length === 0 ? [] : [[...items]];
+    const groups = new Map<number, RemoteWrite[]>();
+    items.forEach((item, i) => {
+      const group = this.client instanceof Cluster ? calculateSlot(item.key) : Math.floor(i / SCRIPT_BATCH);
+      const batch = groups.get(group);
+      if (batch === undefined) groups.set(group, [item]);
+      else batch.push(item);
+    });
+    return [...groups.values()];
   }
 
   async publish(channel: string, raw: string): Promise<void> {

@@ -31,10 +31,11 @@ export interface PreparedItem {
 }
 
 /**
- * Puts values into the tiers and takes them out. A delete leaves a tombstone, and the write of a
- * loaded value is conditional on its creation time (see `writeIfNewerScript`), so a load that began
- * before another instance's write or delete never lands over it. Writes and deletes the user
- * makes are announced to the other instances in the same round trip as the write.
+ * Puts values into the tiers and takes them out. A delete leaves a tombstone, and every entry's write
+ * is conditional on its creation time (see `writeIfNewerScript`): a load that began before another
+ * instance's write or delete, or a `set` that reached Redis late (a hung link delivers what it held),
+ * never lands over it. Writes and deletes the user makes are announced to the other instances in the
+ * same round trip as the write.
  */
 export class Writer {
   constructor(
@@ -66,7 +67,7 @@ export class Writer {
     const l2Item =
       this.l2 === undefined
         ? undefined
-        : { key, value: this.codec.encode(entry, shaped.payload), ttlMs: entry.expiresAt + settings.grace - now, createdAt, conditional: false };
+        : { key, value: this.codec.encode(entry, shaped.payload), ttlMs: entry.expiresAt + settings.grace - now, createdAt, conditional: true };
     return {
       record,
       l1TtlMs: (settings.grace > 0 ? entry.expiresAt + settings.grace : freshUntil) - now,
@@ -90,8 +91,7 @@ export class Writer {
     const prepared = item.prepared;
     if (prepared?.l2Item === undefined) return this.#write([item], false);
     const late = this.clock.stamp() - prepared.l2Item.createdAt >= TOMBSTONE_MS;
-    const l2Item = late ? undefined : { ...prepared.l2Item, conditional: true };
-    await this.#write([{ key: item.key, prepared: { ...prepared, l2Item } }], false);
+    await this.#write([late ? { key: item.key, prepared: { ...prepared, l2Item: undefined } } : item], false);
   }
 
   async remove(keys: readonly string[]): Promise<void> {

@@ -92,7 +92,14 @@ describe('Redis commands per call', () => {
 
   it('set sends the SET and the bus PUBLISH back to back: one round trip', async () => {
     const { cache, log } = await cacheOnCountedClient(uniqueNamespace('rt'));
-    expect(await log.measure(() => cache.set('k', 'v'))).toEqual({ commands: ['set', 'publish'], roundTrips: 1 });
+    expect(await log.measure(() => cache.set('k', 'v'))).toEqual({ commands: ['evalsha', 'publish'], roundTrips: 1 });
+  });
+
+  it('setMany writes many entries with one conditional script and one PUBLISH', async () => {
+    const { cache, log } = await cacheOnCountedClient(uniqueNamespace('rt'));
+    const items = Array.from({ length: 150 }, (_, i) => ({ key: `k${i}`, value: i }));
+    expect(await log.measure(() => cache.setMany(items))).toEqual({ commands: ['evalsha', 'publish'], roundTrips: 1 });
+    expect((await cache.getMany(items.map((item) => item.key))).size).toBe(150);
   });
 
   it('delete sends the tombstone and the PUBLISH back to back: one round trip', async () => {

@@ -47,6 +47,21 @@ describe('writes made while partitioned', () => {
     await eventually(async () => (await a.get('k')) === undefined);
   }, 20_000);
 
+  it('never lets a write that reached Redis late land over a newer delete', async () => {
+    const namespace = uniqueNamespace('late');
+    const a = caches.twoTier({ namespace, l2: { redis: proxy.url } });
+    const b = caches.twoTier({ namespace, l2: { redis: server.url } });
+    expect(await Promise.all([a.ready(), b.ready()])).toEqual([true, true]);
+    // A hung link: A's SET waits in it past A's command timeout, then is delivered after B's delete.
+    proxy.freeze();
+    await a.set('k', 'A');
+    await b.set('k', 'B');
+    await b.delete('k');
+    proxy.thaw();
+    await eventually(() => a.status().l2?.breakerOpen === false && a.status().l2?.pendingWrites === 0, 10_000);
+    expect(await caches.twoTier({ namespace, l1: false, l2: { redis: server.url } }).get('k')).toBeUndefined();
+  }, 20_000);
+
   it('never overwrites a newer write of another instance', async () => {
     const { a, b, fresh } = await partitionedPair();
     await a.set('k', 'A');
