@@ -156,10 +156,10 @@ describe('AbsentKeyFilter', () => {
     expect(stats.fill).toBeGreaterThan(0.3);
     expect(stats.fill).toBeLessThan(0.7);
     expect(stats.estimatedFalsePositiveRate).toBeLessThan(0.02);
-    let falsePositives = 0;
-    for (let id = 10_000; id < 12_000; id++) if (await filter.mightContain(['agent', id])) falsePositives++;
-    expect(falsePositives / 2_000).toBeLessThan(0.03);
-  });
+    // Keys never added, asked all at once (2 000 round trips in series outlast the timeout on a busy machine).
+    const answers = await Promise.all(Array.from({ length: 2_000 }, (_, i) => filter.mightContain(['agent', 10_000 + i])));
+    expect(answers.filter(Boolean).length / 2_000).toBeLessThan(0.03);
+  }, 20_000);
 
   it('keeps loading while an addition cannot reach Redis, and adds it once Redis is back', async () => {
     const namespace = uniqueNamespace('absent');
