@@ -105,6 +105,7 @@ describe('invalidation on Redis Cluster', () => {
   it('judges entries by tag marks living in other slots, read from L2 by an instance that never heard the message', async () => {
     const namespace = uniqueNamespace('cmarks');
     const writer = onCluster({ namespace });
+    expect(await writer.ready(10_000)).toBe(true);
     const tags = Array.from({ length: 30 }, (_, i) => `tag:${i}`);
     const markKeys = tags.map((tag) => `${writer.prefix}|t|${tag}`);
     expect(masterPortsOf(admin, markKeys).size).toBe(3);
@@ -114,13 +115,16 @@ describe('invalidation on Redis Cluster', () => {
 
     // A fresh instance has no marks in memory: it must fetch them from every master.
     const reader = onCluster({ namespace, l1: false });
+    expect(await reader.ready(10_000)).toBe(true);
     const found = await reader.getMany<number>(tags.map((_, i) => `e${i}`));
     expect([...found.values()].sort((x, y) => x - y)).toEqual(
       tags.map((_, i) => i).filter((i) => i % 3 !== 0 && i !== 1),
     );
     expect(await reader.getOrSet('e1', async () => -1, { tags: ['tag:1', 'all'] })).toBe(-1);
     await writer.invalidateTags(['all']);
-    expect((await onCluster({ namespace, l1: false }).getMany(tags.map((_, i) => `e${i}`))).size).toBe(0);
+    const late = onCluster({ namespace, l1: false });
+    expect(await late.ready(10_000)).toBe(true);
+    expect((await late.getMany(tags.map((_, i) => `e${i}`))).size).toBe(0);
   });
 
   it('deletes by pattern on every master and in every L1, and counts across masters', async () => {
@@ -159,8 +163,10 @@ describe('invalidation on Redis Cluster', () => {
   it('purges other versions on every master, reporting progress', async () => {
     const namespace = uniqueNamespace('cpurge');
     const v1 = onCluster({ namespace, version: 1, l2: { redis: { cluster: clusterNodes() }, bus: false } });
+    expect(await v1.ready(10_000)).toBe(true);
     await v1.setMany(Array.from({ length: 900 }, (_, i) => ({ key: `k${i}`, value: i })));
     const v2 = onCluster({ namespace, version: 2, l2: { redis: { cluster: clusterNodes() }, bus: false } });
+    expect(await v2.ready(10_000)).toBe(true);
     await v2.set('k1', 'new');
     expect((await countsPerMaster(`${namespace}|v1:*`)).every((count) => count > 0)).toBe(true);
 
