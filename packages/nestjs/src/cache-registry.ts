@@ -5,7 +5,6 @@ import type { CacheModuleOptions, NamedCacheOptions } from './cache-module.optio
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
 import { DEFAULT_CACHE } from './cache.constants.js';
 import { checkKnownKeys } from './options/known-keys.js';
-import { checkRedisUrl } from './options/redis-option.js';
 import { CACHE_MODULE_SHAPE } from './options/shapes.js';
 
 /** Lock keys `<namespace>:lock:{<resource>}`; braces are the Cluster hash tag, so none in the prefix. */
@@ -39,7 +38,6 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
       isGlobal?: unknown;
       cacheNames?: unknown;
     };
-    if (rootOptions.l2) checkRedisUrl('l2.redis', rootOptions.l2.redis);
     const root = new TieredCache({ logger: new Logger('Tiercache'), ...rootOptions });
     this.#caches.set(DEFAULT_CACHE, root);
     this.#owned.push(root);
@@ -103,7 +101,6 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
   #build(name: string, root: TieredCache, rootOptions: TieredCacheOptions, named: NamedCacheOptions): TieredCache {
     if (typeof named !== 'object' || named === null) throw invalidOption(`caches.${name}`, 'expected an object');
     const { namespace = name, rootNamespace, ...rest } = named;
-    if (rest.l2) checkRedisUrl('l2.redis', rest.l2.redis);
     if (!SEPARATE_CACHE_FIELDS.some((field) => named[field] !== undefined) && rootNamespace === undefined) {
       return root.namespace(namespace, rest);
     }

@@ -2,6 +2,8 @@ import { invalidOption } from '../errors.js';
 import { encodeName } from '../keys/key-builder.js';
 import type { CacheLogger } from '../logger.js';
 import { jsonSerializer, type Serializer } from '../serialization/serializer.js';
+import { checkKnownKeys } from './known-keys.js';
+import { TIERED_CACHE_OPTIONS_SHAPE } from './option-shapes.js';
 import { builtInEntryOptions, resolveEntryOptions, type EntryOptions, type ResolvedEntryOptions } from './entry-options.js';
 import { name, isObject, positiveInteger } from './option-checks.js';
 import { resolveProfiles, type Profile } from './profiles.js';
@@ -72,6 +74,8 @@ export function prefixOf(namespace: string, version: string | undefined): string
 /** The one place where cache options get their defaults and are validated. */
 export function resolveOptions(options: TieredCacheOptions = {}): ResolvedOptions {
   if (!isObject(options)) throw invalidOption('options', 'expected an object');
+  // Unknown keys first: a typo such as `tll` must not fall through to a default and start "fine".
+  checkKnownKeys(options, TIERED_CACHE_OPTIONS_SHAPE, '');
   const namespace = options.namespace === undefined ? 'tc' : name('namespace', options.namespace);
   let version: string | undefined;
   if (options.version !== undefined) {

@@ -3,6 +3,7 @@ import { invalidOption } from '../errors.js';
 import type { CircuitBreakerOptions } from '../tiers/circuit-breaker.js';
 import type { RedisConnection } from '../tiers/redis-tier.js';
 import { boolean, isObject, positiveInteger } from './option-checks.js';
+import { checkRedisConnection } from './redis-option.js';
 
 export interface L1Options {
   /** Default 10 000. */
@@ -92,10 +93,4 @@ export function resolveL2(given: L2Options | false | undefined): ResolvedL2Optio
     bus: given.bus === undefined ? true : boolean('l2.bus', given.bus),
     loadLockTtl: given.loadLockTtl === undefined ? 10_000 : positiveInteger('l2.loadLockTtl', given.loadLockTtl),
   };
-}
-
-function checkRedisConnection(field: string, redis: unknown): void {
-  if (redis === undefined || redis === null || (typeof redis !== 'string' && !isObject(redis))) {
-    throw invalidOption(field, 'expected an ioredis client, a redis:// URL, ioredis options or { cluster: nodes }');
-  }
 }
