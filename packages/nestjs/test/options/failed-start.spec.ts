@@ -1,3 +1,4 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServerHandle } from '../../../../tools/redis/redis-server.js';
@@ -44,6 +45,26 @@ describe('CacheModule: a failed start', () => {
     ['a bad named cache after one with its own connection', () => ({ l2: l2(), caches: { own: { l2: l2() }, bad: { l1: { maxEntries: 0 } } } })],
   ])('closes the connections it opened, on %s', async (_, options) => {
     await failToStart(options());
+    expect(opened.length).toBeGreaterThan(0);
+    await eventually(() => opened.every((client) => client.status === 'end'));
+    await eventually(async () => (await clients()) === 1);
+  }, 20_000);
+
+  it('closes them on app.close() when a later provider fails to initialise', async () => {
+    @Injectable()
+    class NeedsSomethingMissing implements OnModuleInit {
+      onModuleInit(): void {
+        throw new Error('required service unreachable');
+      }
+    }
+    opened.length = 0;
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRoot({ namespace: uniqueNamespace('failed'), l2: l2() })],
+      providers: [NeedsSomethingMissing],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await expect(app.init()).rejects.toThrow('required service unreachable');
+    await app.close();
     expect(opened.length).toBeGreaterThan(0);
     await eventually(() => opened.every((client) => client.status === 'end'));
     await eventually(async () => (await clients()) === 1);
