@@ -1,8 +1,14 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TieredCache } from '@tiercache/nestjs';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createApp } from '../src/app.factory.js';
+import { AppModule } from '../src/app.module.js';
 import type { AppConfig } from '../src/config.js';
+import { Database } from '../src/db/database.js';
+import { PgliteDatabase } from '../src/db/pglite.database.js';
+import { setUpDatabase } from '../src/db/setup.js';
 
 /**
  * Embedded PGlite with a small seed: big enough for every endpoint to have data, quick to build. With
@@ -29,6 +35,51 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
 
 export function startApp(overrides: Partial<AppConfig> = {}, logger: LoggerService | false = false): Promise<INestApplication> {
   return createApp(testConfig(overrides), { logger });
+}
+
+/**
+ * Instances of the app as pods run them: one database, one Redis, one cache namespace, each its own
+ * L1. An in-memory PGlite lives in one process's memory, so every instance is given the same
+ * Database object in place of the one DatabaseModule would open.
+ */
+export class Fleet {
+  readonly config = testConfig();
+  readonly #apps: INestApplication[] = [];
+
+  private constructor(readonly db: PgliteDatabase) {}
+
+  static async open(): Promise<Fleet> {
+    const db = await PgliteDatabase.open();
+    try {
+      await setUpDatabase(db, { seed: TEST_CONFIG.seedSize });
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    return new Fleet(db);
+  }
+
+  /** Starts an instance, its cache connected to Redis; `database` overrides what it sees of the shared one. */
+  async start(database: Partial<Database> = {}): Promise<INestApplication> {
+    // Closing an instance closes its Database; the shared one is closed once, by close().
+    const shared = Object.assign(Object.create(this.db) as Database, { close: async () => undefined }, database);
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(this.config)] })
+      .overrideProvider(Database)
+      .useValue(shared)
+      .compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    this.#apps.push(app);
+    await app.init();
+    // Bounded, and generous: a loaded machine connects slowly, and the tests need Redis up.
+    if (!(await app.get(TieredCache).ready(10_000))) throw new Error('the instance did not connect to Redis');
+    return app;
+  }
+
+  /** Every instance, last started first, then the database. */
+  async close(): Promise<void> {
+    for (const app of this.#apps.splice(0).reverse()) await app.close();
+    await this.db.close();
+  }
 }
 
 /** A supertest agent for the app's routes. */

@@ -1,48 +1,23 @@
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { TieredCache } from '@tiercache/nestjs';
-import { AppModule } from '../src/app.module.js';
-import { Database } from '../src/db/database.js';
-import { PgliteDatabase } from '../src/db/pglite.database.js';
-import { setUpDatabase } from '../src/db/setup.js';
-import { http, START_TIMEOUT_MS, TEST_CONFIG, testConfig } from './app.js';
+import { Fleet, http, START_TIMEOUT_MS } from './app.js';
 
-/**
- * Two instances of the app, as two pods would run: one database, one Redis, one cache namespace, and
- * each its own L1. An in-memory PGlite lives in one process's memory, so both instances are given the
- * same Database object in place of the one DatabaseModule would open.
- */
+/** Two instances of the app, as two pods would run them (see Fleet). */
 describe('two instances sharing a database and a Redis', () => {
-  let db: PgliteDatabase;
+  let fleet: Fleet;
+  let db: Fleet['db'];
   let a: INestApplication;
   let b: INestApplication;
 
-  async function instance(config: ReturnType<typeof testConfig>): Promise<INestApplication> {
-    // Closing an instance closes its Database; the shared one is closed once, by this test.
-    const shared = Object.assign(Object.create(db) as Database, { close: async () => undefined });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
-      .overrideProvider(Database)
-      .useValue(shared)
-      .compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
-    return app;
-  }
-
   beforeAll(async () => {
-    db = await PgliteDatabase.open();
-    await setUpDatabase(db, { seed: TEST_CONFIG.seedSize });
-    const config = testConfig();
-    a = await instance(config);
-    b = await instance(config);
-    expect(await a.get(TieredCache).ready()).toBe(true);
-    expect(await b.get(TieredCache).ready()).toBe(true);
+    fleet = await Fleet.open();
+    db = fleet.db;
+    a = await fleet.start();
+    b = await fleet.start();
   }, START_TIMEOUT_MS);
 
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await db?.close();
+    await fleet?.close();
   });
 
   it("shows a vote cast through A on B's next read, though B had the old value in its L1", async () => {

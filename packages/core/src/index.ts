@@ -20,3 +20,6 @@ export * from './metrics/index.js';
 export * from './write-behind/index.js';
 export * from './absent-keys/index.js';
 export * from './hot-keys/index.js';
+export { checkKnownKeys } from './cache/known-keys.js';
+export type { OptionShape } from './cache/known-keys.js';
+export { ENTRY_OPTIONS_SHAPE, TIERED_CACHE_OPTIONS_SHAPE } from './cache/option-shapes.js';

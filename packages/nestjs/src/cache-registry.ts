@@ -5,7 +5,6 @@ import type { CacheModuleOptions, NamedCacheOptions } from './cache-module.optio
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
 import { DEFAULT_CACHE } from './cache.constants.js';
 import { checkKnownKeys } from './options/known-keys.js';
-import { checkRedisUrl } from './options/redis-option.js';
 import { CACHE_MODULE_SHAPE } from './options/shapes.js';
 
 /** Lock keys `<namespace>:lock:{<resource>}`; braces are the Cluster hash tag, so none in the prefix. */
@@ -35,21 +34,30 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(CACHE_MODULE_OPTIONS) options: CacheModuleOptions) {
     // Unknown keys first: a typo must not fall through to a default and start "fine".
     checkKnownKeys(options, CACHE_MODULE_SHAPE, '');
+    try {
+      this.locks = this.#open(options);
+      this.#ownsLocks = options?.locks === undefined;
+    } catch (error) {
+      // Nest never shuts down a module that failed to start: close what was opened, or its
+      // connections would keep the process alive.
+      this.#release().catch((closing: unknown) => new Logger('Tiercache').warn(`Closing after a failed start failed: ${String(closing)}`));
+      throw error;
+    }
+  }
+
+  /** Builds every cache, then the lock provider it returns (last: nothing after it can fail). */
+  #open(options: CacheModuleOptions): LockProvider {
     const { caches = {}, locks, tenancy, isGlobal: _global, cacheNames: _names, ...rootOptions } = (options ?? {}) as CacheModuleOptions & {
       isGlobal?: unknown;
       cacheNames?: unknown;
     };
-    if (rootOptions.l2) checkRedisUrl('l2.redis', rootOptions.l2.redis);
+    // What can be checked without a connection is checked before one is opened.
+    if (locks !== undefined && !(locks instanceof LockProvider)) throw invalidOption('locks', 'expected a LockProvider');
+    if (typeof caches !== 'object' || caches === null) throw invalidOption('caches', 'expected an object of named cache options');
+    const resolvedTenancy = tenancy === undefined ? undefined : resolveTenancy(tenancy);
     const root = new TieredCache({ logger: new Logger('Tiercache'), ...rootOptions });
     this.#caches.set(DEFAULT_CACHE, root);
     this.#owned.push(root);
-    if (locks !== undefined && !(locks instanceof LockProvider)) throw invalidOption('locks', 'expected a LockProvider');
-    const redis = root.redisClient;
-    // Lock keys live under the app's namespace, so two apps sharing a Redis never take each other's locks.
-    this.locks =
-      locks ?? (redis === undefined ? new InProcessLockProvider() : new RedisLockProvider({ client: redis, keyPrefix: lockPrefix(rootOptions.namespace) }));
-    this.#ownsLocks = locks === undefined;
-    if (typeof caches !== 'object' || caches === null) throw invalidOption('caches', 'expected an object of named cache options');
     for (const [name, named] of Object.entries(caches)) {
       if (name === DEFAULT_CACHE) throw invalidOption(`caches.${name}`, `"${DEFAULT_CACHE}" is the name of the root cache`);
       if (tenancy !== undefined) checkNamedCacheNamespace(name, (named as NamedCacheOptions | undefined)?.namespace ?? name);
@@ -61,12 +69,14 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
         throw new TiercacheError(error.code, error.message.replace(/`(defaults\.)?/, `\`caches.${name}.`), { cause: error });
       }
     }
-    if (tenancy !== undefined) {
-      const resolved = resolveTenancy(tenancy);
+    if (resolvedTenancy !== undefined) {
       for (const [name, cache] of this.#caches) {
-        if (!resolved.sharedCaches.has(name)) this.#scoped.set(name, new TenantCaches(cache, name, resolved));
+        if (!resolvedTenancy.sharedCaches.has(name)) this.#scoped.set(name, new TenantCaches(cache, name, resolvedTenancy));
       }
     }
+    const redis = root.redisClient;
+    // Lock keys live under the app's namespace, so two apps sharing a Redis never take each other's locks.
+    return locks ?? (redis === undefined ? new InProcessLockProvider() : new RedisLockProvider({ client: redis, keyPrefix: lockPrefix(rootOptions.namespace) }));
   }
 
   /** The named cache (the default one without a name); throws for a name the module does not define. */
@@ -95,6 +105,11 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.#release();
+  }
+
+  /** Closes what the registry created; a user's `locks` and Redis clients stay theirs. */
+  async #release(): Promise<void> {
     for (const tenants of this.#scoped.values()) tenants.close();
     if (this.#ownsLocks) await this.locks.close();
     await Promise.all(this.#owned.map((cache) => cache.close()));
@@ -103,7 +118,6 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
   #build(name: string, root: TieredCache, rootOptions: TieredCacheOptions, named: NamedCacheOptions): TieredCache {
     if (typeof named !== 'object' || named === null) throw invalidOption(`caches.${name}`, 'expected an object');
     const { namespace = name, rootNamespace, ...rest } = named;
-    if (rest.l2) checkRedisUrl('l2.redis', rest.l2.redis);
     if (!SEPARATE_CACHE_FIELDS.some((field) => named[field] !== undefined) && rootNamespace === undefined) {
       return root.namespace(namespace, rest);
     }

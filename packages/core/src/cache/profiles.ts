@@ -1,5 +1,6 @@
 import { invalidOption } from '../errors.js';
-import { isObject, resolveEntryOptions, type EntryOptions, type ResolvedEntryOptions, type TtlFunction } from './options.js';
+import { resolveEntryOptions, type EntryOptions, type ResolvedEntryOptions, type TtlFunction } from './entry-options.js';
+import { isObject } from './option-checks.js';
 
 /**
  * A profile: entry options, where `ttl`, `l1Ttl` and `grace` may be functions of the loaded value

@@ -1,4 +1,8 @@
+import slotOf from 'cluster-key-slot';
 import { Cluster, type ClusterOptions } from 'ioredis';
+
+/** The slot Redis Cluster puts a key in: ioredis's own hash, the one the engine uses. */
+export { slotOf };
 
 /** The run's shared Redis Cluster (3 masters, a replica each), started by the Jest global setup. */
 export function clusterNodes(): { host: string; port: number }[] {
@@ -23,21 +27,6 @@ export async function connectCluster(nodes = clusterNodes(), options: ClusterOpt
 export async function closeCluster(cluster: Cluster): Promise<void> {
   if (cluster.status === 'end') return;
   await cluster.quit().catch(() => cluster.disconnect());
-}
-
-/** CRC16-XMODEM of the key (or of its hash tag) mod 16384: the slot Redis Cluster puts it in. */
-export function slotOf(key: string): number {
-  const open = key.indexOf('{');
-  if (open !== -1) {
-    const close = key.indexOf('}', open + 1);
-    if (close > open + 1) key = key.slice(open + 1, close);
-  }
-  let crc = 0;
-  for (const byte of Buffer.from(key)) {
-    crc ^= byte << 8;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc % 16384;
 }
 
 /** The master port serving each key, as the client currently sees the slot map. */

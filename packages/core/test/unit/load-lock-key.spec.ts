@@ -1,10 +1,11 @@
-import { loadLockResource, slotOf, slotTag } from '../../src/load/load-lock-key.js';
+import slotOf from 'cluster-key-slot';
+import { loadLockResource, slotTag } from '../../src/load/load-lock-key.js';
 
 /** The lock key RedisLockProvider makes of a resource: `<prefix>{<resource>}`. */
 const lockKey = (key: string) => `tiercache:load:{${loadLockResource(key)}}`;
 
 describe('the fleet load lock lives in its key’s Cluster slot', () => {
-  it('computes slots as Redis does', () => {
+  it('computes slots as Redis does (the one slot hash, cluster-key-slot)', () => {
     // Values from the Redis Cluster specification and `CLUSTER KEYSLOT`.
     expect(slotOf('123456789')).toBe(0x31c3 & 0x3fff);
     expect(slotOf('foo')).toBe(12182);

@@ -8,7 +8,8 @@ import { WARMER_STATUS_SOURCE } from '../warmers/warmers.constants.js';
 import type { WarmerStatusSource } from '../warmers/warmer-status.js';
 import type { CacheHealthCheckOptions } from './cache-health.options.js';
 import { describeRedisError } from './redis-errors.js';
-import { parseInfo, withTimeout } from './redis-info.js';
+import { parseInfo } from './redis-info.js';
+import { withTimeout } from './with-timeout.js';
 
 type Severity = 'down' | 'degraded';
 

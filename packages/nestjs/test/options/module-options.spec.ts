@@ -1,7 +1,6 @@
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { CacheModule, CacheRegistry, LockProvider } from '../../src/index.js';
-import { closest } from '../../src/options/known-keys.js';
 import { redisUrl, uniqueNamespace } from '../support.js';
 
 async function startWith(options: Record<string, unknown>): Promise<unknown> {
@@ -26,10 +25,6 @@ describe('CacheModule options at startup', () => {
     expect(error.code).toBe('E_INVALID_OPTION');
     expect(error.message).toContain(path);
     expect(error.message).toContain(hint);
-  });
-
-  it('suggests nothing for a key that resembles no option', () => {
-    expect(closest('compression', ['ttl', 'l1', 'l2'])).toEqual([]);
   });
 
   it.each(['not a url', 'http://localhost:6379', 'redis://'])('names l2.redis and the accepted forms for %p', async (redis) => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { checkStats } from '../../health/stats-check.js';
 import { AbsentKeyFilters } from '../absent-keys.registry.js';
 
 export interface AbsentKeyFilterHealthOptions {
@@ -29,33 +30,25 @@ export class AbsentKeyFilterHealthIndicator {
     private readonly moduleRef: ModuleRef,
   ) {}
 
-  async isHealthy<const Key extends string>(key: Key, options: AbsentKeyFilterHealthOptions): Promise<HealthIndicatorResult<Key>> {
-    const indicator = this.health.check(key);
-    const timeoutMs = options.timeoutMs ?? 1_000;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const filter = this.moduleRef.get(AbsentKeyFilters, { strict: false }).get(options.filter);
-      const stats = await Promise.race([
-        filter.stats(),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
-      ]);
-      const { built, building, items, fill, estimatedFalsePositiveRate, builtAt, skipped, pendingAdds } = stats;
-      const data = { built, building, items, fill, estimatedFalsePositiveRate, builtAt: builtAt?.toISOString(), skipped, pendingAdds };
-      const problems: string[] = [];
-      const maxRate = options.maxFalsePositiveRate ?? 2 * stats.configuredFalsePositiveRate;
-      if (!built) problems.push('not built yet: every key loads');
-      else if (estimatedFalsePositiveRate > maxRate) {
-        problems.push(`estimated false-positive rate ${estimatedFalsePositiveRate.toFixed(4)} is above ${maxRate}: raise expectedItems or rebuild`);
-      }
-      if (built && options.maxAgeMs !== undefined && Date.now() - builtAt!.getTime() > options.maxAgeMs) {
-        problems.push(`last built ${builtAt!.toISOString()}, more than ${options.maxAgeMs} ms ago: is its rebuild warmer running?`);
-      }
-      if (pendingAdds > 0) problems.push(`${pendingAdds} additions not yet in Redis: this instance loads every key meanwhile`);
-      return problems.length > 0 ? indicator.degraded({ ...data, problems }) : indicator.up(data);
-    } catch (error) {
-      return indicator.down({ message: `the filter state could not be read: ${error instanceof Error ? error.message : String(error)}` });
-    } finally {
-      clearTimeout(timer);
-    }
+  isHealthy<const Key extends string>(key: Key, options: AbsentKeyFilterHealthOptions): Promise<HealthIndicatorResult<Key>> {
+    return checkStats(this.health, key, {
+      what: 'the filter state',
+      timeoutMs: options.timeoutMs,
+      read: () => this.moduleRef.get(AbsentKeyFilters, { strict: false }).get(options.filter).stats(),
+      judge: (stats) => {
+        const { built, building, items, fill, estimatedFalsePositiveRate, builtAt, skipped, pendingAdds } = stats;
+        const problems: string[] = [];
+        const maxRate = options.maxFalsePositiveRate ?? 2 * stats.configuredFalsePositiveRate;
+        if (!built) problems.push('not built yet: every key loads');
+        else if (estimatedFalsePositiveRate > maxRate) {
+          problems.push(`estimated false-positive rate ${estimatedFalsePositiveRate.toFixed(4)} is above ${maxRate}: raise expectedItems or rebuild`);
+        }
+        if (built && options.maxAgeMs !== undefined && Date.now() - builtAt!.getTime() > options.maxAgeMs) {
+          problems.push(`last built ${builtAt!.toISOString()}, more than ${options.maxAgeMs} ms ago: is its rebuild warmer running?`);
+        }
+        if (pendingAdds > 0) problems.push(`${pendingAdds} additions not yet in Redis: this instance loads every key meanwhile`);
+        return { data: { built, building, items, fill, estimatedFalsePositiveRate, builtAt: builtAt?.toISOString(), skipped, pendingAdds }, problems };
+      },
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { checkStats } from '../../health/stats-check.js';
 import { WriteBehindRegistry } from '../write-behind.registry.js';
 
 export interface WriteBehindHealthOptions {
@@ -29,28 +30,21 @@ export class WriteBehindHealthIndicator {
     private readonly moduleRef: ModuleRef,
   ) {}
 
-  async isHealthy<const Key extends string>(key: Key, options: WriteBehindHealthOptions): Promise<HealthIndicatorResult<Key>> {
-    const indicator = this.health.check(key);
-    const timeoutMs = options.timeoutMs ?? 1_000;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const queue = this.moduleRef.get(WriteBehindRegistry, { strict: false }).get(options.queue);
-      const stats = await Promise.race([
-        queue.stats(),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
-      ]);
-      const data = { durable: stats.durable, depth: stats.depth, lagMs: stats.lagMs, deadLetters: stats.deadLetters, redisDown: stats.redisDown };
-      const problems: string[] = [];
-      const maxLagMs = options.maxLagMs ?? 30_000;
-      if (stats.lagMs > maxLagMs) problems.push(`the oldest queued write waits for ${stats.lagMs} ms (lag limit ${maxLagMs} ms)`);
-      if (options.maxDepth !== undefined && stats.depth > options.maxDepth) problems.push(`${stats.depth} writes queued (limit ${options.maxDepth})`);
-      if (stats.deadLetters > 0) problems.push(`${stats.deadLetters} writes in the dead-letter stream: list, requeue or drop them`);
-      if (stats.redisDown) problems.push('Redis is down: writes go through to the database');
-      return problems.length > 0 ? indicator.degraded({ ...data, problems }) : indicator.up(data);
-    } catch (error) {
-      return indicator.down({ message: `the write-behind state could not be read: ${error instanceof Error ? error.message : String(error)}` });
-    } finally {
-      clearTimeout(timer);
-    }
+  isHealthy<const Key extends string>(key: Key, options: WriteBehindHealthOptions): Promise<HealthIndicatorResult<Key>> {
+    return checkStats(this.health, key, {
+      what: 'the write-behind state',
+      timeoutMs: options.timeoutMs,
+      read: () => this.moduleRef.get(WriteBehindRegistry, { strict: false }).get(options.queue).stats(),
+      judge: (stats) => {
+        const problems: string[] = [];
+        const maxLagMs = options.maxLagMs ?? 30_000;
+        if (stats.lagMs > maxLagMs) problems.push(`the oldest queued write waits for ${stats.lagMs} ms (lag limit ${maxLagMs} ms)`);
+        if (options.maxDepth !== undefined && stats.depth > options.maxDepth) problems.push(`${stats.depth} writes queued (limit ${options.maxDepth})`);
+        if (stats.deadLetters > 0) problems.push(`${stats.deadLetters} writes in the dead-letter stream: list, requeue or drop them`);
+        if (stats.redisDown) problems.push('Redis is down: writes go through to the database');
+        const { durable, depth, lagMs, deadLetters, redisDown } = stats;
+        return { data: { durable, depth, lagMs, deadLetters, redisDown }, problems };
+      },
+    });
   }
 }

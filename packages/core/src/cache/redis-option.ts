@@ -1,14 +1,19 @@
 import { invalidOption } from '../errors.js';
+import { isObject } from './option-checks.js';
 
 const ACCEPTED =
   'expected a redis:// or rediss:// URL (redis://[user:password@]host:6379[/db]), a Unix socket path, ' +
   'an ioredis client, ioredis options, or { cluster: nodes }';
 
 /**
- * ioredis answers a malformed URL with a bare "Invalid URL" from deep inside its constructor. Check the
- * string form here, naming the option; the value is not echoed, as a URL may carry a password.
+ * `l2.redis` is a client, options or a URL. ioredis answers a malformed URL with a bare "Invalid URL"
+ * from deep inside its constructor, so the string form is checked here, naming the option; the value
+ * is not echoed, as a URL may carry a password.
  */
-export function checkRedisUrl(field: string, value: unknown): void {
+export function checkRedisConnection(field: string, value: unknown): void {
+  if (value === undefined || value === null || (typeof value !== 'string' && !isObject(value))) {
+    throw invalidOption(field, ACCEPTED);
+  }
   if (typeof value !== 'string') return;
   if (value.startsWith('/')) return;
   let url: URL;
