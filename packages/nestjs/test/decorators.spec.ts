@@ -50,6 +50,11 @@ class AgentsService {
     return row;
   }
 
+  @CachePut({ key: (id: number) => ['uncached', id], ttl: 0 })
+  async touchUncached(id: number): Promise<number> {
+    return id;
+  }
+
   @CacheEvict({ key: (id: number) => ['agent', id] })
   async remove(id: number, fail = false): Promise<void> {
     this.calls.push(`remove:${id}`);
@@ -141,6 +146,13 @@ describe('@Cacheable, @CachePut, @CacheEvict', () => {
     await service.rename(1, 'grace');
     expect(await service.find(1)).toEqual({ id: 1, name: 'grace' });
     expect(service.calls).toEqual(['find:1', 'rename:1', 'rename:1']);
+  });
+
+  it('@CachePut stores with its own options on every call (ttl 0: nothing)', async () => {
+    for (const id of [1, 2]) {
+      expect(await service.touchUncached(id)).toBe(id);
+      expect(await cache.has(['uncached', id])).toBe(false);
+    }
   });
 
   it('@CacheEvict evicts after success, and not when the method throws', async () => {

@@ -9,6 +9,7 @@ import type { Loader } from '../load/loader.js';
 import { hasTtlFunctions, pinnedByCall, splitTtlFunctions, withTtlFunctions } from '../load/ttl-functions.js';
 import { childLimits, type L1ChildBudget } from '../read/l1-budget.js';
 import type { RedisClient, RedisHealth, ScanProgress } from '../tiers/redis-tier.js';
+import type { PreparedItem } from '../write/writer.js';
 import { Engine, type EngineHooks } from './engine.js';
 import {
   prefixOf,
@@ -219,20 +220,24 @@ export class TieredCache {
 
   /** Stores `value` in every tier. Throws E_SERIALIZATION, leaving the old entry intact, if it cannot be cached. */
   async set<T>(key: CacheKey, value: T, options?: WriteOptions): Promise<void> {
-    await this.setMany([{ key, value, options }]);
+    await this.#engine.writer.set([this.#prepareWrite(key, value, options, 'options.')]);
   }
 
   /** Validates every item first: if one cannot be cached, nothing is written. L2 writes are pipelined. */
   async setMany(items: readonly SetManyItem[]): Promise<void> {
     if (!Array.isArray(items)) throw invalidArgument('items', 'expected an array of { key, value, options? }');
-    const { writer, clock } = this.#engine;
     const prepared = items.map((item, i) => {
       if (typeof item !== 'object' || item === null) throw invalidArgument(`items[${i}]`, 'expected { key, value, options? }');
-      const key = this.keyFor(item.key);
-      const settings = this.#scope.settings(item.options, `items[${i}].options.`);
-      return { key, prepared: writer.prepare(this.#scope, key, item.value, settings, clock.stamp()) };
+      return this.#prepareWrite(item.key, item.value, item.options, `items[${i}].options.`);
     });
-    await writer.set(prepared);
+    await this.#engine.writer.set(prepared);
+  }
+
+  /** `path` names the options in errors. */
+  #prepareWrite(key: CacheKey, value: unknown, options: WriteOptions | undefined, path: string): PreparedItem {
+    const { writer, clock } = this.#engine;
+    const fullKey = this.keyFor(key);
+    return { key: fullKey, prepared: writer.prepare(this.#scope, fullKey, value, this.#scope.settings(options, path), clock.stamp()) };
   }
 
   async delete(key: CacheKey): Promise<void> {

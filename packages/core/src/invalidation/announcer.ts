@@ -6,6 +6,12 @@ const MAX_PENDING = 1_000;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
 
+/** Keys changed in this turn of the event loop, announced together. */
+interface Batch {
+  readonly keys: string[];
+  readonly sent: Promise<void>;
+}
+
 /**
  * Tells the other instances about every change, and keeps trying: a message that could not be
  * published is kept and sent again (after L2 recovers, or on a backing-off timer), so an
@@ -13,6 +19,7 @@ const RETRY_MAX_MS = 5_000;
  */
 export class Announcer {
   #pending: BusMessage[] = [];
+  #batch: Batch | undefined;
   #retry: NodeJS.Timeout | undefined;
   #retryMs = RETRY_MIN_MS;
   #closed = false;
@@ -28,7 +35,35 @@ export class Announcer {
 
   async announce(message: BusMessage): Promise<void> {
     if (this.bus === undefined || this.#closed) return;
-    if (!(await this.bus.publish(message))) this.#keep([message]);
+    if (message.op === 'keys') return this.#coalesce(message.keys);
+    await this.#publish(message);
+  }
+
+  /**
+   * The keys of every write and delete made in the same turn of the event loop leave in one message,
+   * sent after them (so in the auto-pipelined batch of their SETs); each caller's promise settles once
+   * it has left, or was kept for a retry. A receiver only drops the keys, so reordering a batch
+   * against other messages changes nothing.
+   */
+  #coalesce(keys: readonly string[]): Promise<void> {
+    let batch = this.#batch;
+    if (batch === undefined) {
+      const batched: string[] = [];
+      const sent = new Promise<void>((resolve) =>
+        process.nextTick(() => {
+          this.#batch = undefined;
+          resolve(this.#publish({ op: 'keys', keys: batched }));
+        }),
+      );
+      batch = this.#batch = { keys: batched, sent };
+    }
+    for (const key of keys) batch.keys.push(key);
+    return batch.sent;
+  }
+
+  async #publish(message: BusMessage): Promise<void> {
+    if (this.#closed) return;
+    if (!(await this.bus!.publish(message))) this.#keep([message]);
   }
 
   /** Sends what is waiting; called when L2 is back. */

@@ -58,6 +58,40 @@ function revive(_key: string, value: unknown): unknown {
   throw new Error(`misshapen tagged value ${String(tagged[TAG])}`);
 }
 
+/** Deeper than this, `isPlainJson` gives up (and the replacer, which sees cycles, decides). */
+const PLAIN_DEPTH = 32;
+
+/**
+ * Whether plain JSON round-trips `value`: only finite numbers, strings, booleans, null, undefined,
+ * arrays and objects of no class and without toJSON. Its text is then read without the reviver, so
+ * a field named like the tag is kept as it is. A replacer takes V8 off its fast JSON path (about
+ * twice the cost for typical records), and most cached values are plain data like this.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= PLAIN_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return false;
+      for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 /**
  * JSON that also round-trips `Date`, `Map`, `Set`, `BigInt`, `NaN`/`±Infinity` and top-level
  * `undefined`. Output without any of those is plain JSON and decodes without a reviver, which keeps
@@ -67,6 +101,7 @@ export const jsonSerializer: Serializer = {
   id: 'json',
   serialize(value: unknown): string {
     if (value === undefined) return 'u';
+    if (isPlainJson(value, 0)) return 'j' + JSON.stringify(value);
     let tagged = false;
     function replacer(this: Record<string, unknown>, key: string, encoded: unknown): unknown {
       const raw = this[key];

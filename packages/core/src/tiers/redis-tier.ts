@@ -195,6 +195,8 @@ export class RedisTier implements RemoteTier, Tier<string> {
   }
 
   async write(items: readonly RemoteWrite[]): Promise<void> {
+    // One user's set is the hot case: straight to an auto-pipelined SET.
+    if (items.length === 1 && !items[0]!.conditional) return this.set(items[0]!.key, items[0]!.value, items[0]!.ttlMs);
     const blind = items.filter((item) => !item.conditional);
     await Promise.all([
       blind.length === 1 ? this.set(blind[0]!.key, blind[0]!.value, blind[0]!.ttlMs) : blind.length > 1 ? this.setMany(blind) : undefined,

@@ -125,6 +125,13 @@ describe.each([
   ])('rejects bad input (%s) with a typed error', async (_name, call) => {
     await expect(call(cache)).rejects.toMatchObject({ code: expect.stringMatching(/^E_INVALID_/) });
   });
+
+  it("names set's own bad option, and setMany's by its item", async () => {
+    await expect(cache.set('k', 1, { ttl: -1 })).rejects.toMatchObject({ message: expect.stringContaining('`options.ttl`') });
+    await expect(cache.setMany([{ key: 'k', value: 1, options: { ttl: -1 } }])).rejects.toMatchObject({
+      message: expect.stringContaining('`items[0].options.ttl`'),
+    });
+  });
 });
 
 describe('TieredCache mutation safety', () => {

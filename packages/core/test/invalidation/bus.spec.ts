@@ -61,6 +61,28 @@ describe('invalidation bus between instances', () => {
     expect(a.stats().hitsL1).toBe(1);
   });
 
+  it('announces the writes of concurrent sets and deletes in one message, which drops every one of them on a peer', async () => {
+    const [a, b] = await pair();
+    const keys = Array.from({ length: 20 }, (_, i) => `burst:${i}`);
+    await a.setMany(keys.map((key) => ({ key, value: 'old' })));
+    for (const key of keys) await b.get(key);
+    for (const key of keys) expect(await b.get(key)).toBe('old'); // now in B's L1
+    const heard: string[] = [];
+    const sentinel = new Promise<void>((resolve) =>
+      b.events.on('remote', ({ op }) => {
+        heard.push(op);
+        if (op === 'marks') resolve();
+      }),
+    );
+    await Promise.all([...keys.slice(1).map((key) => a.set(key, 'new')), a.delete(keys[0]!)]);
+    // Messages of one publisher arrive in order: once the tag's arrives, every earlier one has.
+    await a.invalidateTags(['sentinel']);
+    await sentinel;
+    expect(heard).toEqual(['keys', 'marks']);
+    expect(await b.get(keys[0]!)).toBeUndefined();
+    for (const key of keys.slice(1)) expect(await b.get(key)).toBe('new');
+  });
+
   it('does not let a read racing with clear() refill L1 with the old value', async () => {
     const [a, b] = await pair();
     await a.set('race', 'old');

@@ -4,6 +4,13 @@ import { jsonSerializer } from '../../src/serialization/serializer.js';
 
 const roundTrip = (value: unknown) => jsonSerializer.deserialize(jsonSerializer.serialize(value));
 
+/** `leaf` under `levels` alternating objects and arrays. */
+function deep(levels: number, leaf: unknown): unknown {
+  let value = leaf;
+  for (let i = 0; i < levels; i++) value = i % 2 === 0 ? { next: value } : [value];
+  return value;
+}
+
 describe('jsonSerializer', () => {
   it.each([
     ['plain object', { a: 1, b: 'two', c: [true, null, { d: 0 }] }],
@@ -17,6 +24,11 @@ describe('jsonSerializer', () => {
     ['undefined', undefined],
     ['null', null],
     ['object that uses the tag key itself', { '\u0000': 'D', v: 1 }],
+    ['tag key deep inside plain data', { list: [{ ok: 1 }, { '\u0000': 'M', v: [] }] }],
+    ['Map in an object without a prototype', Object.assign(Object.create(null) as object, { m: new Map([[1, 2]]) })],
+    ['BigInt deep in an array', [[1, [2, [3n]]]]],
+    ['NaN in plain data', { a: { b: [1, Number.NaN] } }],
+    ['Date below 100 levels of plain nesting', deep(100, new Date(7))],
   ])('round-trips %s', (_name, value) => {
     expect(roundTrip(value)).toEqual(value);
   });
@@ -25,9 +37,16 @@ describe('jsonSerializer', () => {
     expect(jsonSerializer.serialize({ a: [1, 2] })).toBe('j{"a":[1,2]}');
   });
 
+  it('writes what toJSON returns, at any depth', () => {
+    const money = { toJSON: () => '12.50 EUR' };
+    expect(roundTrip({ price: money, list: [money] })).toEqual({ price: '12.50 EUR', list: ['12.50 EUR'] });
+  });
+
   it.each([
     ['a function', { f: () => 1 }],
     ['a symbol', { s: Symbol('x') }],
+    ['a symbol in an array', [1, Symbol('x')]],
+    ['a function below 100 levels of nesting', deep(100, () => 1)],
   ])('rejects %s with E_SERIALIZATION', (_name, value) => {
     expect(() => jsonSerializer.serialize(value)).toThrow(expect.objectContaining({ code: ErrorCode.Serialization }));
   });

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { type EntryOptions } from '@tiercache/core';
+import { type EntryOptions, type WriteOptions } from '@tiercache/core';
 import { invalidOption } from '../errors.js';
 import { CACHEABLE_METADATA, CACHE_PUT_METADATA, CACHE_TAGS_METADATA, INVALIDATE_ON_METADATA } from '../cache.constants.js';
 import { checkInvalidateOn, type InvalidateOn, type InvalidateOnMetadata } from './invalidate-on.js';
@@ -225,6 +225,16 @@ export function CachePut<A extends unknown[] = any[], R = any>(options: CachePut
     const method = `${className}.${String(propertyKey)}`;
     checkDecoratorKeys('@CachePut', method, options, CACHE_PUT_SHAPE);
     const tags = lazyTags(() => wrapper);
+    // Without tags or computed durations every write has the same options: frozen, the cache
+    // resolves and validates them once.
+    let fixed: WriteOptions | undefined;
+    const writeOptions = (callArgs: A, result: unknown): WriteOptions => {
+      const specs = tags();
+      if (computed === undefined && specs.length === 0) return (fixed ??= Object.freeze({ ...stored }));
+      // A bad computed duration fails the write (E_INVALID_OPTION), logged by the caller: the result is still returned.
+      const durations = computed === undefined ? {} : Object.fromEntries(Object.entries(computed(callArgs)).map(([field, fn]) => [field, fn(result)]));
+      return { ...stored, ...durations, tags: tagsOf(specs, callArgs, result) };
+    };
     const wrapper = async function (this: unknown, ...args: unknown[]) {
       const callArgs = args as A;
       // Resolved before the method runs: an object without a cache fails before doing the work.
@@ -235,9 +245,7 @@ export function CachePut<A extends unknown[] = any[], R = any>(options: CachePut
       const key = keyOf(options.key, [className, String(propertyKey)], callArgs);
       try {
         const cache = source.get(options.cache);
-        // A bad computed duration fails the write (E_INVALID_OPTION), logged below: the result is still returned.
-        const durations = computed === undefined ? {} : Object.fromEntries(Object.entries(computed(callArgs)).map(([field, fn]) => [field, fn(result)]));
-        await cache.set(key, result, { ...stored, ...durations, tags: tagsOf(tags(), callArgs, result) });
+        await cache.set(key, result, writeOptions(callArgs, result));
         if (options.absentKeys !== undefined) await filterOn(cache, options.absentKeys, `${optionPath('@CachePut', method)}.absentKeys`).add(key);
       } catch (error) {
         const reason = options.key === undefined ? defaultKeyError(method, callArgs, error) : error;
