@@ -195,24 +195,26 @@ export class RedisTier implements RemoteTier, Tier<string> {
   }
 
   async write(items: readonly RemoteWrite[]): Promise<void> {
-    // One user's set is the hot case: straight to an auto-pipelined SET.
-    if (items.length === 1 && !items[0]!.conditional) return this.set(items[0]!.key, items[0]!.value, items[0]!.ttlMs);
+    // One user's set or one loaded value is the hot case: one command, straight to the pipeline.
+    if (items.length === 1) {
+      const [item] = items as [RemoteWrite];
+      return item.conditional ? this.#writeIfNewer(items) : this.set(item.key, item.value, item.ttlMs);
+    }
     const blind = items.filter((item) => !item.conditional);
     await Promise.all([
       blind.length === 1 ? this.set(blind[0]!.key, blind[0]!.value, blind[0]!.ttlMs) : blind.length > 1 ? this.setMany(blind) : undefined,
-      ...this.#scriptBatches(items.filter((item) => item.conditional)).map((batch) =>
-        writeIfNewerScript.run(
-          this.client,
-          batch.map((item) => item.key),
-          batch.flatMap((item) => [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt]),
-        ),
-      ),
+      ...this.#scriptBatches(items.filter((item) => item.conditional)).map((batch) => this.#writeIfNewer(batch)),
     ]);
   }
 
+  async #writeIfNewer(batch: readonly RemoteWrite[]): Promise<void> {
+    const args = batch.flatMap((item) => [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt]);
+    await writeIfNewerScript.run(this.client, batch.map((item) => item.key), args);
+  }
+
   /** Conditional writes grouped for one script call each: by slot on a cluster, in bounded chunks. */
-  #scriptBatches(items: readonly RemoteWrite[]): RemoteWrite[][] {
-    if (items.length <= 1) return items.length === 0 ? [] : [[...items]];
+  #scriptBatches(items: readonly RemoteWrite[]): (readonly RemoteWrite[])[] {
+    if (items.length <= 1) return items.length === 0 ? [] : [items];
     const groups = new Map<number, RemoteWrite[]>();
     items.forEach((item, i) => {
       const group = this.client instanceof Cluster ? calculateSlot(item.key) : Math.floor(i / SCRIPT_BATCH);
