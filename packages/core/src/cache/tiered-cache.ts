@@ -368,11 +368,16 @@ export class TieredCache {
    * the check so that concurrent callers share one flight. `read`: a plain read (`get`, `has`), for
    * which another caller's loader error is a miss, not an error, and so is a read-only flight's miss.
    */
-  async #joinOrStart(fullKey: string, start: () => Flight, read: boolean): Promise<Found | undefined> {
+  #joinOrStart(fullKey: string, start: () => Flight, read: boolean): Promise<Found | undefined> {
+    const flight = this.#engine.flights.joinable(fullKey);
+    // Nobody to wait for (the common case): the flight's own promise, without a frame around it.
+    return flight === undefined ? start().promise : this.#join(fullKey, flight, start, read);
+  }
+
+  async #join(fullKey: string, first: Flight, start: () => Flight, read: boolean): Promise<Found | undefined> {
     const { flights } = this.#engine;
     let passed: Flight | undefined;
-    for (;;) {
-      const flight = flights.joinable(fullKey);
+    for (let flight: Flight | undefined = first; ; flight = flights.joinable(fullKey)) {
       // A value killed after this call joined: this call loads for itself.
       if (flight === undefined || flight === passed) return start().promise;
       passed = flight;

@@ -49,9 +49,11 @@ export class Flights {
     return !this.epochs.changedSince(key, flight.began);
   }
 
-  begin(key: string, promise: Promise<Found | undefined>, loads: boolean): Flight {
-    const flight: Flight = { promise, loads, began: this.epochs.now() };
+  /** Registers the flight of `key`, then starts `fly`, which may already need the flight (to end it). */
+  begin(key: string, loads: boolean, fly: (flight: Flight) => Promise<Found | undefined>): Flight {
+    const flight: { -readonly [K in keyof Flight]: Flight[K] } = { promise: undefined!, loads, began: this.epochs.now() };
     this.#flights.set(key, flight);
+    flight.promise = fly(flight);
     return flight;
   }
 

@@ -21,6 +21,9 @@ const FIRST_CONNECTION_WAIT_MS = 200;
 /** What `nodeOf` answers on a cluster for commands that concern no single slot. */
 const ALL_NODES = '*';
 
+/** Redis answers a missing key with null. */
+const orUndefined = (reply: string | null): string | undefined => reply ?? undefined;
+
 /**
  * L2: raw strings in Redis with a millisecond TTL. Every command is single-key, so it runs on Cluster;
  * bulk operations are many single-key commands, batched per node by auto-pipelining.
@@ -104,8 +107,8 @@ export class RedisTier implements RemoteTier, Tier<string> {
     return commandTimeoutOf(this.client);
   }
 
-  async get(key: string): Promise<string | undefined> {
-    return (await this.#single(this.client.get(key), 'get', [key])) ?? undefined;
+  get(key: string): Promise<string | undefined> {
+    return this.#single(this.client.get(key), 'get', [key]).then(orUndefined);
   }
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
