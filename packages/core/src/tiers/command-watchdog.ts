@@ -29,10 +29,8 @@ const LOOKS_PER_TIMEOUT = 4;
 export function watchCommands(client: Redis, timeoutMs: number): () => void {
   const seenAt = new WeakMap<Pending, number>();
   const periodMs = Math.max(1, Math.floor(timeoutMs / LOOKS_PER_TIMEOUT));
-  const look = () => {
-    const queue = (client as unknown as { commandQueue?: PendingQueue }).commandQueue;
-    if (queue === undefined || queue.length === 0) return;
-    const now = performance.now();
+  const lookAt = (queue: PendingQueue | null | undefined, now: number) => {
+    if (queue === undefined || queue === null || queue.length === 0) return;
     for (let i = queue.length - 1; i >= 0; i--) {
       const pending = queue.peekAt(i)!;
       if (seenAt.has(pending)) break;
@@ -44,6 +42,13 @@ export function watchCommands(client: Redis, timeoutMs: number): () => void {
       if (seenAt.get(pending)! > late) break;
       if (!pending.command.isSettled) pending.command.reject(new Error(TIMED_OUT));
     }
+  };
+  // Commands sent on a connection that dropped wait in `prevCommandQueue` for the next one, to be sent again.
+  const queues = client as unknown as { commandQueue?: PendingQueue; prevCommandQueue?: PendingQueue | null };
+  const look = () => {
+    const now = performance.now();
+    lookAt(queues.commandQueue, now);
+    lookAt(queues.prevCommandQueue, now);
   };
   const timer = setInterval(look, periodMs);
   timer.unref();

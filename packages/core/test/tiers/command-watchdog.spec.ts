@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { startTcpProxy, type TcpProxy } from '../../../../tools/net/tcp-proxy.js';
 import { startRedisServer, type RedisServerHandle } from '../../../../tools/redis/redis-server.js';
 import { TieredCache } from '../../src/index.js';
-import { silentLogger, uniqueNamespace } from '../support/redis.js';
+import { eventually, silentLogger, uniqueNamespace } from '../support/redis.js';
 
 /**
  * The clients Tiercache creates bound their commands with one watchdog per connection instead of a
@@ -65,9 +65,19 @@ describe('the command watchdog', () => {
     expect(cache.status().l2?.breakerOpen).toBe(true);
   });
 
+  it('fails a command sent before its connection dropped while Redis stays unreachable', async () => {
+    const { client } = await make(proxy.url);
+    proxy.freeze();
+    const sent = client.get('k');
+    await eventually(() => (client as unknown as { commandQueue: { length: number } }).commandQueue.length > 0);
+    // ioredis keeps the commands of a dropped connection to send them again on the next one.
+    proxy.cut();
+    expect(await outcome(sent)).toBe('Command timed out');
+  });
+
   it('lets close() finish on a hung Redis: the quit it sends is bounded too', async () => {
     const { cache } = await make(proxy.url);
     proxy.freeze();
-    expect(await outcome(cache.close())).toBe('answered');
-  });
+    expect(await outcome(cache.close(), 10_000)).toBe('answered');
+  }, 15_000);
 });
