@@ -29,21 +29,23 @@ export class L2Reader {
     private readonly telemetry: Telemetry,
   ) {}
 
-  /** One key, without the arrays: the path of every L2 hit. */
-  async one(scope: Scope, key: string, grace: number, report = true): Promise<L2Read | undefined> {
-    const raw = await this.l2.get(key);
-    return raw === undefined ? undefined : this.judgeRaw(scope, key, raw, grace, report);
+  /** One key, without the arrays: the path of every L2 hit, with no async frame of its own. */
+  one(scope: Scope, key: string, grace: number, report = true): Promise<L2Read | undefined> {
+    return this.l2.get(key).then((raw) => (raw === undefined ? undefined : this.judgeRaw(scope, key, raw, grace, report)));
   }
 
-  /** What `one` does with what it read, for an entry read another way (with the fleet load lock). */
-  async judgeRaw(scope: Scope, key: string, raw: string, grace: number, report = true): Promise<L2Read | undefined> {
+  /**
+   * What `one` does with what it read, for an entry read another way (with the fleet load lock).
+   * Synchronous unless marks must be learned from L2 first.
+   */
+  judgeRaw(scope: Scope, key: string, raw: string, grace: number, report = true): L2Read | undefined | Promise<L2Read | undefined> {
     const now = Date.now();
     const entry = this.#decode(key, raw, now, grace, report);
     if (entry === undefined) return undefined;
     const marks = scope.marksOf(entry.tags);
     const missing = this.marks.missing(marks, now);
-    if (missing.length > 0) await this.#learn(missing);
-    return this.#judge(entry, raw.length, marks, grace, Date.now());
+    if (missing.length === 0) return this.#judge(entry, raw.length, marks, grace, now);
+    return this.#learn(missing).then(() => this.#judge(entry, raw.length, marks, grace, Date.now()));
   }
 
   async many(scope: Scope, keys: readonly string[], grace: number): Promise<(L2Read | undefined)[]> {

@@ -12,24 +12,43 @@ export type RedisConnection =
   | RedisOptions
   | { cluster: ClusterNode[]; options?: ClusterOptions };
 
-/** Defaults for clients we create: a dead Redis must cost callers nothing, not a 25 s hang. */
+/** The bound on one L2 round trip when the client sets none: a frozen Redis must not hang callers. */
+const DEFAULT_COMMAND_TIMEOUT_MS = 500;
+
+/**
+ * Defaults for clients we create: a dead Redis must cost callers nothing, not a 25 s hang. A
+ * standalone client's commands are bounded by its command watchdog rather than ioredis'
+ * `commandTimeout`, which arms a timer per command (see command-watchdog.ts); cluster nodes keep it.
+ */
 const FAIL_FAST: RedisOptions = {
   enableOfflineQueue: false,
   enableAutoPipelining: true,
-  commandTimeout: 500,
   connectTimeout: 2_000,
   maxRetriesPerRequest: 1,
   // Reconnecting often is cheap, and how soon after a restart L2 is used again depends on it.
   retryStrategy: (attempt) => Math.min(attempt * 50, 250),
 };
 
-/** The bound on one L2 round trip when the client sets none: a frozen Redis must not hang callers. */
-const DEFAULT_COMMAND_TIMEOUT_MS = 500;
+/** The bound of each standalone client we created, which its watchdog enforces instead of ioredis. */
+const watchedBounds = new WeakMap<RedisClient, number>();
 
-/** How long one command may take on this client: its own `commandTimeout`, or 500 ms. */
+/** How long one command may take on this client: its own `commandTimeout` (or its watchdog's), or 500 ms. */
 export function commandTimeoutOf(client: RedisClient): number {
   const options = client instanceof Cluster ? client.options.redisOptions : client.options;
-  return options?.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  return watchedBounds.get(client) ?? options?.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
+}
+
+/** The bound a command watchdog must enforce on `client`: set for the standalone clients we create only. */
+export function watchdogBoundOf(client: RedisClient): number | undefined {
+  return watchedBounds.get(client);
+}
+
+/** A standalone client of ours: the command timeout asked for (or 500 ms) goes to its watchdog, not to ioredis. */
+function standalone(url: string | undefined, options: RedisOptions): Redis {
+  const { commandTimeout = DEFAULT_COMMAND_TIMEOUT_MS, ...rest } = { ...FAIL_FAST, ...options };
+  const client = url === undefined ? new Redis(rest) : new Redis(url, rest);
+  watchedBounds.set(client, commandTimeout);
+  return client;
 }
 
 export function isRedisClient(value: unknown): value is RedisClient {
@@ -39,18 +58,18 @@ export function isRedisClient(value: unknown): value is RedisClient {
 /** Returns the client for a connection and whether the caller owns (and so must close) it. */
 export function connectRedis(connection: RedisConnection): { client: RedisClient; owned: boolean } {
   if (isRedisClient(connection)) return { client: connection, owned: false };
-  if (typeof connection === 'string') return { client: new Redis(connection, FAIL_FAST), owned: true };
+  if (typeof connection === 'string') return { client: standalone(connection, {}), owned: true };
   if ('cluster' in connection) {
     const options = connection.options ?? {};
     const client = new Cluster(connection.cluster, {
       enableOfflineQueue: false,
       enableAutoPipelining: true,
       ...options,
-      redisOptions: { ...FAIL_FAST, ...options.redisOptions },
+      redisOptions: { ...FAIL_FAST, commandTimeout: DEFAULT_COMMAND_TIMEOUT_MS, ...options.redisOptions },
     });
     return { client, owned: true };
   }
-  return { client: new Redis({ ...FAIL_FAST, ...connection }), owned: true };
+  return { client: standalone(undefined, connection), owned: true };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
-import type { RedisClient } from './redis-connection.js';
+import { watchdogBoundOf, type RedisClient } from './redis-connection.js';
 
 /** How soon a lost cluster subscription is re-made on another node, doubling up to the maximum. */
 const RETRY_MIN_MS = 50;
@@ -45,7 +45,8 @@ export class RedisSubscription implements Subscription {
     this.#channel = channel;
     this.#handlers = handlers;
     if (client instanceof Cluster) this.#subscribeOnClusterNode(client);
-    else this.#attach(client.duplicate(OWN_RESUBSCRIBE));
+    // A client of ours bounds its commands with a watchdog, which its duplicate lacks: ioredis' own bound, then.
+    else this.#attach(client.duplicate({ ...OWN_RESUBSCRIBE, commandTimeout: watchdogBoundOf(client) ?? client.options.commandTimeout }));
   }
 
   get subscribed(): boolean {

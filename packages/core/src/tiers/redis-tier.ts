@@ -1,7 +1,8 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis } from 'ioredis';
 import { isMarkKey, type Mark } from '../invalidation/marks.js';
-import { commandTimeoutOf, connectRedis, resendOnTopologyChange, type RedisClient, type RedisConnection } from './redis-connection.js';
+import { watchCommands } from './command-watchdog.js';
+import { commandTimeoutOf, connectRedis, resendOnTopologyChange, watchdogBoundOf, type RedisClient, type RedisConnection } from './redis-connection.js';
 import { redisHealth, type RedisHealth } from './redis-health.js';
 import { RedisSubscription, type Subscription, type SubscriptionHandlers } from './redis-pubsub.js';
 import { writeIfNewerScript, writeMarkScript } from './redis-scripts.js';
@@ -23,6 +24,9 @@ const ALL_NODES = '*';
 /** Conditional writes per script call: one round trip for a `setMany`, without one long-blocking script. */
 const SCRIPT_BATCH = 200;
 
+/** Redis answers a missing key with null. */
+const orUndefined = (reply: string | null): string | undefined => reply ?? undefined;
+
 /**
  * L2: raw strings in Redis with a millisecond TTL. Every command is single-key, so it runs on Cluster;
  * bulk operations are many single-key commands, batched per node by auto-pipelining.
@@ -35,6 +39,8 @@ export class RedisTier implements RemoteTier, Tier<string> {
   /** A standalone server's `host:port`, made once: `nodeOf` is on every call's path. */
   #address: string | undefined;
   readonly #measureClock = () => void this.#syncClock();
+  /** Stops the command watchdog of a standalone client we created. */
+  readonly #stopWatchdog: () => void;
 
   constructor(connection: RedisConnection) {
     const { client, owned } = connectRedis(connection);
@@ -43,6 +49,8 @@ export class RedisTier implements RemoteTier, Tier<string> {
     // Each failed command is handled (and counted) where it fails; the connection's own 'error'
     // events would otherwise be printed by ioredis as unhandled.
     if (owned) client.on('error', () => undefined);
+    const bound = watchdogBoundOf(client);
+    this.#stopWatchdog = bound === undefined ? () => undefined : watchCommands(client as Redis, bound);
     client.on('ready', this.#measureClock);
     if (client.status === 'ready') this.#measureClock();
     if (client.status === 'connecting' || client.status === 'connect' || client.status === 'wait') {
@@ -106,8 +114,8 @@ export class RedisTier implements RemoteTier, Tier<string> {
     return commandTimeoutOf(this.client);
   }
 
-  async get(key: string): Promise<string | undefined> {
-    return (await this.#single(this.client.get(key), 'get', [key])) ?? undefined;
+  get(key: string): Promise<string | undefined> {
+    return this.#single(this.client.get(key), 'get', [key]).then(orUndefined);
   }
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
@@ -279,14 +287,20 @@ export class RedisTier implements RemoteTier, Tier<string> {
     if (this.client.status !== 'ready') {
       // Not connected: this stops reconnecting; there is no socket left to wait for.
       this.client.disconnect();
+      this.#stopWatchdog();
       return;
     }
     // Not events.once(): it rejects on an 'error' event, and a connection reset while closing is
     // one (ioredis means to hide those, but can't tell errors from another realm, e.g. a vm context).
     const client = this.client;
     const ended = new Promise<void>((resolve) => client.once('end', resolve));
-    // quit() waits for replies to commands already sent.
-    await client.quit().catch(() => client.disconnect());
-    await ended;
+    try {
+      // quit() waits for replies to commands already sent; the watchdog bounds it, on a hung Redis too.
+      await client.quit().catch(() => client.disconnect());
+      await ended;
+    } finally {
+      this.#stopWatchdog();
+    }
   }
+
 }

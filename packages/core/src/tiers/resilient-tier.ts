@@ -82,9 +82,9 @@ export class ResilientTier {
     return this.#queue.size;
   }
 
-  async get(key: string): Promise<string | undefined> {
-    const value = await this.#attempt('get', this.#inner.nodeOf(key), () => this.#inner.get(key), key);
-    return value === SKIPPED ? undefined : value;
+  /** The path of every L2 hit: no async frame of its own, and a skipped read is a miss. */
+  get(key: string): Promise<string | undefined> {
+    return this.#attemptOr(undefined, 'get', this.#inner.nodeOf(key), () => this.#inner.get(key), key);
   }
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
@@ -166,14 +166,9 @@ export class ResilientTier {
     await this.#inner.close();
   }
 
-  /** Whether `node` is usable, after waiting out the (bounded) first connection attempt if one is under way. */
-  async #usable(node: string): Promise<boolean> {
-    const usable = () => this.#inner.isReady() && !this.#breakers.isOpen(node) && !this.#closed;
-    if (usable()) return true;
-    const connecting = this.#inner.firstConnection();
-    if (connecting === undefined) return false;
-    await connecting;
-    return usable();
+  /** Whether `node` is usable now, without waiting for a first connection. */
+  #usableNow(node: string): boolean {
+    return this.#inner.isReady() && !this.#breakers.isOpen(node) && !this.#closed;
   }
 
   /** Runs `run` once per node, with the items (and their positions) that node serves. */
@@ -189,24 +184,46 @@ export class ResilientTier {
   }
 
   /**
-   * Runs `call` on L2 if `node` is usable, bounded by one command timeout unless `bounded` is false.
-   * Returns SKIPPED when it was not usable, or when the call failed (the failure is counted, and feeds
-   * the node's breaker); each caller decides what skipping means for it.
+   * Runs `call` on L2 if `node` is usable (after waiting out the bounded first connection attempt if
+   * one is under way), bounded by one command timeout unless `bounded` is false. Returns SKIPPED
+   * when it was not usable, or when the call failed (the failure is counted, and feeds the node's
+   * breaker); each caller decides what skipping means for it.
    */
-  async #attempt<T>(operation: string, node: string, call: () => Promise<T>, key?: string, bounded = true): Promise<T | typeof SKIPPED> {
-    if (!(await this.#usable(node))) return SKIPPED;
+  #attempt<T>(operation: string, node: string, call: () => Promise<T>, key?: string, bounded = true): Promise<T | typeof SKIPPED> {
+    return this.#attemptOr(SKIPPED, operation, node, call, key, bounded);
+  }
+
+  /** `#attempt` answering `skipped` instead of SKIPPED, with no async frame: it is on the path of every L2 hit. */
+  #attemptOr<T, S>(skipped: S, operation: string, node: string, call: () => Promise<T>, key?: string, bounded = true): Promise<T | S> {
+    if (this.#usableNow(node)) return this.#run(operation, node, call, key, bounded, skipped);
+    const connecting = this.#closed ? undefined : this.#inner.firstConnection();
+    if (connecting === undefined) return Promise.resolve(skipped);
+    return connecting.then(() => (this.#usableNow(node) ? this.#run(operation, node, call, key, bounded, skipped) : skipped));
+  }
+
+  #run<T, S>(operation: string, node: string, call: () => Promise<T>, key: string | undefined, bounded: boolean, skipped: S): Promise<T | S> {
+    let sent: Promise<T>;
     try {
-      const result = await (bounded ? this.#breakers.run(node, call) : call());
-      this.#breakers.succeeded(node);
-      if (this.#queue.size > 0) void this.#replay();
-      return result;
+      sent = bounded ? this.#breakers.run(node, call) : call();
     } catch (error) {
-      if (error !== RELEASED) {
-        this.telemetry.fault(operation, error, key);
-        await this.#breakers.failed(node, error);
-      }
-      return SKIPPED;
+      sent = Promise.reject(error);
     }
+    return sent.then(
+      (result) => {
+        this.#breakers.succeeded(node);
+        if (this.#queue.size > 0) void this.#replay();
+        return result;
+      },
+      (error: unknown) => this.#failed(operation, node, error, key, skipped),
+    );
+  }
+
+  async #failed<S>(operation: string, node: string, error: unknown, key: string | undefined, skipped: S): Promise<S> {
+    if (error !== RELEASED) {
+      this.telemetry.fault(operation, error, key);
+      await this.#breakers.failed(node, error);
+    }
+    return skipped;
   }
 
   #onConnectionChange(connected: boolean): void {
