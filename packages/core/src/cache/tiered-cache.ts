@@ -373,28 +373,25 @@ export class TieredCache {
    * the check so that concurrent callers share one flight. `read`: a plain read (`get`, `has`), for
    * which another caller's loader error is a miss, not an error, and so is a read-only flight's miss.
    */
-  #joinOrStart(fullKey: string, start: () => Flight, read: boolean): Promise<Found | undefined> {
-    const flight = this.#engine.flights.joinable(fullKey);
-    // Nobody to wait for (the common case): the flight's own promise, without a frame around it.
-    return flight === undefined ? start().promise : this.#join(fullKey, flight, start, read);
-  }
-
-  /** Waits for `flight`; if its value was killed (or a read-only flight missed), looks again. */
-  #join(fullKey: string, flight: Flight, start: () => Flight, read: boolean): Promise<Found | undefined> {
+  async #joinOrStart(fullKey: string, start: () => Flight, read: boolean): Promise<Found | undefined> {
     const { flights } = this.#engine;
-    return flights.join(flight).then(
-      (joined) => {
-        // A read-only flight that missed has left the map: a getOrSet goes round and starts the load.
-        if (joined !== REJOIN && (joined !== undefined || read)) return joined;
-        const next = flights.joinable(fullKey);
-        // The same flight again (its value killed after this call joined): this call loads for itself.
-        return next === undefined || next === flight ? start().promise : this.#join(fullKey, next, start, read);
-      },
-      (error: unknown) => {
+    let passed: Flight | undefined;
+    for (;;) {
+      const flight = flights.joinable(fullKey);
+      // A value killed after this call joined: this call loads for itself.
+      if (flight === undefined || flight === passed) return start().promise;
+      passed = flight;
+      let joined;
+      try {
+        joined = await flights.join(flight);
+      } catch (error) {
         if (read) return undefined;
         throw error;
-      },
-    );
+      }
+      if (joined === REJOIN) continue;
+      // A read-only flight that missed has left the map: a getOrSet goes round and starts the load.
+      if (joined !== undefined || read) return joined;
+    }
   }
 
   async #find(fullKey: string, options: EntryOptions | undefined): Promise<Found | undefined> {

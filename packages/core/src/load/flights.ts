@@ -49,11 +49,9 @@ export class Flights {
     return !this.epochs.changedSince(key, flight.began);
   }
 
-  /** Registers the flight of `key`, then starts `fly`, which may already need the flight (to end it). */
-  begin(key: string, loads: boolean, fly: (flight: Flight) => Promise<Found | undefined>): Flight {
-    const flight: { -readonly [K in keyof Flight]: Flight[K] } = { promise: undefined!, loads, began: this.epochs.now() };
+  begin(key: string, promise: Promise<Found | undefined>, loads: boolean): Flight {
+    const flight: Flight = { promise, loads, began: this.epochs.now() };
     this.#flights.set(key, flight);
-    flight.promise = fly(flight);
     return flight;
   }
 
@@ -70,15 +68,17 @@ export class Flights {
 
   /**
    * Waits for a flight; a value that an invalidation killed meanwhile, or the failure of an
-   * abandoned flight, comes back as REJOIN. No async frame: a stampede's every waiter comes here.
+   * abandoned flight, comes back as REJOIN.
    */
-  join(flight: Flight): Promise<Found | undefined | typeof REJOIN> {
-    return flight.promise.then(
-      (found) => (found === undefined || this.marks.judge(found.createdAt, found.marks, Date.now()).verdict !== 'dead' ? found : REJOIN),
-      (error: unknown) => {
-        if (this.#abandoned.has(flight)) return REJOIN;
-        throw error;
-      },
-    );
+  async join(flight: Flight): Promise<Found | undefined | typeof REJOIN> {
+    let found;
+    try {
+      found = await flight.promise;
+    } catch (error) {
+      if (this.#abandoned.has(flight)) return REJOIN;
+      throw error;
+    }
+    if (found === undefined) return undefined;
+    return this.marks.judge(found.createdAt, found.marks, Date.now()).verdict === 'dead' ? REJOIN : found;
   }
 }

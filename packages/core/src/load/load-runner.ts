@@ -104,8 +104,12 @@ export class LoadRunner {
 
   /** Starts the one flight for `key`. Without a loader it only reads L2. */
   start(scope: Scope, key: string, settings: WriteSettings, request: LoadRequest = {}): Flight {
-    const flight = this.deps.flights.begin(key, request.loader !== undefined, (begun) => this.#fly(scope, key, begun, settings, request));
-    if (request.refreshOf !== undefined) flight.promise.catch(() => undefined); // a background refresh has nobody listening
+    const reply = new Reply();
+    const flight = this.deps.flights.begin(key, reply.promise, request.loader !== undefined);
+    this.#fly(scope, key, flight, settings, request, reply).then(
+      (found) => (this.deps.flights.end(key, flight), reply.answer(found)),
+      (error: unknown) => (this.deps.flights.end(key, flight), reply.fail(error)),
+    );
     return flight;
   }
 
@@ -131,71 +135,28 @@ export class LoadRunner {
     return { entry: record, rawLength: 0, marks: record.marks, value: () => this.deps.l1!.read(record) };
   }
 
-  /**
-   * The L2 read, and on a hit the answer, with no object of its own: most flights end here. Only a
-   * load (which may answer early, with a stale value) gets a Reply.
-   */
-  #fly(scope: Scope, key: string, flight: Flight, settings: WriteSettings, request: LoadRequest): Promise<Found | undefined> {
-    const { reader, flights } = this.deps;
-    const { loader, refreshOf } = request;
+  async #fly(scope: Scope, key: string, flight: Flight, settings: WriteSettings, request: LoadRequest, reply: Reply): Promise<Found | undefined> {
+    const { l2, reader, telemetry, fleetLock } = this.deps;
+    const { loader, label, refreshOf } = request;
+    const background = refreshOf !== undefined;
     const deadline = settings.hardTimeout > 0 ? performance.now() + settings.hardTimeout : Infinity;
     // The entry's creation time is when its load began: an invalidation after that kills it.
     const startedAt = this.deps.clock.stamp();
-    const read = reader === undefined ? Promise.resolve(undefined) : reader.one(scope, key, loader === undefined ? 0 : settings.grace);
-    return read.then(
-      (found) => {
-        if (found !== undefined && !found.stale && !(refreshOf !== undefined && found.entry.createdAt <= refreshOf)) {
-          flights.end(key, flight);
-          return this.#hit(scope, key, flight, found, settings, request);
-        }
-        if (loader === undefined) {
-          flights.end(key, flight);
-          this.deps.telemetry.miss(key, request.label);
-          return undefined;
-        }
-        const reply = new Reply();
-        this.#load(scope, key, flight, settings, request, loader, found, startedAt, deadline, reply).then(
-          (loaded) => (flights.end(key, flight), reply.answer(loaded)),
-          (error: unknown) => (flights.end(key, flight), reply.fail(error)),
-        );
-        return reply.promise;
-      },
-      (error: unknown) => {
-        flights.end(key, flight);
-        throw error;
-      },
-    );
-  }
-
-  #hit(scope: Scope, key: string, flight: Flight, found: L2Read, settings: WriteSettings, request: LoadRequest): Found {
-    const { loader, label, refreshOf } = request;
-    if (refreshOf === undefined) {
-      this.deps.telemetry.hit(key, 'l2', label);
+    const found = await reader?.one(scope, key, loader === undefined ? 0 : settings.grace);
+    if (found !== undefined && !found.stale && !(background && found.entry.createdAt <= refreshOf)) {
+      if (background) return this.#fromL2(key, flight, found, settings);
+      telemetry.hit(key, 'l2', label);
       // Without L1 every hit is an L2 hit: early refresh is decided here. It starts once this flight is over.
       if (loader !== undefined && this.refreshDue(found.entry, settings, Date.now())) {
         const fallback = { ...found, value: () => found.entry.value };
         setImmediate(() => this.#refreshFrom(scope, key, settings, loader, label, fallback));
       }
+      return this.#fromL2(key, flight, found, settings);
     }
-    return this.#fromL2(key, flight, found, settings);
-  }
-
-  /** A miss (or a stale or refreshed entry) with a loader: the fleet lock, the load, storing its value. */
-  async #load(
-    scope: Scope,
-    key: string,
-    flight: Flight,
-    settings: WriteSettings,
-    request: LoadRequest,
-    loader: Loader<unknown>,
-    found: L2Read | undefined,
-    startedAt: number,
-    deadline: number,
-    reply: Reply,
-  ): Promise<Found | undefined> {
-    const { l2, telemetry, fleetLock } = this.deps;
-    const { label, refreshOf } = request;
-    const background = refreshOf !== undefined;
+    if (loader === undefined) {
+      telemetry.miss(key, label);
+      return undefined;
+    }
     const fromL2 = found?.stale ? { ...found, value: () => found.entry.value } : undefined;
     const fallback =
       request.fallback !== undefined && (fromL2 === undefined || request.fallback.entry.createdAt >= fromL2.entry.createdAt)
