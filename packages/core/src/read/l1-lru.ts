@@ -20,7 +20,7 @@ export interface L1LruOptions<V extends Kept> {
 
 /**
  * L1's LRU, bounded by entry count and by bytes. The records carry their own keep-until time, so
- * an entry costs lru-cache's slot and nothing more (a wrapper per entry cost 64 bytes). Expiry is
+ * an entry costs lru-cache's slot and no wrapper object (64 bytes with its boxed time). Expiry is
  * checked on read against `Date.now()` rather than by lru-cache's timers, so fake timers drive it in
  * tests and an expired record costs nothing until it is read or evicted.
  */
