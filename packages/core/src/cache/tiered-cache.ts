@@ -8,6 +8,7 @@ import { REJOIN, type Flight, type Found } from '../load/flights.js';
 import type { Loader } from '../load/loader.js';
 import { hasTtlFunctions, pinnedByCall, splitTtlFunctions, withTtlFunctions } from '../load/ttl-functions.js';
 import { childLimits, type L1ChildBudget } from '../read/l1-budget.js';
+import type { L1Record, L1State } from '../read/l1-store.js';
 import type { RedisClient, RedisHealth, ScanProgress } from '../tiers/redis-tier.js';
 import type { PreparedItem } from '../write/writer.js';
 import { Engine, type EngineHooks } from './engine.js';
@@ -115,14 +116,21 @@ export class TieredCache {
    * whole fleet, with Redis), stores its result and returns it. The loader's errors reach every
    * waiting caller. A call that starts after an invalidation never gets the value it invalidated.
    */
-  async getOrSet<T>(key: CacheKey, loader: Loader<T>, options?: GetOrSetOptions<T>): Promise<T> {
-    const profile = options?.profile === undefined ? undefined : this.#scope.defaults.profiles.get(options.profile);
-    // An unknown profile fails on a hit too: resolving the options throws the E_INVALID_OPTION that names it.
-    if (options?.profile !== undefined && profile === undefined) this.#scope.settings(options as WriteOptions, 'options.');
-    if (profile?.functions !== undefined || hasTtlFunctions(options as GetOrSetOptions<never>)) {
-      return this.#getOrSetAdaptive(key, loader, options!, profile);
+  getOrSet<T>(key: CacheKey, loader: Loader<T>, options?: GetOrSetOptions<T>): Promise<T> {
+    // Not async: an L1 hit is one already-resolved promise and no async frame. Every check still
+    // fails as a rejected promise.
+    try {
+      if (options === undefined) return this.#getOrSet(key, loader, undefined, undefined);
+      const profile = options.profile === undefined ? undefined : this.#scope.defaults.profiles.get(options.profile);
+      // An unknown profile fails on a hit too: resolving the options throws the E_INVALID_OPTION that names it.
+      if (options.profile !== undefined && profile === undefined) this.#scope.settings(options as WriteOptions, 'options.');
+      if (profile?.functions !== undefined || hasTtlFunctions(options as GetOrSetOptions<never>)) {
+        return this.#getOrSetAdaptive(key, loader, options, profile);
+      }
+      return this.#getOrSet(key, loader, options as GetOrSetOptions<never>, profile?.options);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    return this.#getOrSet(key, loader, options as GetOrSetOptions<never> | undefined, profile?.options);
   }
 
   /** `ttl`, `l1Ttl` or `grace` given as functions (or by the profile): applied to the loaded value (see ttl-functions.ts). */
@@ -135,8 +143,8 @@ export class TieredCache {
     return this.#getOrSet(key, withTtlFunctions(loader, functions, pinned, sink), fixed, profile?.options);
   }
 
-  /** `profile`: the fixed options of the profile the call names, for the hit path's early-refresh check. */
-  async #getOrSet<T>(key: CacheKey, loader: Loader<T>, options: GetOrSetOptions<never> | undefined, profile: EntryOptions | undefined): Promise<T> {
+  /** `profile`: the fixed options of the profile the call names, for the hit path's early-refresh check. May throw. */
+  #getOrSet<T>(key: CacheKey, loader: Loader<T>, options: GetOrSetOptions<never> | undefined, profile: EntryOptions | undefined): Promise<T> {
     const fullKey = this.keyFor(key);
     const { l1, telemetry, loads } = this.#engine;
     const now = Date.now();
@@ -153,8 +161,15 @@ export class TieredCache {
         const settings = this.#scope.settings(options as WriteOptions, 'options.');
         if (loads.refreshDue(record!, settings, now)) loads.refresh(this.#scope, fullKey, settings, loader as Loader<unknown>, label, record!);
       }
-      return (record!.cloneOnRead ? l1!.read(record!) : record!.value) as T;
+      return Promise.resolve((record!.cloneOnRead ? l1!.read(record!) : record!.value) as T);
     }
+    return this.#getOrLoad(fullKey, record, state, now, loader, options);
+  }
+
+  /** Past an L1 hit: a stale L1 copy served while it refreshes, or a flight to L2 and the loader. */
+  async #getOrLoad<T>(fullKey: string, record: L1Record | undefined, state: L1State | undefined, now: number, loader: Loader<T>, options: GetOrSetOptions<never> | undefined): Promise<T> {
+    const { l1, telemetry, loads } = this.#engine;
+    const label = options?.label;
     if (typeof loader !== 'function') throw invalidArgument('loader', 'expected a function');
     const settings = this.#scope.settings(options as WriteOptions, 'options.');
     let fallback;

@@ -1,28 +1,31 @@
 import type { Telemetry } from '../cache/telemetry.js';
 import type { Judgement, MarkStore, Verdict } from '../invalidation/marks.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
-import { MemoryTier } from '../tiers/memory-tier.js';
 import { snapshot } from '../values/snapshot.js';
 import { L1Budget, TOO_BIG, type L1Limits } from './l1-budget.js';
+import { L1Lru, type Kept } from './l1-lru.js';
 import { l1EntryBytes, serializedValueBytes } from './l1-size.js';
 
 /**
  * What L1 keeps per key. A class with every field set in the constructor keeps one object shape, so
  * the hit path reads fields from a fixed layout (a spread with fields added after it did not).
  */
-export class L1Record implements CacheEntry {
+export class L1Record implements CacheEntry, Kept {
   /** `MarkStore.version` when `verdict` was last worked out (-1: not yet). */
   checked = -1;
   verdict: Verdict = 'fresh';
   /** Until when `verdict` holds without looking at the marks again. */
   verdictUntil = 0;
+  keepUntil = 0;
+  /** Whole milliseconds: an integer field needs no heap box of its own (16 bytes an entry). */
+  readonly loadMs: number;
 
   constructor(
     readonly value: unknown,
     readonly createdAt: number,
     readonly expiresAt: number,
     readonly tags: readonly string[] | undefined,
-    readonly loadMs: number,
+    loadMs: number,
     /** Until when this copy is served without asking L2 (at most `expiresAt`, except when fail-safe throttles). */
     readonly freshUntil: number,
     /** The value's heap bytes (see l1-size.ts); the entry's are `l1EntryBytes(key, size)`. */
@@ -30,7 +33,9 @@ export class L1Record implements CacheEntry {
     readonly cloneOnRead: boolean,
     /** The marks that can invalidate this entry. */
     readonly marks: readonly string[],
-  ) {}
+  ) {
+    this.loadMs = Math.ceil(loadMs);
+  }
 
   /** The same entry, served fresh until `freshUntil`. */
   withFreshUntil(freshUntil: number): L1Record {
@@ -65,7 +70,7 @@ export interface L1Bounds {
  * values enter it. A record that an invalidation killed is dropped as soon as it is looked at.
  */
 export class L1Store {
-  readonly #tier: MemoryTier<L1Record>;
+  readonly #tier: L1Lru<L1Record>;
   readonly #budget: L1Budget;
   readonly #evicted: (key: string) => void;
   readonly mutationSafe: boolean;
@@ -82,7 +87,7 @@ export class L1Store {
       telemetry.stats.evictions++;
       telemetry.events.emit('eviction', { key });
     };
-    this.#tier = new MemoryTier<L1Record>({
+    this.#tier = new L1Lru<L1Record>({
       maxEntries: bounds.maxEntries,
       maxBytes: bounds.maxBytes,
       sizeOf: (record, key) => l1EntryBytes(key, record.size),
@@ -223,7 +228,7 @@ export class L1Store {
     this.#tier.delete(keys);
   }
 
-  deleteMatching(pattern: string): Promise<number> {
+  deleteMatching(pattern: string): number {
     return this.#tier.deleteMatching(pattern);
   }
 
@@ -231,7 +236,7 @@ export class L1Store {
     this.#tier.clear();
   }
 
-  close(): Promise<void> {
-    return this.#tier.close();
+  async close(): Promise<void> {
+    this.#tier.clear();
   }
 }

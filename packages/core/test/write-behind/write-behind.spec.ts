@@ -79,7 +79,9 @@ describe('WriteBehind on Redis', () => {
     await cache.delete('agent:1');
     expect(await wb.getOrSet('agent:1', fromDatabase)).toBe('queued');
 
-    // Evicted: L1 holds one entry, and Redis lost the key (as maxmemory eviction would do).
+    // Evicted: L1 holds one entry, and Redis lost the key (as maxmemory eviction would do). The
+    // load's L2 write lands after getOrSet answers: wait for it, or it could land after the loss.
+    await eventually(async () => (await admin.exists(cache.keyFor('agent:1'))) === 1);
     await cache.set('other', 'x');
     await admin.del(cache.keyFor('agent:1'));
     expect(await cache.get('agent:1')).toBeUndefined();

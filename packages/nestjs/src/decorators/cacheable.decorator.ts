@@ -1,90 +1,25 @@
 import { Logger } from '@nestjs/common';
-import { type EntryOptions, type WriteOptions } from '@tiercache/core';
 import { invalidOption } from '../errors.js';
 import { CACHEABLE_METADATA, CACHE_PUT_METADATA, CACHE_TAGS_METADATA, INVALIDATE_ON_METADATA } from '../cache.constants.js';
 import { checkInvalidateOn, type InvalidateOn, type InvalidateOnMetadata } from './invalidate-on.js';
 import { CACHE_PUT_SHAPE, DECORATOR_SHAPE } from '../options/shapes.js';
-import { filterOn } from '../absent-keys/filter-binding.js';
 import { sourceFor } from './cache-binding.js';
-import {
-  appendMetadata,
-  checkDecoratorKeys,
-  checkFunction,
-  checkKeySpec,
-  defaultKeyError,
-  keyOf,
-  optionPath,
-  replaceMethod,
-  type DecoratedMethod,
-  type KeySpec,
-} from './method-binding.js';
+import { appendMetadata, checkDecoratorKeys, defaultKeyError, keyOf, replaceMethod } from './method-binding.js';
+import { StoredResult, type StoredResultOptions } from './stored-result.js';
 
 import type { AsyncMethod, AsyncMethodDecorator } from './decorator-types.js';
 
 export type { AsyncMethod, AsyncMethodDecorator } from './decorator-types.js';
 
-/**
- * A duration, or a function of the method's result and arguments (adaptive TTL). A function's bad
- * return value (negative, NaN, not a number, over `maxTtl`) is an E_INVALID_TTL fault: the caller
- * still gets the result, which is not cached, and the error is logged and counted. (The arguments
- * are typed loosely, as TagSpec's: a tuple after `result` would make TypeScript infer the method's
- * parameters from this function and reject a `key` function that takes them.)
- */
-export type DurationSpec<R> = number | ((result: R, ...args: any[]) => number);
+export type { DurationSpec } from './stored-result.js';
 
-export interface CacheableOptions<A extends unknown[], R> extends Omit<EntryOptions, 'ttl' | 'l1Ttl' | 'grace'> {
-  /** Default: the class name, the method name and the arguments. */
-  key?: KeySpec<A>;
-  ttl?: DurationSpec<R>;
-  l1Ttl?: DurationSpec<R>;
-  grace?: DurationSpec<R>;
-  /** Evaluated before the call: false bypasses the cache entirely. */
-  condition?: (...args: A) => boolean;
-  /** Evaluated on the result: true returns it without storing it. */
-  unless?: (result: R, ...args: A) => boolean;
-  /** A cache named in `CacheModule` options (`caches`); default: the default cache. */
-  cache?: string;
-  /**
-   * An absent-key filter (`AbsentKeysModule`) of the same cache. `@Cacheable`: a key the filter has
-   * never seen resolves to `null` without running the method (and is not cached). `@CachePut`: the
-   * key is added to the filter once the method resolves.
-   */
-  absentKeys?: string;
+export interface CacheableOptions<A extends unknown[], R> extends StoredResultOptions<A, R> {
   /**
    * Application events (`@nestjs/event-emitter`, with `CacheEventsModule` from
    * `@tiercache/nestjs/events`) that invalidate entries of this method's cache, on every instance:
    * each function maps the event's payload to tags, or to `{ tags, keys }`.
    */
   invalidateOn?: InvalidateOn;
-}
-
-const DURATIONS = ['ttl', 'l1Ttl', 'grace'] as const;
-
-/** The cache entry options among a decorator's options (grace, timeouts, early refresh…), functions left out. */
-function entryOptions(options: CacheableOptions<any[], unknown>): EntryOptions {
-  const { key: _key, condition: _condition, unless: _unless, cache: _cache, absentKeys: _absentKeys, invalidateOn: _on, ...entry } = options;
-  for (const field of DURATIONS) if (typeof entry[field] === 'function') delete entry[field];
-  return entry as EntryOptions;
-}
-
-function checkOptions(decorator: string, options: CacheableOptions<never, never>): void {
-  checkKeySpec(decorator, options.key);
-  checkFunction(decorator, 'condition', options.condition);
-  checkFunction(decorator, 'unless', options.unless);
-  if (options.absentKeys !== undefined && (typeof options.absentKeys !== 'string' || options.absentKeys.length === 0)) {
-    throw invalidOption(`${decorator}.absentKeys`, 'expected the name of an absent-key filter');
-  }
-}
-
-type Durations = (result: unknown, ...args: unknown[]) => number;
-
-/** The duration functions of a decorator bound to a call's arguments, as getOrSet takes them; undefined when every duration is fixed. */
-function durationFunctions(
-  options: CacheableOptions<any[], unknown>,
-): ((args: readonly unknown[]) => Partial<Record<(typeof DURATIONS)[number], (value: unknown) => number>>) | undefined {
-  const given = DURATIONS.filter((field) => typeof options[field] === 'function');
-  if (given.length === 0) return undefined;
-  return (args) => Object.fromEntries(given.map((field) => [field, (value: unknown) => (options[field] as Durations)(value, ...args)]));
 }
 
 /**
@@ -134,9 +69,7 @@ function lazyTags(method: () => object): () => readonly TagSpec[] {
  * async findAgent(id: number): Promise<Agent | null> { ... }
  */
 export function Cacheable<A extends unknown[] = any[], R = any>(options: CacheableOptions<A, R> = {}): AsyncMethodDecorator<A, R> {
-  checkOptions('@Cacheable', options as CacheableOptions<never, never>);
-  const stored = entryOptions(options as CacheableOptions<any[], unknown>);
-  const computed = durationFunctions(options as CacheableOptions<any[], unknown>);
+  const stored = new StoredResult('@Cacheable', options as CacheableOptions<any[], unknown>);
   return (target, propertyKey, descriptor) => {
     const original = descriptor.value as unknown as AsyncMethod<A, R>;
     const className = target.constructor.name;
@@ -144,7 +77,7 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
     checkDecoratorKeys('@Cacheable', method, options, DECORATOR_SHAPE);
     checkInvalidateOn(method, options.invalidateOn);
     // Frozen, so the cache resolves and validates it once, not on every call.
-    const callOptions = Object.freeze({ ...stored, label: method });
+    const callOptions = Object.freeze({ ...stored.entry, label: method });
     const tags = lazyTags(() => wrapper);
     // Not `async`: the hit path returns getOrSet's promise itself, without another frame and promise
     // around it; errors thrown before it still reach the caller as a rejection.
@@ -161,7 +94,8 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
       const cache = source.get(options.cache);
       const key = keyOf(options.key, [className, String(propertyKey)], callArgs);
       let loaded = false;
-      const filter = options.absentKeys === undefined ? undefined : filterOn(cache, options.absentKeys, `${optionPath('@Cacheable', method)}.absentKeys`);
+      const filter = stored.filterOn(cache, method);
+      const durations = stored.durationFunctions(callArgs);
       const result = cache.getOrSet<R>(
         key,
         async (context) => {
@@ -176,7 +110,7 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
           else if (tags().length > 0) context.setOptions({ tags: tagsOf(tags(), callArgs, value) });
           return value;
         },
-        computed === undefined ? callOptions : { ...callOptions, ...computed(callArgs) },
+        durations === undefined ? callOptions : { ...callOptions, ...durations },
       );
       // Before the load, an invalid-argument error can only be the key's: say which argument. An
       // explicit key keeps the hot path free of the extra promise.
@@ -186,15 +120,7 @@ export function Cacheable<A extends unknown[] = any[], R = any>(options: Cacheab
       });
     };
     replaceMethod(descriptor, wrapper);
-    const metadata: DecoratedMethod = {
-      decorator: '@Cacheable',
-      method,
-      cache: options.cache,
-      entry: stored,
-      defaultKey: options.key === undefined,
-      absentKeys: options.absentKeys,
-    };
-    appendMetadata(CACHEABLE_METADATA, metadata, descriptor.value as object);
+    appendMetadata(CACHEABLE_METADATA, stored.metadata(method), descriptor.value as object);
     if (options.invalidateOn !== undefined) {
       const invalidation: InvalidateOnMetadata = { method, cache: options.cache, invalidateOn: options.invalidateOn };
       appendMetadata(INVALIDATE_ON_METADATA, invalidation, descriptor.value as object);
@@ -216,25 +142,13 @@ const putLogger = new Logger('Tiercache');
  * async rename(id: number, name: string): Promise<Agent> { ... }
  */
 export function CachePut<A extends unknown[] = any[], R = any>(options: CachePutOptions<A, R> = {}): AsyncMethodDecorator<A, R> {
-  checkOptions('@CachePut', options as CacheableOptions<never, never>);
-  const stored = entryOptions(options as CacheableOptions<any[], unknown>);
-  const computed = durationFunctions(options as CacheableOptions<any[], unknown>);
+  const stored = new StoredResult('@CachePut', options as CachePutOptions<any[], unknown>);
   return (target, propertyKey, descriptor) => {
     const original = descriptor.value as unknown as AsyncMethod<A, R>;
     const className = target.constructor.name;
     const method = `${className}.${String(propertyKey)}`;
     checkDecoratorKeys('@CachePut', method, options, CACHE_PUT_SHAPE);
     const tags = lazyTags(() => wrapper);
-    // Without tags or computed durations every write has the same options: frozen, the cache
-    // resolves and validates them once.
-    let fixed: WriteOptions | undefined;
-    const writeOptions = (callArgs: A, result: unknown): WriteOptions => {
-      const specs = tags();
-      if (computed === undefined && specs.length === 0) return (fixed ??= Object.freeze({ ...stored }));
-      // A bad computed duration fails the write (E_INVALID_OPTION), logged by the caller: the result is still returned.
-      const durations = computed === undefined ? {} : Object.fromEntries(Object.entries(computed(callArgs)).map(([field, fn]) => [field, fn(result)]));
-      return { ...stored, ...durations, tags: tagsOf(specs, callArgs, result) };
-    };
     const wrapper = async function (this: unknown, ...args: unknown[]) {
       const callArgs = args as A;
       // Resolved before the method runs: an object without a cache fails before doing the work.
@@ -245,8 +159,9 @@ export function CachePut<A extends unknown[] = any[], R = any>(options: CachePut
       const key = keyOf(options.key, [className, String(propertyKey)], callArgs);
       try {
         const cache = source.get(options.cache);
-        await cache.set(key, result, writeOptions(callArgs, result));
-        if (options.absentKeys !== undefined) await filterOn(cache, options.absentKeys, `${optionPath('@CachePut', method)}.absentKeys`).add(key);
+        // A bad computed duration fails the write (E_INVALID_OPTION), logged below: the result is still returned.
+        await cache.set(key, result, stored.writeOptions(callArgs, result, tagsOf(tags(), callArgs, result)));
+        await stored.filterOn(cache, method)?.add(key);
       } catch (error) {
         const reason = options.key === undefined ? defaultKeyError(method, callArgs, error) : error;
         putLogger.error(`@CachePut on ${method} could not store its result: ${(reason as Error).message}`);
@@ -254,14 +169,6 @@ export function CachePut<A extends unknown[] = any[], R = any>(options: CachePut
       return result;
     };
     replaceMethod(descriptor, wrapper);
-    const metadata: DecoratedMethod = {
-      decorator: '@CachePut',
-      method,
-      cache: options.cache,
-      entry: stored,
-      defaultKey: options.key === undefined,
-      absentKeys: options.absentKeys,
-    };
-    appendMetadata(CACHE_PUT_METADATA, metadata, descriptor.value as object);
+    appendMetadata(CACHE_PUT_METADATA, stored.metadata(method), descriptor.value as object);
   };
 }

@@ -10,7 +10,8 @@ import { TenantUsage, type TenantUsageRow } from './tenant-usage.js';
  * gains later: a method nobody reviewed for tenancy fails closed (E_TENANT_REQUIRED), never open.
  */
 const ENGINE_WIDE: ReadonlySet<PropertyKey> = new Set(['constructor', 'stats', 'status', 'l2Health', 'ready', 'close', 'purgeOtherVersions']);
-const AsyncFunction = (async () => {}).constructor;
+/** The scoped methods that answer synchronously; every other one returns a promise (async or not). */
+const SYNC_METHODS: ReadonlySet<PropertyKey> = new Set(['keyFor']);
 
 const admins = new WeakMap<object, TenantCaches>();
 
@@ -97,8 +98,8 @@ export class TenantCaches {
         const value = Reflect.get(target, property, target) as unknown;
         if (typeof value !== 'function') return value;
         if (typeof property !== 'string' || ENGINE_WIDE.has(property)) return (value as (...a: unknown[]) => unknown).bind(target);
-        // Refused as the method itself fails: an async one rejects, a sync one (keyFor) throws.
-        const rejects = value instanceof AsyncFunction;
+        // Refused as the method itself fails: a promise-returning one rejects, a sync one (keyFor) throws.
+        const rejects = !SYNC_METHODS.has(property);
         return (...args: unknown[]) => {
           let scoped: TieredCache;
           try {
