@@ -6,7 +6,7 @@ import { MarkStore } from '../invalidation/marks.js';
 import { FleetLock } from '../load/fleet-lock.js';
 import { Flights } from '../load/flights.js';
 import { LoadRunner } from '../load/load-runner.js';
-import { RedisLockProvider } from '../locks/redis-lock-provider.js';
+import { guardedBy, RedisLockProvider } from '../locks/redis-lock-provider.js';
 import { L1Store } from '../read/l1-store.js';
 import { L2Reader } from '../read/l2-reader.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, EntryCodec } from '../serialization/entry-codec.js';
@@ -93,7 +93,14 @@ export class Engine {
     let fleetLock: FleetLock | undefined;
     if (remote !== undefined && this.reader !== undefined && this.l2 !== undefined && l2Options !== false) {
       // Per-key locks: no fence keys, which would accumulate one per cache key forever.
-      this.#loadLocks = new RedisLockProvider({ client: remote.client, keyPrefix: 'tiercache:load:', fencing: false });
+      const l2 = this.l2;
+      this.#loadLocks = new RedisLockProvider({
+        client: remote.client,
+        keyPrefix: 'tiercache:load:',
+        fencing: false,
+        // Acquire, renewal and release alike: a hung or skipped node is never waited on.
+        [guardedBy]: (operation, key, call) => l2.guard(operation, key, call),
+      });
       fleetLock = new FleetLock(this.#loadLocks, this.reader, this.l2, this.telemetry, l2Options.loadLockTtl);
     }
     this.loads = new LoadRunner({

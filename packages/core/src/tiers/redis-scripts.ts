@@ -6,12 +6,33 @@ import { LuaScript } from './lua-script.js';
  * write or delete can never land over it, and neither can a write replayed after a partition.
  * Only the header is read (GETRANGE), so a large value costs nothing to compare. Returns 1 if written.
  */
-export const writeIfNewerScript = new LuaScript(`
-local head = redis.call('GETRANGE', KEYS[1], 0, 48)
-local at = string.match(head, '^TC1%[([^,]+),') or string.match(head, '^TCD(.+)$')
-if at and tonumber(at) and tonumber(at) >= tonumber(ARGV[3]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
+const WRITE_IF_NEWER = `
+local function writeIfNewer()
+  local head = redis.call('GETRANGE', KEYS[1], 0, 48)
+  local at = string.match(head, '^TC1%[([^,]+),') or string.match(head, '^TCD(.+)$')
+  if at and tonumber(at) and tonumber(at) >= tonumber(ARGV[3]) then return 0 end
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+`;
+
+export const writeIfNewerScript = new LuaScript(`${WRITE_IF_NEWER}
+return writeIfNewer()
+`);
+
+/**
+ * KEYS: entry, its fleet load lock (same slot). ARGV: value, PX, createdAt (as `writeIfNewerScript`),
+ * then token, channel, resource (as the lock's release). Writes the loaded value, then frees the lock
+ * if `token` still holds it and tells the waiters: one round trip, and a woken waiter finds the value.
+ * Returns 1 if the value was written.
+ */
+export const writeAndReleaseScript = new LuaScript(`${WRITE_IF_NEWER}
+local written = writeIfNewer()
+if redis.call('GET', KEYS[2]) == ARGV[4] then
+  redis.call('DEL', KEYS[2])
+  redis.call('PUBLISH', ARGV[5], ARGV[6])
+end
+return written
 `);
 
 /**

@@ -4,7 +4,7 @@ import { isMarkKey, type Mark } from '../invalidation/marks.js';
 import { commandTimeoutOf, connectRedis, resendOnTopologyChange, type RedisClient, type RedisConnection } from './redis-connection.js';
 import { redisHealth, type RedisHealth } from './redis-health.js';
 import { RedisSubscription, type Subscription, type SubscriptionHandlers } from './redis-pubsub.js';
-import { writeIfNewerScript, writeMarkScript } from './redis-scripts.js';
+import { writeAndReleaseScript, writeIfNewerScript, writeMarkScript } from './redis-scripts.js';
 import type { MarkWrite, RemoteTier, RemoteWrite, ScanProgress } from './remote-tier.js';
 import type { Tier, TierItem } from './tier.js';
 
@@ -198,7 +198,12 @@ export class RedisTier implements RemoteTier, Tier<string> {
       blind.length === 1 ? this.set(blind[0]!.key, blind[0]!.value, blind[0]!.ttlMs) : blind.length > 1 ? this.setMany(blind) : undefined,
       ...items
         .filter((item) => item.conditional)
-        .map((item) => writeIfNewerScript.run(this.client, [item.key], [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt])),
+        .map((item) => {
+          const args = [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt];
+          const { release } = item;
+          if (release === undefined) return writeIfNewerScript.run(this.client, [item.key], args);
+          return writeAndReleaseScript.run(this.client, [item.key, release.lockKey], [...args, release.token, release.channel, release.resource]);
+        }),
     ]);
   }
 
