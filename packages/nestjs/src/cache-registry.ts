@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ErrorCode, InProcessLockProvider, LockProvider, RedisLockProvider, TieredCache, TiercacheError, type TieredCacheOptions } from '@tiercache/core';
+import { ErrorCode, InProcessLockProvider, LockProvider, TieredCache, TiercacheError, type TieredCacheOptions } from '@tiercache/core';
 import { invalidOption } from './errors.js';
 import type { CacheModuleOptions, NamedCacheOptions } from './cache-module.options.js';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
@@ -44,10 +44,9 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
     this.#caches.set(DEFAULT_CACHE, root);
     this.#owned.push(root);
     if (locks !== undefined && !(locks instanceof LockProvider)) throw invalidOption('locks', 'expected a LockProvider');
-    const redis = root.redisClient;
-    // Lock keys live under the app's namespace, so two apps sharing a Redis never take each other's locks.
-    this.locks =
-      locks ?? (redis === undefined ? new InProcessLockProvider() : new RedisLockProvider({ client: redis, keyPrefix: lockPrefix(rootOptions.namespace) }));
+    // Lock keys live under the app's namespace, so two apps sharing a Redis never take each other's
+    // locks; their commands go through the default cache's breaker, like the cache's own.
+    this.locks = locks ?? root.redisLocks({ keyPrefix: lockPrefix(rootOptions.namespace) }) ?? new InProcessLockProvider();
     this.#ownsLocks = locks === undefined;
     if (typeof caches !== 'object' || caches === null) throw invalidOption('caches', 'expected an object of named cache options');
     for (const [name, named] of Object.entries(caches)) {

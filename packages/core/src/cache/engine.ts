@@ -6,7 +6,7 @@ import { MarkStore } from '../invalidation/marks.js';
 import { FleetLock } from '../load/fleet-lock.js';
 import { Flights } from '../load/flights.js';
 import { LoadRunner } from '../load/load-runner.js';
-import { guardedBy, RedisLockProvider } from '../locks/redis-lock-provider.js';
+import { guardedBy, RedisLockProvider, type RedisLockProviderOptions } from '../locks/redis-lock-provider.js';
 import { L1Store } from '../read/l1-store.js';
 import { L2Reader } from '../read/l2-reader.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, EntryCodec } from '../serialization/entry-codec.js';
@@ -93,14 +93,7 @@ export class Engine {
     let fleetLock: FleetLock | undefined;
     if (remote !== undefined && this.reader !== undefined && this.l2 !== undefined && l2Options !== false) {
       // Per-key locks: no fence keys, which would accumulate one per cache key forever.
-      const l2 = this.l2;
-      this.#loadLocks = new RedisLockProvider({
-        client: remote.client,
-        keyPrefix: 'tiercache:load:',
-        fencing: false,
-        // Acquire, renewal and release alike: a hung or skipped node is never waited on.
-        [guardedBy]: (operation, key, call) => l2.guard(operation, key, call),
-      });
+      this.#loadLocks = this.lockProvider({ keyPrefix: 'tiercache:load:', fencing: false })!;
       fleetLock = new FleetLock(this.#loadLocks, this.reader, this.l2, this.telemetry, l2Options.loadLockTtl);
     }
     this.loads = new LoadRunner({
@@ -115,6 +108,13 @@ export class Engine {
       clock: this.clock,
       logger,
     });
+  }
+
+  /** Locks on L2's connection whose every command (acquire, renewal, release) goes through L2's breaker. */
+  lockProvider(options: Omit<RedisLockProviderOptions, 'client'>): RedisLockProvider | undefined {
+    const l2 = this.l2;
+    if (l2 === undefined) return undefined;
+    return new RedisLockProvider({ ...options, client: l2.inner.client, [guardedBy]: (operation, key, call) => l2.guard(operation, key, call) });
   }
 
   get closed(): boolean {

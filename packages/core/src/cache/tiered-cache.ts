@@ -8,6 +8,7 @@ import { REJOIN, type Flight, type Found } from '../load/flights.js';
 import type { Loader } from '../load/loader.js';
 import { hasTtlFunctions, pinnedByCall, splitTtlFunctions, withTtlFunctions } from '../load/ttl-functions.js';
 import { childLimits, type L1ChildBudget } from '../read/l1-budget.js';
+import type { RedisLockProvider, RedisLockProviderOptions } from '../locks/redis-lock-provider.js';
 import type { RedisClient, RedisHealth, ScanProgress } from '../tiers/redis-tier.js';
 import { Engine, type EngineHooks } from './engine.js';
 import {
@@ -95,6 +96,20 @@ export class TieredCache {
   /** The Redis client of L2 (yours or the one Tiercache created), for health checks; undefined without L2. */
   get redisClient(): RedisClient | undefined {
     return this.#engine.l2?.inner.client;
+  }
+
+  /**
+   * A `RedisLockProvider` on L2's connection whose every command (acquire, renewal, release) goes
+   * through this cache's circuit breaker: with Redis hung or skipped, `acquire` fails within about one
+   * command timeout with E_LOCK_UNAVAILABLE, and a release Redis does not take lets the lease expire.
+   * Undefined without L2. Close it yourself (before the cache).
+   *
+   * @example
+   * const locks = cache.redisLocks({ keyPrefix: 'app:lock:' });
+   * await locks?.withLock('nightly-report', () => buildReport());
+   */
+  redisLocks(options: Omit<RedisLockProviderOptions, 'client'> = {}): RedisLockProvider | undefined {
+    return this.#engine.lockProvider(options);
   }
 
   /** The prefix of every key of this cache (namespace, version and child namespaces). */

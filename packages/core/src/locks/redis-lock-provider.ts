@@ -87,7 +87,7 @@ export class RedisLockProvider extends LockProvider {
       (await this.#send('lockExtend', resource, () => extendScript.run(this.#client, [this.#lockKey(resource)], [token, ttlMs]))) === 1,
     // A release Redis did not take leaves the lease to expire: never an error for the holder, who is done.
     release: async (resource, token) =>
-      (await this.#send('lockRelease', resource, () => releaseScript.run(this.#client, [this.#lockKey(resource)], [token, this.#channel, resource])).catch(
+      (await this.#send('lockRelease', resource, () => this.#releaseCommand(resource, token)).catch(
         (error: unknown) => {
           if (this.#guard !== undefined) return 0;
           throw error;
@@ -218,8 +218,9 @@ export class RedisLockProvider extends LockProvider {
     const keys = read === undefined ? [lockKey, `${lockKey}:fence`] : [lockKey, `${lockKey}:fence`, read];
     const args = [token, options.ttlMs, this.#fencing ? 1 : 0, readFirst ? 1 : 0];
     const [acquired, value, readValue] = (await this.#send('lock', resource, () => acquireScript.run(this.#client, keys, args), (late) => {
-      // Given up on, yet taken: nobody holds this lease, so hand it straight back.
-      if ((late as [number])[0] === 1) void this.#store.release(resource, token).catch(() => undefined);
+      // Given up on, yet taken: nobody holds this lease, so hand it straight back. Not through the
+      // breaker, which may not have seen the node come back yet: this reply is the node answering.
+      if ((late as [number])[0] === 1) void this.#releaseCommand(resource, token).catch(() => undefined);
     })) as [number, number, string | null | undefined];
     if (acquired === 2) return { read: readValue! };
     if (acquired !== 1) return value;
@@ -245,6 +246,10 @@ export class RedisLockProvider extends LockProvider {
     if (reply !== undefined) return reply;
     if (late !== undefined) void sent?.then(late, () => undefined);
     throw lockUnavailable(resource);
+  }
+
+  #releaseCommand(resource: string, token: string): Promise<unknown> {
+    return releaseScript.run(this.#client, [this.#lockKey(resource)], [token, this.#channel, resource]);
   }
 
   #register(resource: string): Wakeup {
