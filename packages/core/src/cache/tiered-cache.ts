@@ -301,15 +301,18 @@ export class TieredCache {
   /**
    * After `version` changed, deletes from Redis the keys of this namespace written under any other
    * version, in the background (SCAN + UNLINK), reporting progress. Entries of other versions are
-   * unreachable already; this only frees their memory.
+   * unreachable already; this only frees their memory. With a Redis node skipped by the circuit
+   * breaker nothing is sent and `{ scanned: 0, deleted: 0 }` comes back: call it again once L2 is back.
    */
   async purgeOtherVersions(onProgress?: (progress: PurgeProgress) => void): Promise<PurgeProgress> {
     const { version, namespace } = this.#engine.options;
     if (version === undefined) throw invalidArgument('purgeOtherVersions', 'this cache has no `version` option');
-    const redis = this.#engine.l2?.inner;
-    if (redis === undefined) return { scanned: 0, deleted: 0 };
+    const l2 = this.#engine.l2;
     const current = prefixOf(namespace, version);
-    return redis.scanDelete(`${escapeGlob(`${encodeName(namespace)}|v`)}*`, (key) => !key.startsWith(current), onProgress);
+    const purged = await l2?.guardEveryNode('purgeOtherVersions', () =>
+      l2.inner.scanDelete(`${escapeGlob(`${encodeName(namespace)}|v`)}*`, (key) => !key.startsWith(current), onProgress),
+    );
+    return purged ?? { scanned: 0, deleted: 0 };
   }
 
   /**

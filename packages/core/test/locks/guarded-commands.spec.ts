@@ -6,11 +6,12 @@ import type { RemoteTier } from '../../src/tiers/remote-tier.js';
 import { adminClient, eventually, recordingLogger, uniqueNamespace } from '../support/redis.js';
 
 /**
- * Lock commands go through L2's circuit breaker like every other command: with Redis hung (a frozen
- * proxy) and the breaker open, a lease is neither renewed nor released over the hung connection (it
- * expires instead), and a lock that cannot be asked for fails fast with E_LOCK_UNAVAILABLE.
+ * Lock and maintenance commands go through L2's circuit breaker like every other command: with Redis
+ * hung (a frozen proxy) and the breaker open, a lease is neither renewed nor released over the hung
+ * connection (it expires instead), a lock that cannot be asked for fails fast with E_LOCK_UNAVAILABLE,
+ * and a purge sends nothing.
  */
-describe('lock commands and the L2 breaker', () => {
+describe('lock and maintenance commands and the L2 breaker', () => {
   let server: RedisServerHandle;
   let proxy: TcpProxy;
   const open: TieredCache[] = [];
@@ -29,7 +30,7 @@ describe('lock commands and the L2 breaker', () => {
   });
 
   /** A cache on the proxy, recording the name of every command its client sends. */
-  async function make(l2: { loadLockTtl?: number; redis?: Redis } = {}) {
+  async function make(l2: { loadLockTtl?: number; redis?: Redis } = {}, version?: string) {
     const sent: string[] = [];
     const count = (tier: RemoteTier) => {
       const client = tier.client;
@@ -42,7 +43,7 @@ describe('lock commands and the L2 breaker', () => {
     };
     const namespace = uniqueNamespace('guarded');
     const cache = new TieredCache(
-      { namespace, logger: recordingLogger(), l2: { redis: proxy.url, breaker: { openMs: 60_000, maxOpenMs: 60_000 }, ...l2 } },
+      { namespace, version, logger: recordingLogger(), l2: { redis: proxy.url, breaker: { openMs: 60_000, maxOpenMs: 60_000 }, ...l2 } },
       { wrapRemote: count },
     );
     open.push(cache);
@@ -96,6 +97,14 @@ describe('lock commands and the L2 breaker', () => {
     await expect(locks.withLock('job', async () => 'ran', { waitMs: 5_000 })).rejects.toMatchObject({ code: ErrorCode.LockUnavailable });
     await expect(locks.tryAcquire('job')).rejects.toMatchObject({ code: ErrorCode.LockUnavailable });
     expect(lockCommands(sent)).toEqual([]);
+  });
+
+  it('purgeOtherVersions sends nothing while the breaker is open, and says it deleted nothing', async () => {
+    const { cache, sent } = await make({}, 'v2');
+    await hangAndOpen(cache);
+    sent.length = 0;
+    expect(await cache.purgeOtherVersions()).toEqual({ scanned: 0, deleted: 0 });
+    expect(sent.filter((name) => name !== 'ping')).toEqual([]);
   });
 
   it('a lock taken by an attempt that was given up on (command timeout) is handed back, not kept and renewed', async () => {
