@@ -6,7 +6,7 @@ import { MarkStore } from '../invalidation/marks.js';
 import { FleetLock } from '../load/fleet-lock.js';
 import { Flights } from '../load/flights.js';
 import { LoadRunner } from '../load/load-runner.js';
-import { guardedBy, RedisLockProvider, type RedisLockProviderOptions } from '../locks/redis-lock-provider.js';
+import { guardedBy, RedisLockProvider, type LockGuard, type RedisLockProviderOptions } from '../locks/redis-lock-provider.js';
 import { L1Store } from '../read/l1-store.js';
 import { L2Reader } from '../read/l2-reader.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, EntryCodec } from '../serialization/entry-codec.js';
@@ -110,11 +110,17 @@ export class Engine {
     });
   }
 
+  /** L2's breaker, for commands the tier does not send itself (locks, the write-behind queue). */
+  l2Guard(): LockGuard | undefined {
+    const l2 = this.l2;
+    return l2 === undefined ? undefined : (operation, key, call) => l2.guard(operation, key, call);
+  }
+
   /** Locks on L2's connection whose every command (acquire, renewal, release) goes through L2's breaker. */
   lockProvider(options: Omit<RedisLockProviderOptions, 'client'>): RedisLockProvider | undefined {
-    const l2 = this.l2;
-    if (l2 === undefined) return undefined;
-    return new RedisLockProvider({ ...options, client: l2.inner.client, [guardedBy]: (operation, key, call) => l2.guard(operation, key, call) });
+    const guard = this.l2Guard();
+    if (guard === undefined) return undefined;
+    return new RedisLockProvider({ ...options, client: this.l2!.inner.client, [guardedBy]: guard });
   }
 
   get closed(): boolean {

@@ -8,7 +8,7 @@ import { REJOIN, type Flight, type Found } from '../load/flights.js';
 import type { Loader } from '../load/loader.js';
 import { hasTtlFunctions, pinnedByCall, splitTtlFunctions, withTtlFunctions } from '../load/ttl-functions.js';
 import { childLimits, type L1ChildBudget } from '../read/l1-budget.js';
-import type { RedisLockProvider, RedisLockProviderOptions } from '../locks/redis-lock-provider.js';
+import type { LockGuard, RedisLockProvider, RedisLockProviderOptions } from '../locks/redis-lock-provider.js';
 import type { RedisClient, RedisHealth, ScanProgress } from '../tiers/redis-tier.js';
 import { Engine, type EngineHooks } from './engine.js';
 import {
@@ -31,6 +31,10 @@ export interface SetManyItem<T = unknown> {
   value: T;
   options?: WriteOptions;
 }
+
+
+/** Internal, not exported from the package: see `TieredCache[l2Guard]`. */
+export const l2Guard = Symbol('l2Guard');
 
 /** Counters plus the overall hit rate (0–1, or 0 before the first read). */
 export interface CacheStatsSnapshot extends CacheStats {
@@ -96,6 +100,11 @@ export class TieredCache {
   /** The Redis client of L2 (yours or the one Tiercache created), for health checks; undefined without L2. */
   get redisClient(): RedisClient | undefined {
     return this.#engine.l2?.inner.client;
+  }
+
+  /** Internal (write-behind): L2's breaker, for Redis work on this cache's own connection. */
+  [l2Guard](): LockGuard | undefined {
+    return this.#engine.l2Guard();
   }
 
   /**

@@ -4,6 +4,7 @@ import { startRedisServer, type RedisServerHandle } from '../../../../tools/redi
 import { ErrorCode, TieredCache, type RedisLockProvider } from '../../src/index.js';
 import type { RemoteTier } from '../../src/tiers/remote-tier.js';
 import { adminClient, eventually, recordingLogger, uniqueNamespace } from '../support/redis.js';
+import { FakeDatabase, WriteBehinds } from '../write-behind/support.js';
 
 /**
  * Lock and maintenance commands go through L2's circuit breaker like every other command: with Redis
@@ -16,6 +17,7 @@ describe('lock and maintenance commands and the L2 breaker', () => {
   let proxy: TcpProxy;
   const open: TieredCache[] = [];
   const providers: RedisLockProvider[] = [];
+  const queues = new WriteBehinds();
 
   beforeEach(async () => {
     server = await startRedisServer();
@@ -23,6 +25,7 @@ describe('lock and maintenance commands and the L2 breaker', () => {
   });
   afterEach(async () => {
     proxy.thaw();
+    await queues.closeAll();
     await Promise.all(providers.splice(0).map((locks) => locks.close()));
     await Promise.all(open.splice(0).map((cache) => cache.close()));
     await proxy.close();
@@ -104,6 +107,20 @@ describe('lock and maintenance commands and the L2 breaker', () => {
     await hangAndOpen(cache);
     sent.length = 0;
     expect(await cache.purgeOtherVersions()).toEqual({ scanned: 0, deleted: 0 });
+    expect(sent.filter((name) => name !== 'ping')).toEqual([]);
+  });
+
+  it('a write-behind write is written through at once while the breaker is open: kept, and nothing sent', async () => {
+    const { cache, sent } = await make();
+    const db = new FakeDatabase<number>();
+    // A long enqueue timeout: only the breaker can make the write go through at once.
+    const wb = queues.build(cache, db, { enqueueTimeoutMs: 60_000 });
+    await wb.ready();
+    await hangAndOpen(cache);
+    sent.length = 0;
+    const receipt = await wb.write('k', 1);
+    expect(receipt.via).toBe('write-through');
+    expect(db.rows.get('k')).toEqual({ seq: receipt.seq, value: 1 });
     expect(sent.filter((name) => name !== 'ping')).toEqual([]);
   });
 
