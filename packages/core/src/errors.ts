@@ -12,6 +12,8 @@ export const ErrorCode = {
   LockTimeout: 'E_LOCK_TIMEOUT',
   /** A held lock's lease was lost (expired or taken): work relying on it must stop. */
   LockLost: 'E_LOCK_LOST',
+  /** Redis could not be asked for a lock (its breaker is open, or the command timed out): nothing was acquired. */
+  LockUnavailable: 'E_LOCK_UNAVAILABLE',
   /**
    * A TTL function (`ttl`, `l1Ttl` or `grace` given as a function of the value) returned something that
    * is not a valid duration: the caller got the value, and it was not cached.

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ErrorCode, InProcessLockProvider, LockProvider, RedisLockProvider, TieredCache, TiercacheError, type TieredCacheOptions } from '@tiercache/core';
+import { ErrorCode, InProcessLockProvider, LockProvider, TieredCache, TiercacheError, type TieredCacheOptions } from '@tiercache/core';
 import { invalidOption } from './errors.js';
 import type { CacheModuleOptions, NamedCacheOptions } from './cache-module.options.js';
 import { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
@@ -74,9 +74,9 @@ export class CacheRegistry implements OnModuleInit, OnApplicationShutdown {
         if (!resolvedTenancy.sharedCaches.has(name)) this.#scoped.set(name, new TenantCaches(cache, name, resolvedTenancy));
       }
     }
-    const redis = root.redisClient;
-    // Lock keys live under the app's namespace, so two apps sharing a Redis never take each other's locks.
-    return locks ?? (redis === undefined ? new InProcessLockProvider() : new RedisLockProvider({ client: redis, keyPrefix: lockPrefix(rootOptions.namespace) }));
+    // Lock keys live under the app's namespace, so two apps sharing a Redis never take each other's
+    // locks; their commands go through the default cache's breaker, like the cache's own.
+    return locks ?? root.redisLocks({ keyPrefix: lockPrefix(rootOptions.namespace) }) ?? new InProcessLockProvider();
   }
 
   /** The named cache (the default one without a name); throws for a name the module does not define. */

@@ -6,7 +6,7 @@ import { MarkStore } from '../invalidation/marks.js';
 import { FleetLock } from '../load/fleet-lock.js';
 import { Flights } from '../load/flights.js';
 import { LoadRunner } from '../load/load-runner.js';
-import { RedisLockProvider } from '../locks/redis-lock-provider.js';
+import { guardedBy, RedisLockProvider, type LockGuard, type RedisLockProviderOptions } from '../locks/redis-lock-provider.js';
 import { L1Store } from '../read/l1-store.js';
 import { L2Reader } from '../read/l2-reader.js';
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, EntryCodec } from '../serialization/entry-codec.js';
@@ -93,7 +93,7 @@ export class Engine {
     let fleetLock: FleetLock | undefined;
     if (remote !== undefined && this.reader !== undefined && this.l2 !== undefined && l2Options !== false) {
       // Per-key locks: no fence keys, which would accumulate one per cache key forever.
-      this.#loadLocks = new RedisLockProvider({ client: remote.client, keyPrefix: 'tiercache:load:', fencing: false });
+      this.#loadLocks = this.lockProvider({ keyPrefix: 'tiercache:load:', fencing: false })!;
       fleetLock = new FleetLock(this.#loadLocks, this.reader, this.l2, this.telemetry, l2Options.loadLockTtl);
     }
     this.loads = new LoadRunner({
@@ -108,6 +108,19 @@ export class Engine {
       clock: this.clock,
       logger,
     });
+  }
+
+  /** L2's breaker, for commands the tier does not send itself (locks, the write-behind queue). */
+  l2Guard(): LockGuard | undefined {
+    const l2 = this.l2;
+    return l2 === undefined ? undefined : (operation, key, call) => l2.guard(operation, key, call);
+  }
+
+  /** Locks on L2's connection whose every command (acquire, renewal, release) goes through L2's breaker. */
+  lockProvider(options: Omit<RedisLockProviderOptions, 'client'>): RedisLockProvider | undefined {
+    const guard = this.l2Guard();
+    if (guard === undefined) return undefined;
+    return new RedisLockProvider({ ...options, client: this.l2!.inner.client, [guardedBy]: guard });
   }
 
   get closed(): boolean {

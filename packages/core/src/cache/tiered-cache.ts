@@ -9,6 +9,7 @@ import type { Loader } from '../load/loader.js';
 import { hasTtlFunctions, pinnedByCall, splitTtlFunctions, withTtlFunctions } from '../load/ttl-functions.js';
 import { childLimits, type L1ChildBudget } from '../read/l1-budget.js';
 import type { L1Record, L1State } from '../read/l1-store.js';
+import type { LockGuard, RedisLockProvider, RedisLockProviderOptions } from '../locks/redis-lock-provider.js';
 import type { RedisClient, RedisHealth, ScanProgress } from '../tiers/redis-tier.js';
 import type { PreparedItem } from '../write/writer.js';
 import { Engine, type EngineHooks } from './engine.js';
@@ -32,6 +33,10 @@ export interface SetManyItem<T = unknown> {
   value: T;
   options?: WriteOptions;
 }
+
+
+/** Internal, not exported from the package: see `TieredCache[l2Guard]`. */
+export const l2Guard = Symbol('l2Guard');
 
 /** Counters plus the overall hit rate (0–1, or 0 before the first read). */
 export interface CacheStatsSnapshot extends CacheStats {
@@ -97,6 +102,25 @@ export class TieredCache {
   /** The Redis client of L2 (yours or the one Tiercache created), for health checks; undefined without L2. */
   get redisClient(): RedisClient | undefined {
     return this.#engine.l2?.inner.client;
+  }
+
+  /** Internal (write-behind): L2's breaker, for Redis work on this cache's own connection. */
+  [l2Guard](): LockGuard | undefined {
+    return this.#engine.l2Guard();
+  }
+
+  /**
+   * A `RedisLockProvider` on L2's connection whose every command (acquire, renewal, release) goes
+   * through this cache's circuit breaker: with Redis hung or skipped, `acquire` fails within about one
+   * command timeout with E_LOCK_UNAVAILABLE, and a release Redis does not take lets the lease expire.
+   * Undefined without L2. Close it yourself (before the cache).
+   *
+   * @example
+   * const locks = cache.redisLocks({ keyPrefix: 'app:lock:' });
+   * await locks?.withLock('nightly-report', () => buildReport());
+   */
+  redisLocks(options: Omit<RedisLockProviderOptions, 'client'> = {}): RedisLockProvider | undefined {
+    return this.#engine.lockProvider(options);
   }
 
   /** The prefix of every key of this cache (namespace, version and child namespaces). */
@@ -306,15 +330,18 @@ export class TieredCache {
   /**
    * After `version` changed, deletes from Redis the keys of this namespace written under any other
    * version, in the background (SCAN + UNLINK), reporting progress. Entries of other versions are
-   * unreachable already; this only frees their memory.
+   * unreachable already; this only frees their memory. With a Redis node skipped by the circuit
+   * breaker nothing is sent and `{ scanned: 0, deleted: 0 }` comes back: call it again once L2 is back.
    */
   async purgeOtherVersions(onProgress?: (progress: PurgeProgress) => void): Promise<PurgeProgress> {
     const { version, namespace } = this.#engine.options;
     if (version === undefined) throw invalidArgument('purgeOtherVersions', 'this cache has no `version` option');
-    const redis = this.#engine.l2?.inner;
-    if (redis === undefined) return { scanned: 0, deleted: 0 };
+    const l2 = this.#engine.l2;
     const current = prefixOf(namespace, version);
-    return redis.scanDelete(`${escapeGlob(`${encodeName(namespace)}|v`)}*`, (key) => !key.startsWith(current), onProgress);
+    const purged = await l2?.guardEveryNode('purgeOtherVersions', () =>
+      l2.inner.scanDelete(`${escapeGlob(`${encodeName(namespace)}|v`)}*`, (key) => !key.startsWith(current), onProgress),
+    );
+    return purged ?? { scanned: 0, deleted: 0 };
   }
 
   /**

@@ -10,6 +10,7 @@ import type { L2Read, L2Reader } from '../read/l2-reader.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
 import type { ResilientTier } from '../tiers/resilient-tier.js';
 import type { WriteSettings, Writer } from '../write/writer.js';
+import type { LockHandle } from '../locks/lock-provider.js';
 import type { FleetLock } from './fleet-lock.js';
 import type { Flight, Flights, Found } from './flights.js';
 import { BehindCallers } from './behind-callers.js';
@@ -38,6 +39,8 @@ export interface LoadRequest {
 interface Stored {
   readonly found: Found;
   readonly written: Promise<void> | undefined;
+  /** Whether the write also frees the load's fleet lock (one script). */
+  readonly releases: boolean;
 }
 
 export interface LoadDeps {
@@ -172,13 +175,14 @@ export class LoadRunner {
     if (settings.softTimeout <= 0) serveStale('grace');
 
     let release: (() => Promise<void>) | undefined;
+    let held: LockHandle | undefined;
     if (settings.distributed && fleetLock !== undefined && l2?.available) {
       // A waiter gives up at its own load bound too, and then loads itself.
       const waitUntil = settings.loadTimeout > 0 ? Math.min(deadline, performance.now() + settings.loadTimeout) : deadline;
       const locked = await fleetLock.acquire(scope, key, label, waitUntil, background);
       if (locked.busy) return undefined;
       if (locked.lock !== undefined) {
-        const lock = locked.lock;
+        const lock = (held = locked.lock);
         release = () => lock.release().then(
           () => undefined,
           () => undefined,
@@ -204,13 +208,13 @@ export class LoadRunner {
     };
     const loadStarted = performance.now();
     const storing = this.#runLoader(context, loader, label, settings.loadTimeout, () => this.#abandon(key, flight, settings.loadTimeout)).then((value) =>
-      this.#store(scope, key, flight, value, stored, startedAt, performance.now() - loadStarted),
+      this.#store(scope, key, flight, value, stored, startedAt, performance.now() - loadStarted, held),
     );
     // Callers get the value once L1 has it; the lock is released once L2 has it too (or the load
     // failed or was abandoned), so processes waiting on the lock find it there. The L2 write never
     // delays a caller.
     void storing.then(
-      ({ written }) => this.#behind.track(written, release),
+      ({ written, releases }) => this.#behind.track(written, releases ? undefined : release),
       () => this.#behind.track(undefined, release),
     );
     const loading = storing.then(({ found }) => found);
@@ -287,10 +291,10 @@ export class LoadRunner {
    * Stores a loaded value unless something invalidated it while it loaded (a write, a delete, or a
    * mark of one of its tags); one that cannot be cached is still returned, and the problem reported.
    */
-  #store(scope: Scope, key: string, flight: Flight, value: unknown, settings: WriteSettings, createdAt: number, loadMs: number): Stored {
+  #store(scope: Scope, key: string, flight: Flight, value: unknown, settings: WriteSettings, createdAt: number, loadMs: number, lock?: LockHandle): Stored {
     const marks = scope.marksOf(settings.tags);
     const invalidated = !this.deps.flights.current(key, flight) || this.deps.marks.judge(createdAt, marks, Date.now()).verdict === 'dead';
-    if (invalidated) return { found: { value, createdAt, marks }, written: undefined };
+    if (invalidated) return { found: { value, createdAt, marks }, written: undefined, releases: false };
     let prepared;
     try {
       prepared = this.deps.writer.prepare(scope, key, value, settings, createdAt, loadMs);
@@ -300,10 +304,16 @@ export class LoadRunner {
         this.#serializationWarned = true;
         this.deps.logger.warn(`a loader for "${key}" returned a value that cannot be cached: ${(error as Error).message}`);
       }
-      return { found: { value, createdAt, marks }, written: undefined };
+      return { found: { value, createdAt, marks }, written: undefined, releases: false };
     }
     // L1 is filled now; L2 when the write lands.
-    const written = this.deps.writer.store({ key, prepared });
-    return { found: { value: prepared === undefined ? value : prepared.value, createdAt, marks }, written };
+    let releases = false;
+    const releaseWith = () => {
+      const spec = lock === undefined ? undefined : this.deps.fleetLock?.releaseWith(lock);
+      releases = spec !== undefined;
+      return spec;
+    };
+    const written = this.deps.writer.store({ key, prepared }, releaseWith);
+    return { found: { value: prepared === undefined ? value : prepared.value, createdAt, marks }, written, releases };
   }
 }

@@ -74,6 +74,17 @@ export class Lease implements LockHandle {
     return this.#released;
   }
 
+  /**
+   * For a release sent another way (in the script that stores a loaded value): ends the lease
+   * locally, as `release()` would, without sending anything. False if it had ended already.
+   */
+  handOver(): boolean {
+    if (this.#ended) return false;
+    this.#released = Promise.resolve(true);
+    this.#end();
+    return true;
+  }
+
   /** Ends the lease locally and aborts `signal` with `reason`; the store is left as it is. */
   revoke(reason: Error): void {
     if (this.#ended) return;

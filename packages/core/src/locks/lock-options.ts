@@ -46,3 +46,10 @@ export function providerClosed(resource: string): TiercacheError {
     `Lock "${resource}" cannot be used: its lock provider was closed. Acquire locks before shutting down.`,
   );
 }
+
+export function lockUnavailable(resource: string): TiercacheError {
+  return new TiercacheError(
+    ErrorCode.LockUnavailable,
+    `Lock "${resource}" could not be acquired: Redis did not answer (command timeout, or its circuit breaker is open). Retry later.`,
+  );
+}

@@ -1,30 +1,44 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import type { LockRelease } from '../tiers/remote-tier.js';
 import { invalidArgument, invalidOption } from '../errors.js';
 import { Lease, now, type LeaseStore } from './lease.js';
-import { lockTimeout, providerClosed, resolveLockOptions, type ResolvedLockOptions } from './lock-options.js';
+import { lockTimeout, lockUnavailable, providerClosed, resolveLockOptions, type ResolvedLockOptions } from './lock-options.js';
 import { LockProvider, type LockHandle, type LockOptions } from './lock-provider.js';
 import { acquireScript, extendScript, releaseScript } from './redis-scripts.js';
 
 /**
  * For the cache's fleet load lock (not public API): takes the lock and reads `key` (which must be
  * in the lock's Cluster slot) in one script. Resolves undefined if the lock is still held after
- * `waitMs` (0: one attempt); `waited` says whether the lock was held at first.
+ * `waitMs` (0: one attempt); `waited` says whether the lock was held at first. An attempt made
+ * after a wait returns what `key` holds without taking the lock (`lock` undefined): the holder
+ * stored it before releasing. `readFirst: false` takes the lock whatever `key` holds.
  */
 export const acquireReading = Symbol('acquireReading');
 
 export interface ReadingLock {
-  readonly lock: LockHandle;
-  /** What `key` held when the lock was taken. */
+  /** Undefined when `key` held a value after a wait: the value is the answer, not the lock. */
+  readonly lock: LockHandle | undefined;
+  /** What `key` held when the lock was taken (or instead of it). */
   readonly value: string | undefined;
   readonly waited: boolean;
 }
 
-/** A granted attempt: the lease, and what the script read along with it. */
-interface Granted {
-  readonly lease: Lease;
-  readonly read: string | undefined;
-}
+/**
+ * Internal (the cache's own providers): runs one lock command through L2's breaker of the node
+ * serving `key`, bounded by one command timeout; resolves undefined when it was skipped or given up on.
+ */
+export type LockGuard = <T>(operation: string, key: string, call: () => Promise<T>) => Promise<T | undefined>;
+export const guardedBy = Symbol('guardedBy');
+
+/**
+ * For the cache's fleet load lock: hands a held lease over to a script that frees it along with
+ * other work (see `writeAndReleaseScript`); undefined if it is not one of ours or has ended.
+ */
+export const releaseWith = Symbol('releaseWith');
+
+/** A granted attempt: the lease, and what the script read along with it (or, after a wait, instead of it). */
+type Granted = { readonly lease: Lease; readonly read: string | undefined } | { readonly lease?: undefined; readonly read: string };
 
 export interface RedisLockProviderOptions {
   /** Runs the lock scripts. Left open by `close()`: it is yours. */
@@ -41,6 +55,7 @@ export interface RedisLockProviderOptions {
    * of resources (one per cache key) where nothing downstream checks fences.
    */
   fencing?: boolean;
+  [guardedBy]?: LockGuard;
 }
 
 /**
@@ -59,6 +74,7 @@ export class RedisLockProvider extends LockProvider {
   readonly #keyPrefix: string;
   readonly #fencing: boolean;
   readonly #channel: string;
+  readonly #guard: LockGuard | undefined;
   #subscriber: Redis | Cluster | undefined;
   readonly #ownsSubscriber: boolean;
   #subscribed: Promise<unknown> | undefined;
@@ -68,9 +84,15 @@ export class RedisLockProvider extends LockProvider {
 
   readonly #store: LeaseStore = {
     extend: async (resource, token, ttlMs) =>
-      (await extendScript.run(this.#client, [this.#lockKey(resource)], [token, ttlMs])) === 1,
+      (await this.#send('lockExtend', resource, () => extendScript.run(this.#client, [this.#lockKey(resource)], [token, ttlMs]))) === 1,
+    // A release Redis did not take leaves the lease to expire: never an error for the holder, who is done.
     release: async (resource, token) =>
-      (await releaseScript.run(this.#client, [this.#lockKey(resource)], [token, this.#channel, resource])) === 1,
+      (await this.#send('lockRelease', resource, () => this.#releaseCommand(resource, token)).catch(
+        (error: unknown) => {
+          if (this.#guard !== undefined) return 0;
+          throw error;
+        },
+      )) === 1,
     forget: (lease) => this.#leases.delete(lease),
   };
 
@@ -87,6 +109,7 @@ export class RedisLockProvider extends LockProvider {
     this.#ownsSubscriber = !options.subscriber;
     this.#keyPrefix = keyPrefix;
     this.#channel = `${keyPrefix}released`;
+    this.#guard = options[guardedBy];
   }
 
   override async tryAcquire(resource: string, options?: LockOptions): Promise<LockHandle | undefined> {
@@ -98,17 +121,22 @@ export class RedisLockProvider extends LockProvider {
   override async acquire(resource: string, options?: LockOptions): Promise<LockHandle> {
     const resolved = this.#resolve(resource, options);
     const granted = await this.#acquire(resource, resolved, undefined);
-    if (granted === undefined) throw lockTimeout(resource, resolved.waitMs);
+    if (granted?.lease === undefined) throw lockTimeout(resource, resolved.waitMs);
     return granted.lease;
   }
 
-  async [acquireReading](resource: string, key: string, options: LockOptions): Promise<ReadingLock | undefined> {
-    const granted = await this.#acquire(resource, this.#resolve(resource, options), key);
+  async [acquireReading](resource: string, key: string, options: LockOptions, readFirst = true): Promise<ReadingLock | undefined> {
+    const granted = await this.#acquire(resource, this.#resolve(resource, options), key, readFirst);
     return granted && { lock: granted.lease, value: granted.read, waited: granted.waited };
   }
 
   /** Undefined when the lock is still held after `waitMs`. */
-  async #acquire(resource: string, resolved: ResolvedLockOptions, read: string | undefined): Promise<(Granted & { waited: boolean }) | undefined> {
+  async #acquire(
+    resource: string,
+    resolved: ResolvedLockOptions,
+    read: string | undefined,
+    readFirst = false,
+  ): Promise<(Granted & { waited: boolean }) | undefined> {
     const deadline = now() + resolved.waitMs;
     const token = randomUUID();
     // A free lock costs one round trip and no subscription.
@@ -127,7 +155,7 @@ export class RedisLockProvider extends LockProvider {
       for (;;) {
         this.#assertOpen(resource);
         wakeup.reset();
-        const result = await this.#attempt(resource, token, resolved, read);
+        const result = await this.#attempt(resource, token, resolved, read, readFirst);
         if (typeof result !== 'number') return { ...result, waited: true };
         const remaining = deadline - now();
         if (remaining <= 0) return undefined;
@@ -139,6 +167,11 @@ export class RedisLockProvider extends LockProvider {
     } finally {
       this.#unregister(resource, wakeup);
     }
+  }
+
+  [releaseWith](lock: LockHandle): LockRelease | undefined {
+    if (!(lock instanceof Lease) || !this.#leases.has(lock) || !lock.handOver()) return undefined;
+    return { lockKey: this.#lockKey(lock.resource), token: lock.token, channel: this.#channel, resource: lock.resource };
   }
 
   override async close(): Promise<void> {
@@ -175,16 +208,21 @@ export class RedisLockProvider extends LockProvider {
     return `${this.#keyPrefix}{${resource}}`;
   }
 
-  /** One attempt: the lease (and `read`'s value) if we got the lock, else the current holder's remaining PTTL. */
-  async #attempt(resource: string, token: string, options: ResolvedLockOptions, read?: string): Promise<Granted | number> {
+  /**
+   * One attempt: the lease (and `read`'s value) if we got the lock, `read`'s value alone with
+   * `readFirst` if it holds one, else the current holder's remaining PTTL.
+   */
+  async #attempt(resource: string, token: string, options: ResolvedLockOptions, read?: string, readFirst = false): Promise<Granted | number> {
     const lockKey = this.#lockKey(resource);
     const sentAt = now();
     const keys = read === undefined ? [lockKey, `${lockKey}:fence`] : [lockKey, `${lockKey}:fence`, read];
-    const [acquired, value, readValue] = (await acquireScript.run(this.#client, keys, [token, options.ttlMs, this.#fencing ? 1 : 0])) as [
-      number,
-      number,
-      string | null | undefined,
-    ];
+    const args = [token, options.ttlMs, this.#fencing ? 1 : 0, readFirst ? 1 : 0];
+    const [acquired, value, readValue] = (await this.#send('lock', resource, () => acquireScript.run(this.#client, keys, args), (late) => {
+      // Given up on, yet taken: nobody holds this lease, so hand it straight back. Not through the
+      // breaker, which may not have seen the node come back yet: this reply is the node answering.
+      if ((late as [number])[0] === 1) void this.#releaseCommand(resource, token).catch(() => undefined);
+    })) as [number, number, string | null | undefined];
+    if (acquired === 2) return { read: readValue! };
     if (acquired !== 1) return value;
 
     const lease = new Lease(this.#store, resource, token, value, { ...options, sentAt });
@@ -195,6 +233,23 @@ export class RedisLockProvider extends LockProvider {
     }
     this.#leases.add(lease);
     return { lease, read: readValue ?? undefined };
+  }
+
+  /**
+   * Sends one lock command, through the guard if there is one: skipped or given up on, it fails with
+   * E_LOCK_UNAVAILABLE, and `late` gets its reply should it still arrive.
+   */
+  async #send<T>(operation: string, resource: string, call: () => Promise<T>, late?: (reply: T) => void): Promise<T> {
+    if (this.#guard === undefined) return call();
+    let sent: Promise<T> | undefined;
+    const reply = await this.#guard(operation, this.#lockKey(resource), () => (sent = call()));
+    if (reply !== undefined) return reply;
+    if (late !== undefined) void sent?.then(late, () => undefined);
+    throw lockUnavailable(resource);
+  }
+
+  #releaseCommand(resource: string, token: string): Promise<unknown> {
+    return releaseScript.run(this.#client, [this.#lockKey(resource)], [token, this.#channel, resource]);
   }
 
   #register(resource: string): Wakeup {

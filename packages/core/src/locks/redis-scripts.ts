@@ -2,9 +2,11 @@ import { LuaScript } from '../tiers/lua-script.js';
 
 /**
  * KEYS: lock, fence (one hash tag), and optionally a key of the same slot to read. ARGV: token, ttl
- * ms, fencing (1 or 0). Returns {1, fence[, value read]} when the caller now holds the lock, else
- * {0, PTTL of the current holder}. Reading in the same script saves the holder a round trip: what
- * it reads was written before it got the lock. The fence key never expires, so fences keep
+ * ms, fencing (1 or 0), and optionally read-first (1). Returns {1, fence[, value read]} when the
+ * caller now holds the lock, {0, PTTL of the current holder} when another does, and with read-first
+ * {2, 0, value} without taking the lock when the key holds a value: a waiter woken by a release
+ * wants the value the holder stored, not the lock. Reading in the same script saves a round trip:
+ * what it reads was written before it got the lock. The fence key never expires, so fences keep
  * increasing after the lock key is gone.
  */
 export const acquireScript = new LuaScript(`
@@ -16,6 +18,10 @@ local holder = redis.call('GET', KEYS[1])
 if holder == ARGV[1] then
   -- ioredis resends a command after a reconnect: if the first run got the lock, report it again.
   return granted(tonumber(redis.call('GET', KEYS[2]) or '0'))
+end
+if KEYS[3] and ARGV[4] == '1' then
+  local stored = redis.call('GET', KEYS[3])
+  if stored then return {2, 0, stored} end
 end
 if holder then
   return {0, redis.call('PTTL', KEYS[1])}

@@ -1,5 +1,16 @@
 import { LuaScript } from './lua-script.js';
 
+/** Writes one entry (or tombstone) unless its key holds one created at or after `createdAt`; 1 if written. */
+const WRITE_IF_NEWER = `
+local function writeIfNewer(key, value, px, createdAt)
+  local head = redis.call('GETRANGE', key, 0, 48)
+  local at = string.match(head, '^TC1%[([^,]+),') or string.match(head, '^TCD(.+)$')
+  if at and tonumber(at) and tonumber(at) >= tonumber(createdAt) then return 0 end
+  redis.call('SET', key, value, 'PX', px)
+  return 1
+end
+`;
+
 /**
  * KEYS: entries (one slot on Cluster). ARGV: value, PX, createdAt for each key in turn. Writes each
  * entry (or delete tombstone) unless its key already holds one created at or after its `createdAt`:
@@ -7,15 +18,25 @@ import { LuaScript } from './lua-script.js';
  * can a write that reached Redis late (replayed after a partition, or held by a hung link). Only the
  * header is read (GETRANGE), so a large value costs nothing to compare. Returns how many were written.
  */
-export const writeIfNewerScript = new LuaScript(`
+export const writeIfNewerScript = new LuaScript(`${WRITE_IF_NEWER}
 local written = 0
 for i, key in ipairs(KEYS) do
-  local head = redis.call('GETRANGE', key, 0, 48)
-  local at = string.match(head, '^TC1%[([^,]+),') or string.match(head, '^TCD(.+)$')
-  if not (at and tonumber(at) and tonumber(at) >= tonumber(ARGV[i * 3])) then
-    redis.call('SET', key, ARGV[i * 3 - 2], 'PX', ARGV[i * 3 - 1])
-    written = written + 1
-  end
+  written = written + writeIfNewer(key, ARGV[i * 3 - 2], ARGV[i * 3 - 1], ARGV[i * 3])
+end
+return written
+`);
+
+/**
+ * KEYS: entry, its fleet load lock (same slot). ARGV: value, PX, createdAt (as `writeIfNewerScript`),
+ * then token, channel, resource (as the lock's release). Writes the loaded value, then frees the lock
+ * if `token` still holds it and tells the waiters: one round trip, and a woken waiter finds the value.
+ * Returns 1 if the value was written.
+ */
+export const writeAndReleaseScript = new LuaScript(`${WRITE_IF_NEWER}
+local written = writeIfNewer(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
+if redis.call('GET', KEYS[2]) == ARGV[4] then
+  redis.call('DEL', KEYS[2])
+  redis.call('PUBLISH', ARGV[5], ARGV[6])
 end
 return written
 `);

@@ -5,8 +5,8 @@ import { watchCommands } from './command-watchdog.js';
 import { commandTimeoutOf, connectRedis, resendOnTopologyChange, watchdogBoundOf, type RedisClient, type RedisConnection } from './redis-connection.js';
 import { redisHealth, type RedisHealth } from './redis-health.js';
 import { RedisSubscription, type Subscription, type SubscriptionHandlers } from './redis-pubsub.js';
-import { writeIfNewerScript, writeMarkScript } from './redis-scripts.js';
-import type { MarkWrite, RemoteTier, RemoteWrite, ScanProgress } from './remote-tier.js';
+import { writeAndReleaseScript, writeIfNewerScript, writeMarkScript } from './redis-scripts.js';
+import type { LockRelease, MarkWrite, RemoteTier, RemoteWrite, ScanProgress } from './remote-tier.js';
 import type { Tier, TierItem } from './tier.js';
 
 export type { RedisClient, RedisConnection } from './redis-connection.js';
@@ -206,18 +206,27 @@ export class RedisTier implements RemoteTier, Tier<string> {
     // One user's set or one loaded value is the hot case: one command, straight to the pipeline.
     if (items.length === 1) {
       const [item] = items as [RemoteWrite];
-      return item.conditional ? this.#writeIfNewer(items) : this.set(item.key, item.value, item.ttlMs);
+      if (!item.conditional) return this.set(item.key, item.value, item.ttlMs);
+      return item.release === undefined ? this.#writeIfNewer(items) : this.#writeAndRelease(item, item.release);
     }
     const blind = items.filter((item) => !item.conditional);
+    const conditional = items.filter((item) => item.conditional);
     await Promise.all([
       blind.length === 1 ? this.set(blind[0]!.key, blind[0]!.value, blind[0]!.ttlMs) : blind.length > 1 ? this.setMany(blind) : undefined,
-      ...this.#scriptBatches(items.filter((item) => item.conditional)).map((batch) => this.#writeIfNewer(batch)),
+      ...this.#scriptBatches(conditional.filter((item) => item.release === undefined)).map((batch) => this.#writeIfNewer(batch)),
+      ...conditional.filter((item) => item.release !== undefined).map((item) => this.#writeAndRelease(item, item.release!)),
     ]);
   }
 
   async #writeIfNewer(batch: readonly RemoteWrite[]): Promise<void> {
     const args = batch.flatMap((item) => [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt]);
     await writeIfNewerScript.run(this.client, batch.map((item) => item.key), args);
+  }
+
+  /** A loaded value written and its fleet load lock freed in one script (the lock key is in the entry's slot). */
+  async #writeAndRelease(item: RemoteWrite, release: LockRelease): Promise<void> {
+    const args = [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt, release.token, release.channel, release.resource];
+    await writeAndReleaseScript.run(this.client, [item.key, release.lockKey], args);
   }
 
   /** Conditional writes grouped for one script call each: by slot on a cluster, in bounded chunks. */

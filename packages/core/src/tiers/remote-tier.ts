@@ -20,6 +20,17 @@ export interface RemoteWrite {
    * causally the latest word on its key and is written as it is.
    */
   readonly conditional: boolean;
+  /** A conditional write of a loaded value may free its fleet load lock in the same script. */
+  readonly release?: LockRelease;
+}
+
+/** A held lock, as the script that frees it needs it (the lock key is in the entry's slot). */
+export interface LockRelease {
+  readonly lockKey: string;
+  readonly token: string;
+  /** Where the release is announced, and what it says (the resource). */
+  readonly channel: string;
+  readonly resource: string;
 }
 
 export interface MarkWrite {

@@ -137,10 +137,8 @@ export class ResilientTier {
    * every node, and many round trips: it is not bounded by one command timeout.
    */
   async deleteMatching(pattern: string): Promise<number> {
-    const deleted = this.#breakers.anyOpen
-      ? SKIPPED
-      : await this.#attempt('deleteMatching', this.#inner.nodeOf(), () => this.#inner.deleteMatching(pattern), undefined, false);
-    if (deleted !== SKIPPED) return deleted;
+    const deleted = await this.guardEveryNode('deleteMatching', () => this.#inner.deleteMatching(pattern));
+    if (deleted !== undefined) return deleted;
     this.#queue.pattern(pattern);
     return 0;
   }
@@ -156,6 +154,16 @@ export class ResilientTier {
    */
   async guard<T>(operation: string, key: string, call: () => Promise<T>): Promise<T | undefined> {
     const result = await this.#attempt(operation, this.#inner.nodeOf(key), call, key);
+    return result === SKIPPED ? undefined : result;
+  }
+
+  /**
+   * Runs work of many commands over every node (a purge) while no breaker is open, not bounded by
+   * one command timeout: undefined when skipped or failed (counted as `operation`).
+   */
+  async guardEveryNode<T>(operation: string, call: () => Promise<T>): Promise<T | undefined> {
+    if (this.#breakers.anyOpen) return undefined;
+    const result = await this.#attempt(operation, this.#inner.nodeOf(), call, undefined, false);
     return result === SKIPPED ? undefined : result;
   }
 

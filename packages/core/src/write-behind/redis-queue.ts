@@ -6,6 +6,14 @@ import { ackScript, deadLetterScript, enqueueScript, leaseScript, releaseScript,
 
 const GROUP = 'flushers';
 
+/** Runs one call through L2's breaker of the node serving `key`; undefined when it was skipped or failed. */
+export type QueueGuard = <T>(operation: string, key: string, call: () => Promise<T>) => Promise<T | undefined>;
+
+/** What a skipped call throws: the write-behind then writes through (enqueue) or retries later (flush). */
+function skipped(operation: string): Error {
+  return new Error(`write-behind ${operation}: Redis was skipped (circuit breaker open, or no answer within the command timeout)`);
+}
+
 type Entry = [id: string, fields: string[] | null];
 
 function fieldsOf(fields: readonly string[]): Record<string, string> {
@@ -37,6 +45,8 @@ export class RedisQueue implements QueueBackend {
     private readonly partitions: number,
     private readonly leaseMs: number,
     private readonly claimIdleMs: number,
+    /** The cache's L2 breaker, when the queue is on the cache's own connection. */
+    private readonly guard?: QueueGuard,
   ) {}
 
   key(partition: number, part: 'stream' | 'seq' | 'latest' | 'dead' | 'lease'): string {
@@ -46,7 +56,7 @@ export class RedisQueue implements QueueBackend {
   async start(): Promise<void> {
     for (let p = 0; p < this.partitions; p++) {
       try {
-        await this.client.xgroup('CREATE', this.key(p, 'stream'), GROUP, '0', 'MKSTREAM');
+        await this.#send('start', p, () => this.client.xgroup('CREATE', this.key(p, 'stream'), GROUP, '0', 'MKSTREAM'));
       } catch (error) {
         if (!(error instanceof Error) || !error.message.startsWith('BUSYGROUP')) throw error;
       }
@@ -55,29 +65,30 @@ export class RedisQueue implements QueueBackend {
 
   async enqueue(partition: number, key: string, seq: number, payload: string, max: number, enqueuedAt: number): Promise<EnqueueResult> {
     const keys = [this.key(partition, 'stream'), this.key(partition, 'seq'), this.key(partition, 'latest')];
-    const reply = (await enqueueScript.run(this.client, keys, [key, seq, payload, max, enqueuedAt])) as [number, string?, string?];
+    const reply = (await this.#send('enqueue', partition, () => enqueueScript.run(this.client, keys, [key, seq, payload, max, enqueuedAt]))) as [number, string?, string?];
     if (reply[0] === 0) return 'full';
     return { id: reply[1]!, seq: Number(reply[2]) };
   }
 
   async pending(partition: number, key: string): Promise<{ seq: number; payload: string } | undefined> {
-    const raw = await this.client.hget(this.key(partition, 'latest'), key);
+    const raw = await this.#send('pending', partition, () => this.client.hget(this.key(partition, 'latest'), key));
     if (raw === null) return undefined;
     const colon = raw.indexOf(':');
     return { seq: Number(raw.slice(0, colon)), payload: raw.slice(colon + 1) };
   }
 
   async lease(partition: number): Promise<boolean> {
-    return (await leaseScript.run(this.client, [this.key(partition, 'lease')], [this.consumer, this.leaseMs])) === 1;
+    return (await this.#send('lease', partition, () => leaseScript.run(this.client, [this.key(partition, 'lease')], [this.consumer, this.leaseMs]))) === 1;
   }
 
   async release(partition: number): Promise<void> {
-    await releaseScript.run(this.client, [this.key(partition, 'lease')], [this.consumer]);
+    await this.#send('release', partition, () => releaseScript.run(this.client, [this.key(partition, 'lease')], [this.consumer]));
   }
 
   async read(partition: number, count: number): Promise<StoredItem[]> {
     try {
-      return await this.#read(partition, count);
+      // One bound for the read and its reclaim: results cut off are our pending entries, read again next time.
+      return await this.#send('read', partition, () => this.#read(partition, count));
     } catch (error) {
       // A Redis that restarted without persistence lost the group (and whatever it held): recreate it.
       if (!(error instanceof Error) || !error.message.startsWith('NOGROUP')) throw error;
@@ -136,25 +147,25 @@ export class RedisQueue implements QueueBackend {
     if (items.length === 0) return;
     const args: (string | number)[] = [GROUP];
     for (const item of items) args.push(item.id, item.key, String(item.seq));
-    await ackScript.run(this.client, [this.key(partition, 'stream'), this.key(partition, 'latest')], args);
+    await this.#send('ack', partition, () => ackScript.run(this.client, [this.key(partition, 'stream'), this.key(partition, 'latest')], args));
   }
 
   async deadLetter(partition: number, item: StoredItem, error: string, attempts: number): Promise<void> {
     const keys = [this.key(partition, 'stream'), this.key(partition, 'latest'), this.key(partition, 'dead')];
     const args = [GROUP, item.id, item.key, String(item.seq), item.payload, item.enqueuedAt, error, attempts, Date.now()];
-    await deadLetterScript.run(this.client, keys, args);
+    await this.#send('deadLetter', partition, () => deadLetterScript.run(this.client, keys, args));
   }
 
   async depth(): Promise<number> {
     let total = 0;
-    for (let p = 0; p < this.partitions; p++) total += await this.client.xlen(this.key(p, 'stream'));
+    for (let p = 0; p < this.partitions; p++) total += await this.#send('depth', p, () => this.client.xlen(this.key(p, 'stream')));
     return total;
   }
 
   async oldest(): Promise<number | undefined> {
     let oldest: number | undefined;
     for (let p = 0; p < this.partitions; p++) {
-      const [first] = (await this.client.xrange(this.key(p, 'stream'), '-', '+', 'COUNT', 1)) as Entry[];
+      const [first] = (await this.#send('oldest', p, () => this.client.xrange(this.key(p, 'stream'), '-', '+', 'COUNT', 1))) as Entry[];
       const item = first === undefined ? undefined : itemOf(first);
       if (item !== undefined && (oldest === undefined || item.enqueuedAt < oldest)) oldest = item.enqueuedAt;
     }
@@ -164,7 +175,7 @@ export class RedisQueue implements QueueBackend {
   async deadLetters(limit: number): Promise<StoredDeadLetter[]> {
     const out: StoredDeadLetter[] = [];
     for (let p = 0; p < this.partitions && out.length < limit; p++) {
-      const entries = (await this.client.xrange(this.key(p, 'dead'), '-', '+', 'COUNT', limit - out.length)) as Entry[];
+      const entries = (await this.#send('deadLetters', p, () => this.client.xrange(this.key(p, 'dead'), '-', '+', 'COUNT', limit - out.length))) as Entry[];
       for (const [id, fields] of entries) {
         const f = fieldsOf(fields ?? []);
         out.push({
@@ -182,20 +193,39 @@ export class RedisQueue implements QueueBackend {
 
   async deadLetterCount(): Promise<number> {
     let total = 0;
-    for (let p = 0; p < this.partitions; p++) total += await this.client.xlen(this.key(p, 'dead'));
+    for (let p = 0; p < this.partitions; p++) total += await this.#send('deadLetterCount', p, () => this.client.xlen(this.key(p, 'dead')));
     return total;
   }
 
   async requeue(id: string): Promise<boolean> {
     const at = this.#deadId(id);
     if (at === undefined) return false;
-    return (await requeueScript.run(this.client, [this.key(at.partition, 'stream'), this.key(at.partition, 'dead')], [at.entry])) === 1;
+    return (
+      (await this.#send('requeue', at.partition, () => requeueScript.run(this.client, [this.key(at.partition, 'stream'), this.key(at.partition, 'dead')], [at.entry]))) === 1
+    );
   }
 
   async drop(id: string): Promise<boolean> {
     const at = this.#deadId(id);
     if (at === undefined) return false;
-    return (await this.client.xdel(this.key(at.partition, 'dead'), at.entry)) === 1;
+    return (await this.#send('drop', at.partition, () => this.client.xdel(this.key(at.partition, 'dead'), at.entry))) === 1;
+  }
+
+  /**
+   * A partition's keys share one hash tag, so its stream's node serves every call on it. An error
+   * reply (NOGROUP, BUSYGROUP) is the node answering: the caller's to handle, not a breaker failure.
+   */
+  async #send<T>(operation: string, partition: number, call: () => Promise<T>): Promise<T> {
+    if (this.guard === undefined) return call();
+    const answered = (value: T) => ({ value });
+    const refused = (error: unknown) => {
+      if (error instanceof Error && error.name === 'ReplyError') return { error };
+      throw error;
+    };
+    const reply = await this.guard(`writeBehind:${operation}`, this.key(partition, 'stream'), () => call().then(answered, refused));
+    if (reply === undefined) throw skipped(operation);
+    if ('error' in reply) throw reply.error;
+    return reply.value;
   }
 
   #deadId(id: string): { partition: number; entry: string } | undefined {

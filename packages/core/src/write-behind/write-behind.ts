@@ -1,4 +1,4 @@
-import type { Loader } from '../cache/tiered-cache.js';
+import { l2Guard, type Loader } from '../cache/tiered-cache.js';
 import type { GetOrSetOptions, WriteOptions } from '../cache/options.js';
 import { ErrorCode, invalidArgument, TiercacheError } from '../errors.js';
 import { jsonSerializer } from '../serialization/serializer.js';
@@ -86,7 +86,10 @@ export class WriteBehind<T = unknown> {
     this.#options = resolved;
     this.name = resolved.name;
     const { redis, keyPrefix, name, partitions, leaseMs, claimIdleMs } = resolved;
-    this.#backend = redis ? new RedisQueue(redis, keyPrefix, name, partitions, leaseMs, claimIdleMs) : new MemoryQueue(partitions);
+    // On the cache's own connection, the queue's commands go through the cache's breaker: with Redis
+    // hung or skipped, a write is written through at once instead of after enqueueTimeoutMs.
+    const guard = redis !== undefined && redis === options.cache.redisClient ? options.cache[l2Guard]() : undefined;
+    this.#backend = redis ? new RedisQueue(redis, keyPrefix, name, partitions, leaseMs, claimIdleMs, guard) : new MemoryQueue(partitions);
     if (!this.#backend.durable) {
       resolved.logger.warn(
         `Write-behind "${name}" has no Redis: its queue is in this process's memory and NOT durable; writes still queued when the process dies are lost.`,

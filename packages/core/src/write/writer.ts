@@ -8,7 +8,7 @@ import type { L1Record, L1Store } from '../read/l1-store.js';
 import { encodeTombstone, type EntryCodec } from '../serialization/entry-codec.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
 import { TOMBSTONE_MS } from '../tiers/outage-queue.js';
-import type { RemoteWrite } from '../tiers/remote-tier.js';
+import type { LockRelease, RemoteWrite } from '../tiers/remote-tier.js';
 import type { ResilientTier } from '../tiers/resilient-tier.js';
 
 /** Entry options once resolved, with the tags that go with them. */
@@ -87,11 +87,13 @@ export class Writer {
    * instance holds an older copy of a key that missed. A load older than the tombstones is kept
    * out of L2, where it could otherwise land over a delete that came after it began.
    */
-  async store(item: PreparedItem): Promise<void> {
+  async store(item: PreparedItem, release?: () => LockRelease | undefined): Promise<void> {
     const prepared = item.prepared;
     if (prepared?.l2Item === undefined) return this.#write([item], false);
     const late = this.clock.stamp() - prepared.l2Item.createdAt >= TOMBSTONE_MS;
-    await this.#write([late ? { key: item.key, prepared: { ...prepared, l2Item: undefined } } : item], false);
+    // `release`: the load's fleet lock, freed by the write's own script when there is a write.
+    const l2Item = late ? undefined : release === undefined ? prepared.l2Item : { ...prepared.l2Item, release: release() };
+    await this.#write([l2Item === prepared.l2Item ? item : { key: item.key, prepared: { ...prepared, l2Item } }], false);
   }
 
   async remove(keys: readonly string[]): Promise<void> {
