@@ -1,9 +1,9 @@
-import { Redis, type Command } from 'ioredis';
+import { Redis } from 'ioredis';
 import { startTcpProxy, type TcpProxy } from '../../../../tools/net/tcp-proxy.js';
 import { startRedisServer, type RedisServerHandle } from '../../../../tools/redis/redis-server.js';
 import { ErrorCode, TieredCache, type RedisLockProvider } from '../../src/index.js';
-import type { RemoteTier } from '../../src/tiers/remote-tier.js';
 import { adminClient, eventually, recordingLogger, uniqueNamespace } from '../support/redis.js';
+import { recordingCommands } from '../support/sent-commands.js';
 import { FakeDatabase, WriteBehinds } from '../write-behind/support.js';
 
 /**
@@ -35,15 +35,7 @@ describe('lock and maintenance commands and the L2 breaker', () => {
   /** A cache on the proxy, recording the name of every command its client sends. */
   async function make(l2: { loadLockTtl?: number; redis?: Redis } = {}, version?: string) {
     const sent: string[] = [];
-    const count = (tier: RemoteTier) => {
-      const client = tier.client;
-      const send = client.sendCommand.bind(client);
-      client.sendCommand = ((command: Command, ...rest: unknown[]) => {
-        sent.push(command.name.toLowerCase());
-        return (send as (...args: unknown[]) => unknown)(command, ...rest);
-      }) as typeof client.sendCommand;
-      return tier;
-    };
+    const count = recordingCommands(sent);
     const namespace = uniqueNamespace('guarded');
     const cache = new TieredCache(
       { namespace, version, logger: recordingLogger(), l2: { redis: proxy.url, breaker: { openMs: 60_000, maxOpenMs: 60_000 }, ...l2 } },

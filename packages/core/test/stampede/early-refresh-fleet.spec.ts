@@ -1,31 +1,16 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ChildWorkers, ask } from '../support/child-workers.js';
 import { adminClient, eventually, redisUrl, uniqueNamespace } from '../support/redis.js';
 
 const admin = adminClient();
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
-});
+const workers = new ChildWorkers();
+afterEach(() => workers.killAll());
 afterAll(() => admin.quit());
 
 const LOOP_MS = 7_000;
 
-function worker(namespace: string, counterKey: string): ChildProcess {
-  if (!existsSync(join(__dirname, '..', '..', 'dist', 'index.js'))) throw new Error('packages/core/dist is missing: run `npm run build` first');
-  const child = fork(join(__dirname, 'fixtures', 'early-refresh-worker.mjs'), [redisUrl(), namespace, counterKey, String(LOOP_MS)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.push(child);
-  return child;
-}
-
-function ask<T>(child: ChildProcess, command: string): Promise<T> {
-  return new Promise((resolve) => {
-    child.once('message', (message) => resolve(message as T));
-    child.send(command);
-  });
+function worker(namespace: string, counterKey: string) {
+  return workers.start(join(__dirname, 'fixtures', 'early-refresh-worker.mjs'), [redisUrl(), namespace, counterKey, String(LOOP_MS)]);
 }
 
 describe('early refresh with Redis, in two processes (fleet locking on)', () => {

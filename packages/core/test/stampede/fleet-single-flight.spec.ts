@@ -1,41 +1,28 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CacheFactory } from '../support/cache-factory.js';
+import { ChildWorkers, ask } from '../support/child-workers.js';
 import { adminClient, eventually, redisUrl, uniqueNamespace } from '../support/redis.js';
 
 const caches = new CacheFactory();
 const admin = adminClient();
-const children: ChildProcess[] = [];
+const workers = new ChildWorkers();
 afterEach(async () => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
+  workers.killAll();
   await caches.closeAll();
 });
 afterAll(() => admin.quit());
 
-function worker(namespace: string, counterKey: string, callers: number, mode: 'normal' | 'hang' = 'normal'): ChildProcess {
-  if (!existsSync(join(__dirname, '..', '..', 'dist', 'index.js'))) throw new Error('packages/core/dist is missing: run `npm run build` first');
-  const child = fork(join(__dirname, 'fixtures', 'stampede-worker.mjs'), [redisUrl(), namespace, String(callers), counterKey, '200', mode], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  children.push(child);
-  return child;
-}
-
-function ask<T>(child: ChildProcess, command: string): Promise<T> {
-  return new Promise((resolve) => {
-    child.once('message', (message) => resolve(message as T));
-    child.send(command);
-  });
+function worker(namespace: string, counterKey: string, callers: number, mode: 'normal' | 'hang' = 'normal') {
+  return workers.start(join(__dirname, 'fixtures', 'stampede-worker.mjs'), [redisUrl(), namespace, String(callers), counterKey, '200', mode]);
 }
 
 describe('fleet-wide single-flight', () => {
   it('runs a cold key’s loader once across 4 processes × 50 callers, and every caller gets its value', async () => {
     const namespace = uniqueNamespace('fleet');
     const counterKey = `${namespace}:loads`;
-    const workers = Array.from({ length: 4 }, () => worker(namespace, counterKey, 50));
-    expect(await Promise.all(workers.map((w) => ask<boolean>(w, 'ready')))).toEqual([true, true, true, true]);
-    const results = await Promise.all(workers.map((w) => ask<{ values: { loadedBy: number }[] }>(w, 'go')));
+    const fleet = Array.from({ length: 4 }, () => worker(namespace, counterKey, 50));
+    expect(await Promise.all(fleet.map((w) => ask<boolean>(w, 'ready')))).toEqual([true, true, true, true]);
+    const results = await Promise.all(fleet.map((w) => ask<{ values: { loadedBy: number }[] }>(w, 'go')));
     expect(await admin.get(counterKey)).toBe('1');
     const loadedBy = new Set(results.flatMap((r) => r.values.map((v) => v.loadedBy)));
     expect(loadedBy.size).toBe(1);

@@ -1,9 +1,9 @@
-import type { Command } from 'ioredis';
 import { startTcpProxy, type TcpProxy } from '../../../../tools/net/tcp-proxy.js';
 import { startRedisServer, type RedisServerHandle } from '../../../../tools/redis/redis-server.js';
 import { TieredCache } from '../../src/index.js';
 import type { RemoteTier } from '../../src/tiers/remote-tier.js';
 import { adminClient, eventually, recordingLogger, uniqueNamespace } from '../support/redis.js';
+import { recordingCommands } from '../support/sent-commands.js';
 
 /**
  * Redis that hangs (a frozen proxy: connections stay open, nothing answers) or is killed and
@@ -30,15 +30,7 @@ describe('the L2 circuit breaker', () => {
   /** A cache on the proxy, recording the name of every command its client sends. */
   async function make(url = proxy.url) {
     const sent: string[] = [];
-    const count = (tier: RemoteTier) => {
-      const client = tier.client;
-      const send = client.sendCommand.bind(client);
-      client.sendCommand = ((command: Command, ...rest: unknown[]) => {
-        sent.push(command.name.toLowerCase());
-        return (send as (...args: unknown[]) => unknown)(command, ...rest);
-      }) as typeof client.sendCommand;
-      return tier;
-    };
+    const count = recordingCommands(sent);
     const logger = recordingLogger();
     const cache = new TieredCache(
       { namespace: uniqueNamespace('breaker'), logger, l2: { redis: url, breaker: { openMs: 60_000, maxOpenMs: 60_000 } } },
