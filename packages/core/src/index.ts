@@ -1,5 +1,6 @@
 export { TieredCache } from './cache/tiered-cache.js';
-export type { CacheStatsSnapshot, InvalidateOptions, Loader, LoaderContext, NamespaceOptions, PurgeProgress, SetManyItem } from './cache/tiered-cache.js';
+export type { CacheStatsSnapshot, CacheStatus, InvalidateOptions, NamespaceOptions, PurgeProgress, SetManyItem } from './cache/cache-types.js';
+export type { Loader, LoaderContext } from './load/loader.js';
 export type { L1ChildBudget } from './read/l1-budget.js';
 export type { EngineHooks } from './cache/engine.js';
 export type { EntryOptions, GetOrSetOptions, L1Options, L2Options, Profile, TieredCacheOptions, TtlFunction, WriteOptions } from './cache/options.js';

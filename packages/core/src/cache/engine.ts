@@ -14,6 +14,7 @@ import { RedisTier } from '../tiers/redis-tier.js';
 import type { RemoteTier } from '../tiers/remote-tier.js';
 import { ResilientTier } from '../tiers/resilient-tier.js';
 import { Writer } from '../write/writer.js';
+import type { CacheStatus } from './cache-types.js';
 import { Clock } from './clock.js';
 import type { ResolvedOptions } from './options.js';
 import { Telemetry } from './telemetry.js';
@@ -130,6 +131,26 @@ export class Engine {
   /** Whether the bus (if any) has subscribed at least once. */
   get subscribed(): boolean {
     return this.#bus === undefined || this.#bus.subscribed;
+  }
+
+  status(): CacheStatus {
+    const { l1, l2 } = this;
+    return {
+      l1: l1 && { entries: l1.size, bytes: l1.bytes, maxEntries: l1.bounds.maxEntries, maxBytes: l1.bounds.maxBytes },
+      l2: l2 && { connected: l2.inner.isReady(), breakerOpen: l2.breakerOpen, openNodes: l2.openNodes(), pendingWrites: l2.pendingWrites },
+    };
+  }
+
+  /** True once L2 is usable and the bus subscribed; false when a connection attempt fails, or at `timeoutMs`. */
+  async ready(timeoutMs: number): Promise<boolean> {
+    const { l2 } = this;
+    const deadline = Date.now() + timeoutMs;
+    const up = () => l2 === undefined || (l2.available && this.subscribed);
+    const worthWaiting = () => l2 !== undefined && (l2.inner.isConnecting() || l2.available);
+    while (!up() && worthWaiting() && Date.now() < deadline && !this.#closed) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return up();
   }
 
   async close(): Promise<void> {

@@ -1,16 +1,15 @@
 import { ErrorCode, TiercacheError, invalidArgument } from '../errors.js';
 import type { CacheEvents } from '../events/cache-events.js';
-import type { CacheStats } from '../events/cache-events.js';
-import { clearMarkKey, type InvalidationMode } from '../invalidation/marks.js';
+import { clearMarkKey } from '../invalidation/marks.js';
 import { KeyMemo } from '../keys/key-memo.js';
 import { buildKey, buildPattern, encodeName, escapeGlob, limitKeyLength, type CacheKey, type KeyPattern } from '../keys/key-builder.js';
-import { REJOIN, type Flight, type Found } from '../load/flights.js';
+import type { Found } from '../load/flights.js';
 import type { Loader } from '../load/loader.js';
 import { hasTtlFunctions, pinnedByCall, splitTtlFunctions, withTtlFunctions } from '../load/ttl-functions.js';
-import { childLimits, type L1ChildBudget } from '../read/l1-budget.js';
+import { childLimits } from '../read/l1-budget.js';
 import type { L1Record, L1State } from '../read/l1-store.js';
 import type { LockGuard, RedisLockProvider, RedisLockProviderOptions } from '../locks/redis-lock-provider.js';
-import type { RedisClient, RedisHealth, ScanProgress } from '../tiers/redis-tier.js';
+import type { RedisClient, RedisHealth } from '../tiers/redis-tier.js';
 import type { PreparedItem } from '../write/writer.js';
 import { Engine, type EngineHooks } from './engine.js';
 import {
@@ -24,42 +23,11 @@ import {
   type TieredCacheOptions,
   type WriteOptions,
 } from './options.js';
+import type { CacheStatsSnapshot, CacheStatus, InvalidateOptions, NamespaceOptions, PurgeProgress, SetManyItem } from './cache-types.js';
 import { Scope } from './scope.js';
-
-export type { Loader, LoaderContext } from '../load/loader.js';
-
-export interface SetManyItem<T = unknown> {
-  key: CacheKey;
-  value: T;
-  options?: WriteOptions;
-}
-
 
 /** Internal, not exported from the package: see `TieredCache[l2Guard]`. */
 export const l2Guard = Symbol('l2Guard');
-
-/** Counters plus the overall hit rate (0–1, or 0 before the first read). */
-export interface CacheStatsSnapshot extends CacheStats {
-  hitRate: number;
-}
-
-export interface InvalidateOptions {
-  /** `hard` (default): the entries are gone. `soft`: they are only stale, usable as a fallback. */
-  mode?: InvalidationMode;
-}
-
-/** Options of a child namespace itself, beyond its entry defaults. */
-export interface NamespaceOptions {
-  /**
-   * Gives each child namespace of this one (a tenant, say) its own share of L1, counting everything
-   * under it: a child over its share drops its own oldest-written entries, never another child's.
-   * Each limit is capped by L1's own. For the life of the cache, for every view of this namespace.
-   */
-  l1PerChild?: L1ChildBudget;
-}
-
-/** How much of a background purge is done. */
-export type PurgeProgress = ScanProgress;
 
 /** A child namespace's link to its parent's engine; only `namespace()` makes one. */
 class ChildOf {
@@ -208,7 +176,7 @@ export class TieredCache {
       fallback = loads.fallbackOf(record!);
     }
     const request = { loader: loader as Loader<unknown>, label, fallback };
-    const found = await this.#joinOrStart(fullKey, () => loads.start(this.#scope, fullKey, settings, request), false);
+    const found = await this.#engine.flights.joinOrStart(fullKey, () => loads.start(this.#scope, fullKey, settings, request), false);
     return found!.value as T;
   }
 
@@ -368,16 +336,8 @@ export class TieredCache {
   }
 
   /** L1 fill level and L2 state, for health checks. */
-  status(): {
-    l1?: { entries: number; bytes: number; maxEntries: number; maxBytes: number };
-    /** `openNodes`: the Redis nodes skipped now (`host:port`; `*`: every node of a cluster), and why. */
-    l2?: { connected: boolean; breakerOpen: boolean; openNodes: { node: string; error: string }[]; pendingWrites: number };
-  } {
-    const { l1, l2 } = this.#engine;
-    return {
-      l1: l1 && { entries: l1.size, bytes: l1.bytes, maxEntries: l1.bounds.maxEntries, maxBytes: l1.bounds.maxBytes },
-      l2: l2 && { connected: l2.inner.isReady(), breakerOpen: l2.breakerOpen, openNodes: l2.openNodes(), pendingWrites: l2.pendingWrites },
-    };
+  status(): CacheStatus {
+    return this.#engine.status();
   }
 
   /**
@@ -393,47 +353,13 @@ export class TieredCache {
    * connection attempt fails, or after `timeoutMs` (the cache works meanwhile, without them).
    * Never throws.
    */
-  async ready(timeoutMs = 2_000): Promise<boolean> {
-    const engine = this.#engine;
-    const { l2 } = engine;
-    const deadline = Date.now() + timeoutMs;
-    const up = () => l2 === undefined || (l2.available && engine.subscribed);
-    const worthWaiting = () => l2 !== undefined && (l2.inner.isConnecting() || l2.available);
-    while (!up() && worthWaiting() && Date.now() < deadline && !engine.closed) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    return up();
+  ready(timeoutMs = 2_000): Promise<boolean> {
+    return this.#engine.ready(timeoutMs);
   }
 
   /** Closes the connections this cache created (never a client you passed in). Idempotent. */
   async close(): Promise<void> {
     await this.#engine.close();
-  }
-
-  /**
-   * Joins the flight of `key` this call may join, or starts one with `start`, in the same tick as
-   * the check so that concurrent callers share one flight. `read`: a plain read (`get`, `has`), for
-   * which another caller's loader error is a miss, not an error, and so is a read-only flight's miss.
-   */
-  async #joinOrStart(fullKey: string, start: () => Flight, read: boolean): Promise<Found | undefined> {
-    const { flights } = this.#engine;
-    let passed: Flight | undefined;
-    for (;;) {
-      const flight = flights.joinable(fullKey);
-      // A value killed after this call joined: this call loads for itself.
-      if (flight === undefined || flight === passed) return start().promise;
-      passed = flight;
-      let joined;
-      try {
-        joined = await flights.join(flight);
-      } catch (error) {
-        if (read) return undefined;
-        throw error;
-      }
-      if (joined === REJOIN) continue;
-      // A read-only flight that missed has left the map: a getOrSet goes round and starts the load.
-      if (joined !== undefined || read) return joined;
-    }
   }
 
   async #find(fullKey: string, options: EntryOptions | undefined): Promise<Found | undefined> {
@@ -444,6 +370,6 @@ export class TieredCache {
       return { value: l1!.read(record), createdAt: record.createdAt, marks: record.marks };
     }
     const settings = this.#scope.settings(options, 'options.');
-    return this.#joinOrStart(fullKey, () => loads.start(this.#scope, fullKey, settings), true);
+    return this.#engine.flights.joinOrStart(fullKey, () => loads.start(this.#scope, fullKey, settings), true);
   }
 }

@@ -21,7 +21,7 @@ export interface Flight {
 }
 
 /** What a joiner gets when the flight's value was invalidated after the flight began. */
-export const REJOIN = Symbol('rejoin');
+const REJOIN = Symbol('rejoin');
 
 /**
  * The flights under way, and the one owner of "an invalidated flight is not joinable": a flight
@@ -67,10 +67,35 @@ export class Flights {
   }
 
   /**
+   * Joins the flight of `key` a new caller may join, or starts one with `start`, in the same tick as
+   * the check so that concurrent callers share one flight. `read`: a plain read (`get`, `has`), for
+   * which another caller's loader error is a miss, not an error, and so is a read-only flight's miss.
+   */
+  async joinOrStart(key: string, start: () => Flight, read: boolean): Promise<Found | undefined> {
+    let passed: Flight | undefined;
+    for (;;) {
+      const flight = this.joinable(key);
+      // A value killed after this call joined: this call loads for itself.
+      if (flight === undefined || flight === passed) return start().promise;
+      passed = flight;
+      let joined;
+      try {
+        joined = await this.#join(flight);
+      } catch (error) {
+        if (read) return undefined;
+        throw error;
+      }
+      if (joined === REJOIN) continue;
+      // A read-only flight that missed has left the map: a getOrSet goes round and starts the load.
+      if (joined !== undefined || read) return joined;
+    }
+  }
+
+  /**
    * Waits for a flight; a value that an invalidation killed meanwhile, or the failure of an
    * abandoned flight, comes back as REJOIN.
    */
-  async join(flight: Flight): Promise<Found | undefined | typeof REJOIN> {
+  async #join(flight: Flight): Promise<Found | undefined | typeof REJOIN> {
     let found;
     try {
       found = await flight.promise;

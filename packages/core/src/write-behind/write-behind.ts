@@ -1,4 +1,5 @@
-import { l2Guard, type Loader } from '../cache/tiered-cache.js';
+import { l2Guard } from '../cache/tiered-cache.js';
+import type { Loader } from '../load/loader.js';
 import type { GetOrSetOptions, WriteOptions } from '../cache/options.js';
 import { ErrorCode, invalidArgument, TiercacheError } from '../errors.js';
 import { jsonSerializer } from '../serialization/serializer.js';
