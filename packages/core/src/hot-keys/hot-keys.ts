@@ -87,6 +87,7 @@ export class HotKeys {
   #refreshes = 0;
   #lastWarm: WarmResult | undefined;
   #publishing: Promise<void> | undefined;
+  #nextPublish: Promise<void> | undefined;
   readonly #onRead = (event: CacheEventMap['hit'][0] | CacheEventMap['miss'][0]): void => {
     if (event.label !== HOT_KEYS_LABEL && event.key.startsWith(this.#cache.prefix)) this.#counts.record(event.key);
   };
@@ -130,10 +131,17 @@ export class HotKeys {
     for (const timer of this.#timers) timer.unref();
   }
 
-  /** Adds this window's counts to the fleet's ranking now. Never throws (failures are counted and logged). */
+  /**
+   * Adds this window's counts to the fleet's ranking now. A publish under way carries only the reads
+   * made before it began, so a call during one waits for one more, shared by every caller meanwhile.
+   * Never throws (failures are counted and logged).
+   */
   publish(): Promise<void> {
-    this.#publishing ??= this.#publish().finally(() => (this.#publishing = undefined));
-    return this.#publishing;
+    if (this.#publishing === undefined) return (this.#publishing = this.#publish().finally(() => (this.#publishing = undefined)));
+    return (this.#nextPublish ??= this.#publishing.then(() => {
+      this.#nextPublish = undefined;
+      return this.publish();
+    }));
   }
 
   /** The fleet's hottest keys, hottest first, as the keys you read them with. These are your keys: show them only where keys may be shown. */

@@ -72,6 +72,19 @@ describe('HotKeys (predictive warming)', () => {
     expect((await hotA.top())[0]).toBe('new');
   });
 
+  it('a publish asked for while one is under way also carries the reads made before it was asked', async () => {
+    const [a] = await fleet();
+    await read(a, 'later', 1); // in L1 before counting starts: the read below is a hit, counted at once
+    const hot = hotKeysOf(a);
+    hot.start();
+    await read(a, 'first', 1);
+    const running = hot.publish(); // has taken 'first'; its script is on its way
+    void a.getOrSet('later', async () => 'unused');
+    await hot.publish();
+    await running;
+    expect((await hot.top()).sort()).toEqual(['first', 'later']);
+  });
+
   it('keeps its memory bounded and does not count its own reads', async () => {
     const [cache, other] = await fleet();
     const hot = hotKeysOf(cache, { maxTracked: 2, topN: 1 });
