@@ -27,6 +27,20 @@ return written
 `);
 
 /**
+ * KEYS: entries (one slot on Cluster). ARGV: a deadline (ms on Redis's clock), then value, PX for each
+ * key. Writes them all if Redis runs this by the deadline, else none: a user's write that a slow or
+ * hung link delivers after its caller gave up is refused. Returns how many were written.
+ */
+export const writeInTimeScript = new LuaScript(`
+local t = redis.call('TIME')
+if tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000 > tonumber(ARGV[1]) then return 0 end
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, ARGV[i * 2], 'PX', ARGV[i * 2 + 1])
+end
+return #KEYS
+`);
+
+/**
  * KEYS: entry, its fleet load lock (same slot). ARGV: value, PX, createdAt (as `writeIfNewerScript`),
  * then token, channel, resource (as the lock's release). Writes the loaded value, then frees the lock
  * if `token` still holds it and tells the waiters: one round trip, and a woken waiter finds the value.

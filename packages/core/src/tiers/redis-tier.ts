@@ -5,7 +5,7 @@ import { watchCommands } from './command-watchdog.js';
 import { commandTimeoutOf, connectRedis, resendOnTopologyChange, watchdogBoundOf, type RedisClient, type RedisConnection } from './redis-connection.js';
 import { redisHealth, type RedisHealth } from './redis-health.js';
 import { RedisSubscription, type Subscription, type SubscriptionHandlers } from './redis-pubsub.js';
-import { writeAndReleaseScript, writeIfNewerScript, writeMarkScript } from './redis-scripts.js';
+import { writeAndReleaseScript, writeIfNewerScript, writeInTimeScript, writeMarkScript } from './redis-scripts.js';
 import type { LockRelease, MarkWrite, RemoteTier, RemoteWrite, ScanProgress } from './remote-tier.js';
 import type { Tier, TierItem } from './tier.js';
 
@@ -21,8 +21,10 @@ const FIRST_CONNECTION_WAIT_MS = 200;
 
 /** What `nodeOf` answers on a cluster for commands that concern no single slot. */
 const ALL_NODES = '*';
-/** Conditional writes per script call: one round trip for a `setMany`, without one long-blocking script. */
+/** Writes per script call: one round trip for a `setMany`, without one long-blocking script. */
 const SCRIPT_BATCH = 200;
+/** The share of a command timeout within which a user's write must reach Redis (see `#writeInTime`). */
+const IN_TIME = 0.9;
 
 /** Redis answers a missing key with null. */
 const orUndefined = (reply: string | null): string | undefined => reply ?? undefined;
@@ -36,6 +38,8 @@ export class RedisTier implements RemoteTier, Tier<string> {
   readonly #owned: boolean;
   #firstConnection: Promise<void> | undefined;
   #clockOffset = 0;
+  /** The measured offset itself, for deadlines (which must not be moved earlier by its uncertainty). */
+  #clockMidOffset = 0;
   /** A standalone server's `host:port`, made once: `nodeOf` is on every call's path. */
   #address: string | undefined;
   readonly #measureClock = () => void this.#syncClock();
@@ -206,16 +210,28 @@ export class RedisTier implements RemoteTier, Tier<string> {
     // One user's set or one loaded value is the hot case: one command, straight to the pipeline.
     if (items.length === 1) {
       const [item] = items as [RemoteWrite];
-      if (!item.conditional) return this.set(item.key, item.value, item.ttlMs);
+      if (!item.conditional) return this.#writeInTime(items);
       return item.release === undefined ? this.#writeIfNewer(items) : this.#writeAndRelease(item, item.release);
     }
-    const blind = items.filter((item) => !item.conditional);
     const conditional = items.filter((item) => item.conditional);
     await Promise.all([
-      blind.length === 1 ? this.set(blind[0]!.key, blind[0]!.value, blind[0]!.ttlMs) : blind.length > 1 ? this.setMany(blind) : undefined,
+      ...this.#scriptBatches(items.filter((item) => !item.conditional)).map((batch) => this.#writeInTime(batch)),
       ...this.#scriptBatches(conditional.filter((item) => item.release === undefined)).map((batch) => this.#writeIfNewer(batch)),
       ...conditional.filter((item) => item.release !== undefined).map((item) => this.#writeAndRelease(item, item.release!)),
     ]);
+  }
+
+  /**
+   * A user's write or delete, which must land in the order it was made, so not by creation time:
+   * written only if Redis gets it before its caller can have given up on it (90 % of a command
+   * timeout, on Redis's clock). A write a hung link delivers later is refused, and fails here, so the
+   * caller keeps its tombstone for replay: it can never land over a write made after it.
+   */
+  async #writeInTime(batch: readonly RemoteWrite[]): Promise<void> {
+    const deadline = Date.now() + this.#clockMidOffset + IN_TIME * commandTimeoutOf(this.client);
+    const args = [deadline, ...batch.flatMap((item) => [item.value, Math.max(1, Math.ceil(item.ttlMs))])];
+    const written = await writeInTimeScript.run(this.client, batch.map((item) => item.key), args);
+    if (written === 0) throw new Error('Redis received the write after its deadline (held by a slow or hung link); it was not applied');
   }
 
   async #writeIfNewer(batch: readonly RemoteWrite[]): Promise<void> {
@@ -229,7 +245,7 @@ export class RedisTier implements RemoteTier, Tier<string> {
     await writeAndReleaseScript.run(this.client, [item.key, release.lockKey], args);
   }
 
-  /** Conditional writes grouped for one script call each: by slot on a cluster, in bounded chunks. */
+  /** Writes grouped for one script call each: by slot on a cluster, in bounded chunks. */
   #scriptBatches(items: readonly RemoteWrite[]): (readonly RemoteWrite[])[] {
     if (items.length <= 1) return items.length === 0 ? [] : [items];
     const groups = new Map<number, RemoteWrite[]>();
@@ -267,7 +283,8 @@ export class RedisTier implements RemoteTier, Tier<string> {
       const [seconds, micros] = await this.client.time();
       const received = Date.now();
       const uncertainty = (received - sent) / 2 + 1;
-      this.#clockOffset = Number(seconds) * 1000 + Number(micros) / 1000 - (sent + received) / 2 - uncertainty;
+      this.#clockMidOffset = Number(seconds) * 1000 + Number(micros) / 1000 - (sent + received) / 2;
+      this.#clockOffset = this.#clockMidOffset - uncertainty;
     } catch {
       // Keep the last measurement; the next connection measures again.
     }

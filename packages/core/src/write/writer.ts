@@ -31,10 +31,11 @@ export interface PreparedItem {
 }
 
 /**
- * Puts values into the tiers and takes them out. A delete leaves a tombstone, and every entry's write
- * is conditional on its creation time (see `writeIfNewerScript`): a load that began before another
- * instance's write or delete, or a `set` that reached Redis late (a hung link delivers what it held),
- * never lands over it. Writes and deletes the user makes are announced to the other instances in the
+ * Puts values into the tiers and takes them out. A delete leaves a tombstone, and the write of a
+ * loaded value is conditional on its creation time (see `writeIfNewerScript`), so a load that began
+ * before another instance's write or delete never lands over it. The user's own writes and deletes
+ * land in the order they are made, and only in time (see `RedisTier#writeInTime`): one a hung link
+ * delivers after its caller gave up is refused. They are announced to the other instances in the
  * same round trip as the write.
  */
 export class Writer {
@@ -67,7 +68,7 @@ export class Writer {
     const l2Item =
       this.l2 === undefined
         ? undefined
-        : { key, value: this.codec.encode(entry, shaped.payload), ttlMs: entry.expiresAt + settings.grace - now, createdAt, conditional: true };
+        : { key, value: this.codec.encode(entry, shaped.payload), ttlMs: entry.expiresAt + settings.grace - now, createdAt, conditional: false };
     return {
       record,
       l1TtlMs: (settings.grace > 0 ? entry.expiresAt + settings.grace : freshUntil) - now,
@@ -92,8 +93,8 @@ export class Writer {
     if (prepared?.l2Item === undefined) return this.#write([item], false);
     const late = this.clock.stamp() - prepared.l2Item.createdAt >= TOMBSTONE_MS;
     // `release`: the load's fleet lock, freed by the write's own script when there is a write.
-    const l2Item = late ? undefined : release === undefined ? prepared.l2Item : { ...prepared.l2Item, release: release() };
-    await this.#write([l2Item === prepared.l2Item ? item : { key: item.key, prepared: { ...prepared, l2Item } }], false);
+    const l2Item = late ? undefined : { ...prepared.l2Item, conditional: true, release: release?.() };
+    await this.#write([{ key: item.key, prepared: { ...prepared, l2Item } }], false);
   }
 
   async remove(keys: readonly string[]): Promise<void> {

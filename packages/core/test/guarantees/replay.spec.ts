@@ -1,7 +1,9 @@
 import { startTcpProxy, type TcpProxy } from '../../../../tools/net/tcp-proxy.js';
 import { startRedisServer, type RedisServerHandle } from '../../../../tools/redis/redis-server.js';
 import { CacheFactory } from '../support/cache-factory.js';
-import { eventually, uniqueNamespace } from '../support/redis.js';
+import { TieredCache } from '../../src/index.js';
+import type { RemoteTier } from '../../src/tiers/remote-tier.js';
+import { eventually, silentLogger, uniqueNamespace } from '../support/redis.js';
 
 /** An instance that was cut off from Redis while it wrote must not overwrite what others did meanwhile. */
 describe('writes made while partitioned', () => {
@@ -61,6 +63,29 @@ describe('writes made while partitioned', () => {
     await eventually(() => a.status().l2?.breakerOpen === false && a.status().l2?.pendingWrites === 0, 10_000);
     expect(await caches.twoTier({ namespace, l1: false, l2: { redis: server.url } }).get('k')).toBeUndefined();
   }, 20_000);
+
+  it('lets the later of two sets win though the other instance’s clock runs ahead', async () => {
+    const namespace = uniqueNamespace('skew');
+    // B's clock reads 50 ms behind A's (its measured offset to Redis is off by that much).
+    const behind = (tier: RemoteTier) =>
+      new Proxy(tier, {
+        get(target, property) {
+          if (property === 'clockOffset') return () => target.clockOffset() - 50;
+          const value = Reflect.get(target, property) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const a = caches.twoTier({ namespace, l2: { redis: server.url } });
+    const b = new TieredCache({ namespace, logger: silentLogger, l2: { redis: server.url } }, { wrapRemote: behind });
+    try {
+      expect(await Promise.all([a.ready(), b.ready()])).toEqual([true, true]);
+      await a.set('k', 'A');
+      await b.set('k', 'B');
+      expect(await caches.twoTier({ namespace, l1: false, l2: { redis: server.url } }).get('k')).toBe('B');
+    } finally {
+      await b.close();
+    }
+  });
 
   it('never overwrites a newer write of another instance', async () => {
     const { a, b, fresh } = await partitionedPair();
