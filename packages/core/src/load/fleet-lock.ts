@@ -43,9 +43,9 @@ export class FleetLock {
    * the value just before we got it. A waiter waits as long as the holder keeps renewing its lease,
    * up to `waitUntil` (its call's deadline or load bound, `performance.now()` time), and once woken
    * reads the stored value without taking the lock, so woken processes don't queue on it one by
-   * one; if the holder dies, its lease runs out and the waiter takes over. `background`: a refresh,
-   * which never waits; if another process holds the lock it is refreshing (or loading) the key
-   * already (`busy`).
+   * one; if the holder dies, its lease runs out and the waiter takes over. `busy`: another process
+   * held the lock until `waitUntil`. `background`: a refresh, which never waits; if another process
+   * holds the lock it is refreshing (or loading) the key already (`busy`).
    */
   async acquire(scope: Scope, key: string, label: string | undefined, waitUntil: number, background = false): Promise<FleetLockResult> {
     const resource = loadLockResource(key);
@@ -60,8 +60,9 @@ export class FleetLock {
         taken = await this.locks[acquireReading](resource, key, { ttlMs: this.ttlMs, waitMs: waitFor() });
         this.telemetry.events.emit('lock:wait', { key, durationMs: performance.now() - waitStarted, label });
       }
-      // Waited as long as this call may: not a fault. The caller loads itself, or times out.
-      if (taken === undefined) return background ? { busy: true } : {};
+      // Held for as long as this call may wait (not a fault): `busy`, though the wait, counted in
+      // whole milliseconds, may end a fraction of one before `waitUntil`. Not waited for: load alone.
+      if (taken === undefined) return background || waitFor() === 0 ? { busy: true } : {};
       // A refresh wants a newer value than the one it has, so the entry in L2 is no answer for it.
       if (background) return { lock: taken.lock! };
       // A second look at a malformed entry is not a second malformed entry.
@@ -73,7 +74,8 @@ export class FleetLock {
       if (taken.lock !== undefined) return { lock: taken.lock };
       // Stored while we waited, yet no answer (invalidated since, or malformed): load it, under the lock.
       const locked = await this.locks[acquireReading](resource, key, { ttlMs: this.ttlMs, waitMs: waitFor() }, false);
-      return locked?.lock === undefined ? {} : { lock: locked.lock };
+      if (locked?.lock !== undefined) return { lock: locked.lock };
+      return waitFor() === 0 ? { busy: true } : {};
     } catch (error) {
       // Skipped by the breaker, or given up on after a command timeout: already counted by L2.
       if (!(error instanceof TiercacheError && error.code === ErrorCode.LockUnavailable)) this.telemetry.fault('loadLock', error, key);

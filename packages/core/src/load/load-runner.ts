@@ -180,7 +180,12 @@ export class LoadRunner {
       // A waiter gives up at its own load bound too, and then loads itself.
       const waitUntil = settings.loadTimeout > 0 ? Math.min(deadline, performance.now() + settings.loadTimeout) : deadline;
       const locked = await fleetLock.acquire(scope, key, label, waitUntil, background);
-      if (locked.busy) return undefined;
+      if (locked.busy) {
+        // A refresh leaves the key to the holder; a wait that the call's deadline ended is its timeout
+        // (one ended by the load bound falls through: the caller loads itself).
+        if (background) return undefined;
+        if (waitUntil === deadline) return this.#failSafe(key, fallback, settings, serveStale, loaderTimeout(key, settings.hardTimeout));
+      }
       if (locked.lock !== undefined) {
         const lock = (held = locked.lock);
         release = () => lock.release().then(

@@ -76,14 +76,19 @@ describe('hardTimeout covers the wait for another instance’s load lock', () =>
     const namespace = uniqueNamespace('hard');
     const [a, b] = [caches.twoTier({ namespace }), caches.twoTier({ namespace })];
     expect(await Promise.all([a.ready(), b.ready()])).toEqual([true, true]);
-    const slow = gatedLoader('from-a');
-    const holder = a.getOrSet('k', slow.loader);
-    await slow.running;
-    // B waits for A's fleet lock; its own deadline ends the wait, with A's loader still held.
-    await expect(b.getOrSet('k', async () => 'from-b', { hardTimeout: 100 })).rejects.toMatchObject({ code: ErrorCode.LoaderTimeout });
-    expect(slow.settled()).toBe(false);
-    slow.open();
-    expect(await holder).toBe('from-a');
+    // Deadlines of every fraction of a millisecond: a wait that ends a little short of one must not load.
+    for (let round = 0; round < 20; round++) {
+      const key = `k${round}`;
+      const slow = gatedLoader('from-a');
+      const holder = a.getOrSet(key, slow.loader);
+      await slow.running;
+      // B waits for A's fleet lock; its own deadline ends the wait, with A's loader still held.
+      const hardTimeout = 20 + round + Math.random();
+      await expect(b.getOrSet(key, async () => 'from-b', { hardTimeout })).rejects.toMatchObject({ code: ErrorCode.LoaderTimeout });
+      expect(slow.settled()).toBe(false);
+      slow.open();
+      expect(await holder).toBe('from-a');
+    }
   });
 
   it('with a stale value within grace, the deadline serves it instead', async () => {
