@@ -16,11 +16,20 @@ export interface Snapshot {
 /** Past this many fields an object is likely a dictionary, whose keys are its own strings, not its shape's. */
 const SHAPED_FIELDS = 32;
 
-function rejected(what: string, path: string): TiercacheError {
-  return new TiercacheError(
-    ErrorCode.Serialization,
-    `Cannot cache the value: ${what} at ${path || 'the top level'} cannot be cached. Return plain data instead.`,
-  );
+/** What the walk throws; each level it unwinds through adds its step, so no path is built unless it fails. */
+class Rejection {
+  readonly steps: string[] = [];
+  constructor(readonly what: string) {}
+
+  error(): TiercacheError {
+    const path = this.steps.reverse().join('').replace(/^\./, '');
+    return new TiercacheError(ErrorCode.Serialization, `Cannot cache the value: ${this.what} at ${path || 'the top level'} cannot be cached. Return plain data instead.`);
+  }
+}
+
+function within(error: unknown, step: string): never {
+  if (error instanceof Rejection) error.steps.push(step);
+  throw error;
 }
 
 /**
@@ -44,7 +53,7 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
   let cloneOnRead = false;
   const ancestors = new Set<object>();
 
-  const visit = (current: unknown, path: string): unknown => {
+  const visit = (current: unknown): unknown => {
     switch (typeof current) {
       case 'string':
         size += stringBytes(current);
@@ -60,19 +69,24 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
         return current;
       case 'function':
       case 'symbol':
-        throw rejected(`a ${typeof current}`, path);
+        throw new Rejection(`a ${typeof current}`);
     }
     if (current === null) return null;
     const object = current as object;
-    if (ancestors.has(object)) throw rejected('a cycle', path);
+    if (ancestors.has(object)) throw new Rejection('a cycle');
     ancestors.add(object);
     try {
       if (Array.isArray(object)) {
         size += arrayBytes(object.length);
         const out = copy ? new Array<unknown>(object.length) : object;
-        for (let i = 0; i < object.length; i++) {
-          const item = visit(object[i], `${path}[${i}]`);
-          if (copy) out[i] = item;
+        let i = 0;
+        try {
+          for (; i < object.length; i++) {
+            const item = visit(object[i]);
+            if (copy) out[i] = item;
+          }
+        } catch (error) {
+          within(error, `[${i}]`);
         }
         return freeze ? Object.freeze(out) : out;
       }
@@ -86,8 +100,18 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
         size += collectionBytes(object.size, 2);
         const out = copy ? new Map<unknown, unknown>() : object;
         for (const [k, v] of object) {
-          const entryKey = visit(k, `${path}<key>`);
-          const entryValue = visit(v, `${path}.get(${String(k)})`);
+          let entryKey;
+          try {
+            entryKey = visit(k);
+          } catch (error) {
+            within(error, '<key>');
+          }
+          let entryValue;
+          try {
+            entryValue = visit(v);
+          } catch (error) {
+            within(error, `.get(${String(k)})`);
+          }
           if (copy) out.set(entryKey, entryValue);
         }
         return out;
@@ -96,9 +120,13 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
         cloneOnRead = true;
         size += collectionBytes(object.size, 1);
         const out = copy ? new Set<unknown>() : object;
-        for (const item of object) {
-          const visited = visit(item, `${path}<item>`);
-          if (copy) out.add(visited);
+        try {
+          for (const item of object) {
+            const visited = visit(item);
+            if (copy) out.add(visited);
+          }
+        } catch (error) {
+          within(error, '<item>');
         }
         return out;
       }
@@ -110,11 +138,16 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
       const out = (copy ? Object.create(Object.getPrototypeOf(object) as object | null) : object) as object;
       const keys = Object.keys(object);
       size += objectBytes(keys.length);
-      for (const key of keys) {
-        if (keys.length > SHAPED_FIELDS) size += stringBytes(key);
-        const field = visit((object as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
-        // Defined, not assigned: assigning an own `__proto__` key (as JSON.parse makes) would set the prototype.
-        if (copy) Object.defineProperty(out, key, { value: field, enumerable: true, writable: true, configurable: true });
+      let key = '';
+      try {
+        for (key of keys) {
+          if (keys.length > SHAPED_FIELDS) size += stringBytes(key);
+          const field = visit((object as Record<string, unknown>)[key]);
+          // Defined, not assigned: assigning an own `__proto__` key (as JSON.parse makes) would set the prototype.
+          if (copy) Object.defineProperty(out, key, { value: field, enumerable: true, writable: true, configurable: true });
+        }
+      } catch (error) {
+        within(error, `.${key}`);
       }
       return freeze ? Object.freeze(out) : out;
     } finally {
@@ -122,6 +155,9 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
     }
   };
 
-  const result = visit(value, '');
-  return { value: result, size, cloneOnRead };
+  try {
+    return { value: visit(value), size, cloneOnRead };
+  } catch (error) {
+    throw error instanceof Rejection ? error.error() : error;
+  }
 }

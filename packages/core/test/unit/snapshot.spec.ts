@@ -49,7 +49,11 @@ describe('snapshot', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.inner = { back: cyclic };
     for (const mode of ['copy', 'freeze', 'measure'] as const) {
-      expect(() => snapshot({ a: { f: () => 1 } }, mode)).toThrow(/a\.f/);
+      expect(() => snapshot({ a: { f: () => 1 } }, mode)).toThrow(/ at a\.f cannot/);
+      expect(() => snapshot({ list: [1, { m: new Map([['k', Symbol('s')]]) }] }, mode)).toThrow(/ at list\[1\]\.m\.get\(k\) cannot/);
+      expect(() => snapshot([new Set([() => 1])], mode)).toThrow(/ at \[0\]<item> cannot/);
+      expect(() => snapshot(() => 1, mode)).toThrow(/ at the top level cannot/);
+      expect(() => snapshot(cyclic, mode)).toThrow(/a cycle at inner\.back cannot/);
       expect(() => snapshot(cyclic, mode)).toThrow(expect.objectContaining({ code: ErrorCode.Serialization }));
     }
   });
