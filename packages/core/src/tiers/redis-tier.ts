@@ -7,6 +7,7 @@ import { redisHealth, type RedisHealth } from './redis-health.js';
 import { RedisSubscription, type Subscription, type SubscriptionHandlers } from './redis-pubsub.js';
 import { writeAndReleaseScript, writeIfNewerScript, writeInTimeScript, writeMarkScript } from './redis-scripts.js';
 import type { LockRelease, MarkWrite, RemoteTier, RemoteWrite, ScanProgress } from './remote-tier.js';
+import { TickBatch } from './tick-batch.js';
 import type { Tier, TierItem } from './tier.js';
 
 export type { RedisClient, RedisConnection } from './redis-connection.js';
@@ -21,17 +22,40 @@ const FIRST_CONNECTION_WAIT_MS = 200;
 
 /** What `nodeOf` answers on a cluster for commands that concern no single slot. */
 const ALL_NODES = '*';
-/** Writes per script call: one round trip for a `setMany`, without one long-blocking script. */
-const SCRIPT_BATCH = 200;
+/** Keys per MGET or script call: one round trip for most batches, and no long-blocking script. */
+const BATCH = 200;
 /** The share of a command timeout within which a user's write must reach Redis (see `#writeInTime`). */
 const IN_TIME = 0.9;
+
+/** What one node's calls of one tick are gathered into. */
+interface NodeBatches {
+  readonly reads: TickBatch<string, string | undefined>;
+  /** A user's writes and deletes. */
+  readonly inTime: TickBatch<RemoteWrite, void>;
+  /** Loaded values. */
+  readonly ifNewer: TickBatch<RemoteWrite, void>;
+}
+
+/** Items grouped by the slot of their key, each with its position. */
+function bySlot<I>(items: readonly I[], keyOf: (item: I) => string): [I, number][][] {
+  const groups = new Map<number, [I, number][]>();
+  items.forEach((item, i) => {
+    const slot = calculateSlot(keyOf(item));
+    const group = groups.get(slot);
+    if (group === undefined) groups.set(slot, [[item, i]]);
+    else group.push([item, i]);
+  });
+  return [...groups.values()];
+}
 
 /** Redis answers a missing key with null. */
 const orUndefined = (reply: string | null): string | undefined => reply ?? undefined;
 
 /**
- * L2: raw strings in Redis with a millisecond TTL. Every command is single-key, so it runs on Cluster;
- * bulk operations are many single-key commands, batched per node by auto-pipelining.
+ * L2: raw strings in Redis with a millisecond TTL. The reads and writes made in one tick leave
+ * together (see TickBatch): one MGET, one write script. On a cluster a multi-key command keeps to
+ * one slot: writes are grouped by slot and reads are single-key GETs, batched per node by
+ * auto-pipelining.
  */
 export class RedisTier implements RemoteTier, Tier<string> {
   readonly client: RedisClient;
@@ -43,6 +67,9 @@ export class RedisTier implements RemoteTier, Tier<string> {
   /** A standalone server's `host:port`, made once: `nodeOf` is on every call's path. */
   #address: string | undefined;
   readonly #measureClock = () => void this.#syncClock();
+  /** A standalone server's batches; a cluster has one set per master (see `#batchesOf`). */
+  readonly #standalone: NodeBatches | undefined;
+  readonly #clusterBatches = new Map<string, NodeBatches>();
   /** Stops the command watchdog of a standalone client we created. */
   readonly #stopWatchdog: () => void;
 
@@ -50,6 +77,7 @@ export class RedisTier implements RemoteTier, Tier<string> {
     const { client, owned } = connectRedis(connection);
     this.client = client;
     this.#owned = owned;
+    this.#standalone = client instanceof Cluster ? undefined : this.#newBatches();
     // Each failed command is handled (and counted) where it fails; the connection's own 'error'
     // events would otherwise be printed by ioredis as unhandled.
     if (owned) client.on('error', () => undefined);
@@ -118,22 +146,31 @@ export class RedisTier implements RemoteTier, Tier<string> {
     return commandTimeoutOf(this.client);
   }
 
+  /** The reads of one tick leave together, as one MGET per node and slot (see TickBatch). */
   get(key: string): Promise<string | undefined> {
-    return this.#single(this.client.get(key), 'get', [key]).then(orUndefined);
+    return this.#batchesOf(key).reads.add(key);
   }
 
-  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
-    if (this.client instanceof Redis && !this.client.options.enableAutoPipelining) {
-      const pipeline = this.client.pipeline();
-      for (const key of keys) pipeline.get(key);
-      const replies = (await pipeline.exec()) ?? [];
-      return replies.map(([error, reply]) => {
-        if (error) throw error;
-        return (reply as string | null) ?? undefined;
-      });
-    }
-    // Auto-pipelining batches these into one write per node, on a standalone server or a cluster.
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
     return Promise.all(keys.map((key) => this.get(key)));
+  }
+
+  /** A lone key as a GET, more as MGETs (one per slot on a cluster). */
+  async #read(keys: readonly string[]): Promise<(string | undefined)[]> {
+    if (keys.length === 1) return [await this.#getOne(keys[0]!)];
+    if (!(this.client instanceof Cluster)) return (await this.client.mget(...keys)).map(orUndefined);
+    const values: (string | undefined)[] = [];
+    await Promise.all(
+      bySlot(keys, (key) => key).map(async (group) => {
+        const found = group.length === 1 ? [await this.#getOne(group[0]![0])] : (await this.#single(this.client.mget(...group.map(([key]) => key)), 'mget', group.map(([key]) => key))).map(orUndefined);
+        group.forEach(([, i], j) => (values[i] = found[j]));
+      }),
+    );
+    return values;
+  }
+
+  #getOne(key: string): Promise<string | undefined> {
+    return this.#single(this.client.get(key), 'get', [key]).then(orUndefined);
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
@@ -206,37 +243,44 @@ export class RedisTier implements RemoteTier, Tier<string> {
     return stored.map(Number);
   }
 
-  async write(items: readonly RemoteWrite[]): Promise<void> {
-    // One user's set or one loaded value is the hot case: one command, straight to the pipeline.
-    if (items.length === 1) {
-      const [item] = items as [RemoteWrite];
-      if (!item.conditional) return this.#writeInTime(items);
-      return item.release === undefined ? this.#writeIfNewer(items) : this.#writeAndRelease(item, item.release);
-    }
-    const conditional = items.filter((item) => item.conditional);
-    await Promise.all([
-      ...this.#scriptBatches(items.filter((item) => !item.conditional)).map((batch) => this.#writeInTime(batch)),
-      ...this.#scriptBatches(conditional.filter((item) => item.release === undefined)).map((batch) => this.#writeIfNewer(batch)),
-      ...conditional.filter((item) => item.release !== undefined).map((item) => this.#writeAndRelease(item, item.release!)),
-    ]);
+  write(items: readonly RemoteWrite[]): Promise<void> {
+    // One user's set or one loaded value is the hot case: no array of promises.
+    if (items.length === 1) return this.#writeOne(items[0]!);
+    return Promise.all(items.map((item) => this.#writeOne(item))).then(() => undefined);
+  }
+
+  /** The writes of one tick leave together, as one script call per kind (per node and slot). */
+  #writeOne(item: RemoteWrite): Promise<void> {
+    if (item.release !== undefined) return this.#writeAndRelease(item, item.release);
+    const batches = this.#batchesOf(item.key);
+    return (item.conditional ? batches.ifNewer : batches.inTime).add(item);
   }
 
   /**
    * A user's write or delete, which must land in the order it was made, so not by creation time:
    * written only if Redis gets it before its caller can have given up on it (90 % of a command
-   * timeout, on Redis's clock). A write a hung link delivers later is refused, and fails here, so the
-   * caller keeps its tombstone for replay: it can never land over a write made after it.
+   * timeout from when its batch opened, on Redis's clock). A write a hung link delivers later is
+   * refused, and fails here, so the caller keeps its tombstone for replay: it can never land over a
+   * write made after it.
    */
-  async #writeInTime(batch: readonly RemoteWrite[]): Promise<void> {
-    const deadline = Date.now() + this.#clockMidOffset + IN_TIME * commandTimeoutOf(this.client);
-    const args = [deadline, ...batch.flatMap((item) => [item.value, Math.max(1, Math.ceil(item.ttlMs))])];
-    const written = await writeInTimeScript.run(this.client, batch.map((item) => item.key), args);
-    if (written === 0) throw new Error('Redis received the write after its deadline (held by a slow or hung link); it was not applied');
+  async #writeInTime(items: readonly RemoteWrite[], openedAt: number): Promise<void> {
+    const deadline = openedAt + this.#clockMidOffset + IN_TIME * commandTimeoutOf(this.client);
+    await Promise.all(
+      this.#bySlot(items).map(async (batch) => {
+        const args = [deadline, ...batch.flatMap((item) => [item.value, Math.max(1, Math.ceil(item.ttlMs))])];
+        const written = await writeInTimeScript.run(this.client, batch.map((item) => item.key), args);
+        if (written === 0) throw new Error('Redis received the write after its deadline (held by a slow or hung link); it was not applied');
+      }),
+    );
   }
 
-  async #writeIfNewer(batch: readonly RemoteWrite[]): Promise<void> {
-    const args = batch.flatMap((item) => [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt]);
-    await writeIfNewerScript.run(this.client, batch.map((item) => item.key), args);
+  async #writeIfNewer(items: readonly RemoteWrite[]): Promise<void> {
+    await Promise.all(
+      this.#bySlot(items).map((batch) => {
+        const args = batch.flatMap((item) => [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt]);
+        return writeIfNewerScript.run(this.client, batch.map((item) => item.key), args);
+      }),
+    );
   }
 
   /** A loaded value written and its fleet load lock freed in one script (the lock key is in the entry's slot). */
@@ -245,17 +289,27 @@ export class RedisTier implements RemoteTier, Tier<string> {
     await writeAndReleaseScript.run(this.client, [item.key, release.lockKey], args);
   }
 
-  /** Writes grouped for one script call each: by slot on a cluster, in bounded chunks. */
-  #scriptBatches(items: readonly RemoteWrite[]): (readonly RemoteWrite[])[] {
-    if (items.length <= 1) return items.length === 0 ? [] : [items];
-    const groups = new Map<number, RemoteWrite[]>();
-    items.forEach((item, i) => {
-      const group = this.client instanceof Cluster ? calculateSlot(item.key) : Math.floor(i / SCRIPT_BATCH);
-      const batch = groups.get(group);
-      if (batch === undefined) groups.set(group, [item]);
-      else batch.push(item);
-    });
-    return [...groups.values()];
+  /** A batch split for multi-key commands: one group per slot on a cluster, else as it is. */
+  #bySlot(items: readonly RemoteWrite[]): (readonly RemoteWrite[])[] {
+    if (!(this.client instanceof Cluster) || items.length === 1) return [items];
+    return bySlot(items, (item) => item.key).map((group) => group.map(([item]) => item));
+  }
+
+  /** The batches of the node serving `key`: a failure is shared only by calls to the same node. */
+  #batchesOf(key: string): NodeBatches {
+    if (this.#standalone !== undefined) return this.#standalone;
+    const node = this.nodeOf(key);
+    let batches = this.#clusterBatches.get(node);
+    if (batches === undefined) this.#clusterBatches.set(node, (batches = this.#newBatches()));
+    return batches;
+  }
+
+  #newBatches(): NodeBatches {
+    return {
+      reads: new TickBatch((keys) => this.#read(keys), BATCH),
+      inTime: new TickBatch((items, openedAt) => this.#writeInTime(items, openedAt), BATCH),
+      ifNewer: new TickBatch((items) => this.#writeIfNewer(items), BATCH),
+    };
   }
 
   async publish(channel: string, raw: string): Promise<void> {

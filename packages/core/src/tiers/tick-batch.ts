@@ -1,0 +1,61 @@
+type Resolve<R> = (result: R) => void;
+type Reject = (error: unknown) => void;
+
+/**
+ * Gathers the calls made in one tick into one multi-item command, sent once the tick's microtasks
+ * are done (the batch is scheduled with `process.nextTick`, which runs after them): 64 concurrent
+ * L2 hits cost ioredis one MGET to build and parse and Redis one command to run, not 64 GETs. Calls
+ * leave in the order they were made, and each settles on its own, with the batch's error if the
+ * batch fails. `send` gets the items and when the batch opened (`Date.now()`), for deadlines.
+ */
+export class TickBatch<I, R> {
+  #items: I[] = [];
+  #resolves: Resolve<R>[] = [];
+  #rejects: Reject[] = [];
+  #openedAt = 0;
+  readonly #flush = () => this.#send();
+
+  constructor(
+    private readonly send: (items: readonly I[], openedAt: number) => Promise<readonly R[] | void>,
+    /** Items per command: a batch of 100 KB values stays a few MB, a script call short. */
+    private readonly max: number,
+  ) {}
+
+  add(item: I): Promise<R> {
+    if (this.#items.length === this.max) this.#send();
+    if (this.#items.length === 0) {
+      this.#openedAt = Date.now();
+      process.nextTick(this.#flush);
+    }
+    this.#items.push(item);
+    return new Promise<R>((resolve, reject) => {
+      this.#resolves.push(resolve);
+      this.#rejects.push(reject);
+    });
+  }
+
+  /** Sends what was gathered; the tick's scheduled call finds nothing left if a full batch went early. */
+  #send(): void {
+    const items = this.#items;
+    if (items.length === 0) return;
+    const resolves = this.#resolves;
+    const rejects = this.#rejects;
+    this.#items = [];
+    this.#resolves = [];
+    this.#rejects = [];
+    let sent;
+    try {
+      sent = this.send(items, this.#openedAt);
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    sent.then(
+      (results) => {
+        for (let i = 0; i < resolves.length; i++) resolves[i]!((results as readonly R[] | undefined)?.[i] as R);
+      },
+      (error: unknown) => {
+        for (const reject of rejects) reject(error);
+      },
+    );
+  }
+}
