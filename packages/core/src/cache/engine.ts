@@ -64,7 +64,7 @@ export class Engine {
       compressAbove: l2Options === false ? false : l2Options.compressAbove,
       maxDecompressedBytes: l2Options === false ? DEFAULT_MAX_DECOMPRESSED_BYTES : l2Options.maxDecompressedBytes,
     });
-    this.l1 = options.l1 === false ? undefined : new L1Store(options.l1, this.marks, this.telemetry, () => this.l2?.available ?? false);
+    this.l1 = options.l1 === false ? undefined : new L1Store(options.l1, this.marks, this.telemetry, () => this.l2?.available ?? false, (payload) => codec.decodeValue(payload));
     this.l2 =
       remote === undefined || l2Options === false
         ? undefined

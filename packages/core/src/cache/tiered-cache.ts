@@ -153,7 +153,7 @@ export class TieredCache {
         const settings = this.#scope.settings(options as WriteOptions, 'options.');
         if (loads.refreshDue(record!, settings, now)) loads.refresh(this.#scope, fullKey, settings, loader as Loader<unknown>, label, record!);
       }
-      return Promise.resolve((record!.cloneOnRead ? l1!.read(record!) : record!.value) as T);
+      return Promise.resolve((record!.slowRead ? l1!.read(record!) : record!.value) as T);
     }
     return this.#getOrLoad(fullKey, record, state, now, loader, options);
   }

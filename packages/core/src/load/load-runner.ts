@@ -302,7 +302,7 @@ export class LoadRunner {
     if (invalidated) return { found: { value, createdAt, marks }, written: undefined, releases: false };
     let prepared;
     try {
-      prepared = this.deps.writer.prepare(scope, key, value, settings, createdAt, loadMs);
+      prepared = this.deps.writer.prepare(scope, key, value, settings, createdAt, { loadMs });
     } catch (error) {
       this.deps.telemetry.localFault('serialize', error, key);
       if (!this.#serializationWarned) {

@@ -6,6 +6,15 @@ import { L1Budget, TOO_BIG, type L1Limits } from './l1-budget.js';
 import { L1Lru, type Kept } from './l1-lru.js';
 import { l1EntryBytes, serializedValueBytes } from './l1-size.js';
 
+/** A value L1 keeps as its serialized text until the first read (a set's: nobody may read it). */
+export class Encoded {
+  constructor(
+    readonly payload: string,
+    /** The decoded value's heap bytes, as measured on the value it was serialized from. */
+    readonly size: number,
+  ) {}
+}
+
 /**
  * What L1 keeps per key. A class with every field set in the constructor keeps one object shape, so
  * the hit path reads fields from a fixed layout (a spread with fields added after it did not).
@@ -21,7 +30,8 @@ export class L1Record implements CacheEntry, Kept {
   readonly loadMs: number;
 
   constructor(
-    readonly value: unknown,
+    /** An `Encoded` value until its first read. */
+    public value: unknown,
     readonly createdAt: number,
     readonly expiresAt: number,
     readonly tags: readonly string[] | undefined,
@@ -30,7 +40,8 @@ export class L1Record implements CacheEntry, Kept {
     readonly freshUntil: number,
     /** The value's heap bytes (see l1-size.ts); the entry's are `l1EntryBytes(key, size)`. */
     readonly size: number,
-    readonly cloneOnRead: boolean,
+    /** A read must work for the value: decode it (the first read of an `Encoded` one) or copy it (what freezing can't protect). */
+    public slowRead: boolean,
     /** The marks that can invalidate this entry. */
     readonly marks: readonly string[],
   ) {
@@ -39,7 +50,7 @@ export class L1Record implements CacheEntry, Kept {
 
   /** The same entry, served fresh until `freshUntil`. */
   withFreshUntil(freshUntil: number): L1Record {
-    return new L1Record(this.value, this.createdAt, this.expiresAt, this.tags, this.loadMs, freshUntil, this.size, this.cloneOnRead, this.marks);
+    return new L1Record(this.value, this.createdAt, this.expiresAt, this.tags, this.loadMs, freshUntil, this.size, this.slowRead, this.marks);
   }
 }
 
@@ -80,6 +91,8 @@ export class L1Store {
     private readonly marks: MarkStore,
     telemetry: Telemetry,
     private readonly remoteUsable: () => boolean,
+    /** Reads back an `Encoded` value's text. */
+    private readonly decodeValue: (payload: string) => unknown,
   ) {
     this.mutationSafe = bounds.mutationSafe;
     this.#budget = new L1Budget(bounds);
@@ -140,39 +153,63 @@ export class L1Store {
 
   /** What a caller gets: a copy when freezing alone can't protect the value. */
   read(record: L1Record): unknown {
-    return record.cloneOnRead ? snapshot(record.value, 'copy').value : record.value;
+    if (!record.slowRead) return record.value;
+    if (record.value instanceof Encoded) {
+      // Decoded once, by its first reader, then kept as any other value. Its size stays the estimate it was admitted with.
+      const value = this.decodeValue(record.value.payload);
+      const snap = this.mutationSafe ? snapshot(value, 'freeze') : undefined;
+      record.value = snap ? snap.value : value;
+      record.slowRead = snap ? snap.cloneOnRead : false;
+      if (!record.slowRead) return record.value;
+    }
+    return snapshot(record.value, 'copy').value;
+  }
+
+  /** A set's value, to keep as `payload` until its first read: measured now, decoded then. */
+  encoded(payload: string, value: unknown): Encoded {
+    return new Encoded(payload, snapshot(value, 'measure').size);
   }
 
   /**
    * A record for an entry this process produced (a load or a set). Its value is the codec's shape of
-   * what the caller gave, which nobody else holds, so it is frozen in place.
+   * what the caller gave, which nobody else holds, so it is frozen in place; or a set's `Encoded` text.
    */
   record(entry: CacheEntry, freshUntil: number, marks: readonly string[]): L1Record {
-    const snap = snapshot(entry.value, this.mutationSafe ? 'freeze' : 'measure');
-    // The fast mode shares every value by reference, as it does those decoded from L2.
-    const cloneOnRead = this.mutationSafe && snap.cloneOnRead;
-    const record = new L1Record(snap.value, entry.createdAt, entry.expiresAt, entry.tags, entry.loadMs ?? 0, freshUntil, snap.size, cloneOnRead, marks);
+    const record = this.#record(entry, 0, freshUntil, marks, this.mutationSafe ? 'freeze' : 'measure');
     this.#judged(record, this.marks.judgeOwn(record.createdAt, marks, Date.now()));
     return record;
   }
 
   /** A record for an entry decoded from L2: nobody else holds it, so it is frozen in place. */
   decoded(entry: CacheEntry, rawLength: number, freshUntil: number, marks: readonly string[], now: number): L1Record {
-    const snap = this.mutationSafe ? snapshot(entry.value, 'freeze') : undefined;
-    const record = new L1Record(
-      snap ? snap.value : entry.value,
-      entry.createdAt,
-      entry.expiresAt,
-      entry.tags,
-      entry.loadMs ?? 0,
-      freshUntil,
-      snap ? snap.size : serializedValueBytes(rawLength),
-      snap ? snap.cloneOnRead : false,
-      marks,
-    );
+    const record = this.#record(entry, rawLength, freshUntil, marks, this.mutationSafe ? 'freeze' : undefined);
     // Its marks were learned when it was read from L2.
     this.#judged(record, this.marks.judge(record.createdAt, marks, now));
     return record;
+  }
+
+  /**
+   * `walk`: how to protect and measure the value (see snapshot.ts); without one, its size is guessed
+   * from `rawLength` and it is shared as it is (the fast mode's L2 fills). The fast mode shares every
+   * value by reference, so only the mutation-safe mode copies on read.
+   */
+  #record(entry: CacheEntry, rawLength: number, freshUntil: number, marks: readonly string[], walk: 'freeze' | 'measure' | undefined): L1Record {
+    const { value } = entry;
+    let kept = value;
+    let size;
+    let slowRead = false;
+    if (value instanceof Encoded) {
+      size = value.size;
+      slowRead = true;
+    } else if (walk === undefined) {
+      size = serializedValueBytes(rawLength);
+    } else {
+      const snap = snapshot(value, walk);
+      kept = snap.value;
+      size = snap.size;
+      slowRead = this.mutationSafe && snap.cloneOnRead;
+    }
+    return new L1Record(kept, entry.createdAt, entry.expiresAt, entry.tags, entry.loadMs ?? 0, freshUntil, size, slowRead, marks);
   }
 
   #judged(record: L1Record, judgement: Judgement): void {

@@ -1,7 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ErrorCode, TiercacheError } from '../errors.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
-import type { Serializer } from './serializer.js';
+import { jsonSerializer, type Serializer } from './serializer.js';
 
 /**
  * The L2 wire format, version 1:
@@ -58,6 +58,21 @@ export class EntryCodec {
     } catch (cause) {
       throw new TiercacheError(ErrorCode.Serialization, `Serializer "${serializer.id}" cannot read back what it wrote for this value.`, { cause });
     }
+  }
+
+  /**
+   * The serialized text of a value nobody needs back now (a set), with the value read back only when
+   * that can fail: the built-in serializer's text always reads back, so L1 decodes it on its first
+   * read (see `L1Store`); another serializer's is read back now, as `shape` does.
+   */
+  serializeOnly(value: unknown): Shaped | string {
+    const { serializer } = this.options;
+    return serializer === jsonSerializer ? serializer.serialize(value) : this.shape(value);
+  }
+
+  /** A payload `serializeOnly` left undecoded. */
+  decodeValue(payload: string): unknown {
+    return this.options.serializer.deserialize(payload);
   }
 
   /** `payload`: the value's serialized text, when `shape` made it already. */

@@ -21,7 +21,7 @@ export interface Prepared {
   readonly record: L1Record | undefined;
   readonly l1TtlMs: number;
   readonly l2Item: RemoteWrite | undefined;
-  /** What callers get: the value as L2 would return it (frozen, in mutation-safe mode). */
+  /** What a load's callers get: the value as L2 would return it (frozen, in mutation-safe mode); undefined for a set. */
   readonly value: unknown;
 }
 
@@ -52,8 +52,9 @@ export class Writer {
   /**
    * Validates and encodes, so a value that cannot be cached throws E_SERIALIZATION and leaves the
    * old entry in place. Returns undefined when the options say the value must not be cached (a zero TTL).
+   * `load`: a loaded value, which its callers get back; a set's is read back only when first read.
    */
-  prepare(scope: Scope, key: string, value: unknown, settings: WriteSettings, createdAt: number, loadMs = 0): Prepared | undefined {
+  prepare(scope: Scope, key: string, value: unknown, settings: WriteSettings, createdAt: number, load?: { loadMs: number }): Prepared | undefined {
     let ttl = value === null || value === undefined ? settings.negativeTtl : settings.ttl;
     if (ttl <= 0) return undefined;
     if (settings.jitter > 0) ttl = Math.max(1, Math.round(ttl * (1 - settings.jitter * Math.random())));
@@ -61,19 +62,21 @@ export class Writer {
     const now = Date.now();
     // createdAt is when the load began (what invalidations compare against); the TTL runs from now,
     // so a load slower than its TTL still stores a fresh value.
-    const shaped = this.codec.shape(value);
-    const entry: CacheEntry = { value: shaped.value, createdAt, expiresAt: now + ttl, tags, loadMs };
+    const shaped = load === undefined ? this.codec.serializeOnly(value) : this.codec.shape(value);
+    const payload = typeof shaped === 'string' ? shaped : shaped.payload;
+    const kept = typeof shaped !== 'string' ? shaped.value : this.l1?.encoded(shaped, value);
+    const entry: CacheEntry = { value: kept, createdAt, expiresAt: now + ttl, tags, loadMs: load?.loadMs ?? 0 };
     const freshUntil = Math.min(now + settings.l1Ttl, entry.expiresAt);
     const record = this.l1?.record(entry, freshUntil, scope.marksOf(tags));
     const l2Item =
       this.l2 === undefined
         ? undefined
-        : { key, value: this.codec.encode(entry, shaped.payload), ttlMs: entry.expiresAt + settings.grace - now, createdAt, conditional: false };
+        : { key, value: this.codec.encode(entry, payload), ttlMs: entry.expiresAt + settings.grace - now, createdAt, conditional: false };
     return {
       record,
       l1TtlMs: (settings.grace > 0 ? entry.expiresAt + settings.grace : freshUntil) - now,
       l2Item,
-      value: record === undefined ? shaped.value : this.l1!.read(record),
+      value: load === undefined ? undefined : record === undefined ? kept : this.l1!.read(record),
     };
   }
 

@@ -1,4 +1,4 @@
-import { ErrorCode, TieredCache } from '../../src/index.js';
+import { ErrorCode, TieredCache, type Serializer } from '../../src/index.js';
 import { CacheFactory } from '../support/cache-factory.js';
 import { adminClient, redisUrl, uniqueNamespace } from '../support/redis.js';
 
@@ -151,6 +151,34 @@ describe('TieredCache mutation safety', () => {
     await cache.set('own', mine);
     mine.n = 2;
     expect(await cache.get('own')).toEqual({ n: 1 });
+  });
+
+  it('keeps what set stored apart from the object given, frozen and shared by later reads', async () => {
+    const cache = caches.l1Only();
+    const original = { n: 1, list: [1], at: new Date(0) };
+    await cache.set('k', original);
+    original.n = 2;
+    original.list.push(2);
+    const first = await cache.get<typeof original>('k');
+    expect(first).toEqual({ n: 1, list: [1], at: new Date(0) });
+    expect([Object.isFrozen(first), Object.isFrozen(first!.list), Object.isFrozen(original)]).toEqual([true, true, false]);
+    // A Date can't be frozen: each read gets its own copy of it.
+    const second = await cache.get<typeof original>('k');
+    expect(second).toEqual(first);
+    expect(second!.at).not.toBe(first!.at);
+  });
+
+  it('fails a set whose serializer cannot read back what it wrote, and caches nothing', async () => {
+    const broken: Serializer = {
+      id: 'broken',
+      serialize: (value) => JSON.stringify(value),
+      deserialize: () => {
+        throw new Error('unreadable');
+      },
+    };
+    const cache = caches.l1Only({ serializer: broken });
+    await expect(cache.set('k', { n: 1 })).rejects.toMatchObject({ code: ErrorCode.Serialization });
+    expect(await cache.has('k')).toBe(false);
   });
 
   it('shares values by reference in the documented fast mode', async () => {
