@@ -158,8 +158,8 @@ export class TieredCache {
     return this.#getOrLoad(fullKey, record, state, now, loader, options);
   }
 
-  /** Past an L1 hit: a stale L1 copy served while it refreshes, or a flight to L2 and the loader. */
-  async #getOrLoad<T>(fullKey: string, record: L1Record | undefined, state: L1State | undefined, now: number, loader: Loader<T>, options: GetOrSetOptions<never> | undefined): Promise<T> {
+  /** Past an L1 hit: a stale L1 copy served while it refreshes, or a flight to L2 and the loader. May throw. */
+  #getOrLoad<T>(fullKey: string, record: L1Record | undefined, state: L1State | undefined, now: number, loader: Loader<T>, options: GetOrSetOptions<never> | undefined): Promise<T> {
     const { l1, telemetry, loads } = this.#engine;
     const label = options?.label;
     if (typeof loader !== 'function') throw invalidArgument('loader', 'expected a function');
@@ -170,14 +170,13 @@ export class TieredCache {
         // Stale-while-revalidate from L1: answer now, refresh once in the background.
         loads.refresh(this.#scope, fullKey, settings, loader as Loader<unknown>, label, record!);
         telemetry.staleServed(fullKey, 'grace', label);
-        return l1!.read(record!) as T;
+        return Promise.resolve(l1!.read(record!) as T);
       }
       // With a soft timeout the caller waits that long for a fresh value, then takes the stale one.
       fallback = loads.fallbackOf(record!);
     }
     const request = { loader: loader as Loader<unknown>, label, fallback };
-    const found = await this.#engine.flights.joinOrStart(fullKey, () => loads.start(this.#scope, fullKey, settings, request), false);
-    return found!.value as T;
+    return this.#engine.flights.joinOrStart(fullKey, () => loads.start(this.#scope, fullKey, settings, request), false).then((found) => found!.value as T);
   }
 
   /** The cached value, or undefined on a miss (use `has` or `getMany` to tell a cached undefined apart). */

@@ -20,9 +20,6 @@ export interface Flight {
   readonly began: number;
 }
 
-/** What a joiner gets when the flight's value was invalidated after the flight began. */
-const REJOIN = Symbol('rejoin');
-
 /**
  * The flights under way, and the one owner of "an invalidated flight is not joinable": a flight
  * whose key was written, deleted or swept since it began is invisible to new callers (they start
@@ -70,40 +67,24 @@ export class Flights {
    * Joins the flight of `key` a new caller may join, or starts one with `start`, in the same tick as
    * the check so that concurrent callers share one flight. `read`: a plain read (`get`, `has`), for
    * which another caller's loader error is a miss, not an error, and so is a read-only flight's miss.
+   * A joiner takes the flight's answer in one step, unless it must go round: the value was killed
+   * after it joined, the flight was abandoned, or a read-only flight missed for a getOrSet. It then
+   * looks again, and loads for itself rather than join `passed`, the flight it came from, twice.
    */
-  async joinOrStart(key: string, start: () => Flight, read: boolean): Promise<Found | undefined> {
-    let passed: Flight | undefined;
-    for (;;) {
-      const flight = this.joinable(key);
-      // A value killed after this call joined: this call loads for itself.
-      if (flight === undefined || flight === passed) return start().promise;
-      passed = flight;
-      let joined;
-      try {
-        joined = await this.#join(flight);
-      } catch (error) {
+  joinOrStart(key: string, start: () => Flight, read: boolean, passed?: Flight): Promise<Found | undefined> {
+    const flight = this.joinable(key);
+    if (flight === undefined || flight === passed) return start().promise;
+    return flight.promise.then(
+      (found) => {
+        if (found === undefined) return read ? undefined : this.joinOrStart(key, start, read, flight);
+        const killed = this.marks.judge(found.createdAt, found.marks, Date.now()).verdict === 'dead';
+        return killed ? this.joinOrStart(key, start, read, flight) : found;
+      },
+      (error: unknown) => {
+        if (this.#abandoned.has(flight)) return this.joinOrStart(key, start, read, flight);
         if (read) return undefined;
         throw error;
-      }
-      if (joined === REJOIN) continue;
-      // A read-only flight that missed has left the map: a getOrSet goes round and starts the load.
-      if (joined !== undefined || read) return joined;
-    }
-  }
-
-  /**
-   * Waits for a flight; a value that an invalidation killed meanwhile, or the failure of an
-   * abandoned flight, comes back as REJOIN.
-   */
-  async #join(flight: Flight): Promise<Found | undefined | typeof REJOIN> {
-    let found;
-    try {
-      found = await flight.promise;
-    } catch (error) {
-      if (this.#abandoned.has(flight)) return REJOIN;
-      throw error;
-    }
-    if (found === undefined) return undefined;
-    return this.marks.judge(found.createdAt, found.marks, Date.now()).verdict === 'dead' ? REJOIN : found;
+      },
+    );
   }
 }
