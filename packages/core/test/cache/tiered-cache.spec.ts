@@ -251,6 +251,25 @@ describe('TieredCache tiers', () => {
     expect(await cache.get(key)).toBe('found');
   });
 
+  it('emits hits to the listeners there are at each hit, however they come and go', async () => {
+    const cache = caches.l1Only();
+    await cache.set('k', 1);
+    await cache.get('k');
+    const seen: string[] = [];
+    const listener = ({ tier }: { tier: string }) => seen.push(tier);
+    cache.events.on('hit', listener);
+    await cache.get('k');
+    cache.events.once('hit', () => seen.push('once'));
+    await cache.get('k');
+    await cache.get('k');
+    cache.events.off('hit', listener);
+    await cache.get('k');
+    cache.events.on('hit', listener);
+    cache.events.removeAllListeners('hit');
+    await cache.get('k');
+    expect(seen).toEqual(['l1', 'l1', 'once', 'l1']);
+  });
+
   it('emits typed events for hits, misses, sets and deletes', async () => {
     const cache = caches.twoTier();
     const seen: string[] = [];
