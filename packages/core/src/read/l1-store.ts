@@ -1,7 +1,7 @@
 import type { Telemetry } from '../cache/telemetry.js';
 import type { Judgement, MarkStore, Verdict } from '../invalidation/marks.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
-import { snapshot } from '../values/snapshot.js';
+import { freezeDecoded, snapshot } from '../values/snapshot.js';
 import { L1Budget, TOO_BIG, type L1Limits } from './l1-budget.js';
 import { L1Lru, type Kept } from './l1-lru.js';
 import { l1EntryBytes, serializedValueBytes } from './l1-size.js';
@@ -155,12 +155,11 @@ export class L1Store {
   read(record: L1Record): unknown {
     if (!record.slowRead) return record.value;
     if (record.value instanceof Encoded) {
-      // Decoded once, by its first reader, then kept as any other value. Its size stays the estimate it was admitted with.
+      // Decoded once, by its first reader, then kept as any other value; its size stays the one it was admitted with.
       const value = this.decodeValue(record.value.payload);
-      const snap = this.mutationSafe ? snapshot(value, 'freeze') : undefined;
-      record.value = snap ? snap.value : value;
-      record.slowRead = snap ? snap.cloneOnRead : false;
-      if (!record.slowRead) return record.value;
+      record.value = value;
+      record.slowRead = this.mutationSafe && freezeDecoded(value).cloneOnRead;
+      if (!record.slowRead) return value;
     }
     return snapshot(record.value, 'copy').value;
   }
@@ -182,29 +181,34 @@ export class L1Store {
 
   /** A record for an entry decoded from L2: nobody else holds it, so it is frozen in place. */
   decoded(entry: CacheEntry, rawLength: number, freshUntil: number, marks: readonly string[], now: number): L1Record {
-    const record = this.#record(entry, rawLength, freshUntil, marks, this.mutationSafe ? 'freeze' : undefined);
+    const record = this.#record(entry, rawLength, freshUntil, marks, this.mutationSafe ? 'decoded' : undefined);
     // Its marks were learned when it was read from L2.
     this.#judged(record, this.marks.judge(record.createdAt, marks, now));
     return record;
   }
 
   /**
-   * `walk`: how to protect and measure the value (see snapshot.ts); without one, its size is guessed
-   * from `rawLength` and it is shared as it is (the fast mode's L2 fills). The fast mode shares every
-   * value by reference, so only the mutation-safe mode copies on read.
+   * `walk`: how to protect and measure the value: `snapshot`'s modes for what this process produced,
+   * `freezeDecoded` for what it decoded. Without one its size is guessed from `rawLength` and it is
+   * shared as it is (the fast mode's L2 fills). The fast mode shares every value by reference, so
+   * only the mutation-safe mode copies on read.
    */
-  #record(entry: CacheEntry, rawLength: number, freshUntil: number, marks: readonly string[], walk: 'freeze' | 'measure' | undefined): L1Record {
+  #record(entry: CacheEntry, rawLength: number, freshUntil: number, marks: readonly string[], walk: 'freeze' | 'measure' | 'decoded' | undefined): L1Record {
     const { value } = entry;
     let kept = value;
     let size;
     let slowRead = false;
-    if (value instanceof Encoded) {
+    if (entry instanceof L1Record) {
+      // A fail-safe fallback from L1: protected and measured already.
+      size = entry.size;
+      slowRead = entry.slowRead;
+    } else if (value instanceof Encoded) {
       size = value.size;
       slowRead = true;
     } else if (walk === undefined) {
       size = serializedValueBytes(rawLength);
     } else {
-      const snap = snapshot(value, walk);
+      const snap = walk === 'decoded' ? freezeDecoded(value) : snapshot(value, walk);
       kept = snap.value;
       size = snap.size;
       slowRead = this.mutationSafe && snap.cloneOnRead;

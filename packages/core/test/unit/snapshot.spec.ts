@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../src/errors.js';
-import { snapshot } from '../../src/values/snapshot.js';
+import { freezeDecoded, snapshot } from '../../src/values/snapshot.js';
 
 class Point {
   constructor(
@@ -61,5 +61,35 @@ describe('snapshot', () => {
   it('accepts shared (non-cyclic) references', () => {
     const shared = { n: 1 };
     expect(() => snapshot({ a: shared, b: shared }, 'copy')).not.toThrow();
+  });
+});
+
+describe('freezeDecoded', () => {
+  it('freezes a decoded value in place, all the way down, and measures it as snapshot does', () => {
+    const value = JSON.parse('{"a":{"b":[1,{"c":2}]},"d":"x"}') as { a: { b: [number, { c: number }] } };
+    expect(freezeDecoded(value)).toEqual({ value, size: snapshot(value, 'measure').size, cloneOnRead: false });
+    expect([value, value.a, value.a.b, value.a.b[1]].map((part) => Object.isFrozen(part))).toEqual([true, true, true, true]);
+  });
+
+  it('says reads need copies when it holds what freezing cannot protect', () => {
+    expect(freezeDecoded({ list: [{ at: new Date(0) }] }).cloneOnRead).toBe(true);
+    expect(freezeDecoded([new Map()]).cloneOnRead).toBe(true);
+    expect(freezeDecoded({ s: new Set([1]) }).cloneOnRead).toBe(true);
+    expect(freezeDecoded({ bytes: new Uint8Array(2) }).cloneOnRead).toBe(true);
+    const mixed = { at: new Date(0), tags: new Set(['a']), n: 1.5, list: [{ s: 'x' }] };
+    expect(freezeDecoded(mixed).size).toBe(snapshot(mixed, 'measure').size);
+  });
+
+  it('ends on cycles and shared parts, and leaves inherited fields alone', () => {
+    const cyclic: Record<string, unknown> = { n: [1] };
+    cyclic.self = cyclic;
+    cyclic.again = cyclic.n;
+    expect(freezeDecoded(cyclic).cloneOnRead).toBe(false);
+    expect(Object.isFrozen(cyclic.n)).toBe(true);
+    const shared = { mutable: [1] };
+    const child = Object.create(shared) as { own: number[] };
+    child.own = [2];
+    freezeDecoded(child);
+    expect([Object.isFrozen(child.own), Object.isFrozen(shared), Object.isFrozen(shared.mutable)]).toEqual([true, false, false]);
   });
 });
