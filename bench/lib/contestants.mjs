@@ -1,3 +1,4 @@
+import { makeValue } from './common.mjs';
 // Every library under test, configured as L1 + L2 with equivalent settings, behind one small shape:
 // { name, getOrSet(key, loader), close() } plus optional extras (tags, raw handles).
 // Libraries are imported on demand, so a child process only loads the one it measures.
@@ -107,3 +108,28 @@ export async function createContestant(kind, opts = {}) {
   }
 }
 
+
+/**
+ * Runs the stampede's code paths until the JIT has compiled them, so that a process's first calls
+ * are not what is measured: `callers` concurrent getOrSet calls on throwaway cold keys, spread over
+ * `contestant` and a second one of the same kind and namespace (so that with a fleet-wide lock one
+ * loads and the other waits for it), with a short loader; then as many L1 and L2 hits.
+ */
+export async function warmStampedes(kind, url, contestant, callers, rounds = 30) {
+  const other = await createContestant(kind, { url, namespace: 'stampede' });
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const key = `warm:${process.pid}:${round}:${Math.random()}`;
+      const loader = async () => {
+        await new Promise((r) => setTimeout(r, 2));
+        return makeValue(round);
+      };
+      await Promise.all(Array.from({ length: callers }, (_, i) => (i % 2 === 0 ? contestant : other).getOrSet(key, loader)));
+      await Promise.all(Array.from({ length: callers }, () => other.getOrSet(key, loader)));
+    }
+  } finally {
+    await other.close();
+  }
+  // What the warm-up left behind is collected now, not during the measured stampede.
+  globalThis.gc?.();
+}

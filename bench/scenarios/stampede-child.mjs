@@ -1,7 +1,7 @@
-// One process of the fleet stampede: connects, says it is ready, waits for the release message on
-// Redis pub/sub, then fires CALLERS concurrent getOrSet calls on the one cold key.
+// One process of the fleet stampede: connects, warms up, says it is ready, waits for the release
+// message on Redis pub/sub, then fires CALLERS concurrent getOrSet calls on the one cold key.
 import { ioredis6, makeValue, report } from '../lib/common.mjs';
-import { createContestant } from '../lib/contestants.mjs';
+import { createContestant, warmStampedes } from '../lib/contestants.mjs';
 
 const [kind, key, counterKey, channel, callersArg] = process.argv.slice(2);
 const callers = Number(callersArg);
@@ -15,6 +15,7 @@ const loader = async () => {
   await new Promise((r) => setTimeout(r, 50));
   return makeValue(1);
 };
+await warmStampedes(kind, url, c, callers);
 await sub.subscribe(channel);
 const released = new Promise((resolve) => sub.on('message', () => resolve(performance.now())));
 process.stdout.write('READY\n');

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { RESULT_MARKER, ioredis6, makeValue, median, percentile, report } from '../lib/common.mjs';
-import { createContestant } from '../lib/contestants.mjs';
+import { createContestant, warmStampedes } from '../lib/contestants.mjs';
 
 const [kind, mode] = process.argv.slice(2);
 const url = process.env.REDIS_URL;
@@ -22,8 +22,7 @@ async function singleProcess(round) {
     await new Promise((r) => setTimeout(r, 50));
     return makeValue(1);
   };
-  // Warm the code paths on another key so the first-call JIT cost is not counted.
-  await c.getOrSet(`warm:${key}`, async () => makeValue(0));
+  await warmStampedes(kind, url, c, 1000);
   const start = performance.now();
   const latencies = await Promise.all(Array.from({ length: 1000 }, () => c.getOrSet(key, loader).then(() => performance.now() - start)));
   await c.close();
@@ -38,7 +37,7 @@ async function fleet(round) {
   const results = [];
   const readies = [];
   for (let p = 0; p < PROCESSES; p++) {
-    const proc = spawn(process.execPath, [child, kind, key, counterKey, channel, '250'], {
+    const proc = spawn(process.execPath, ['--expose-gc', child, kind, key, counterKey, channel, '250'], {
       env: process.env,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
