@@ -174,7 +174,7 @@ export class L1Store {
    * what the caller gave, which nobody else holds, so it is frozen in place; or a set's `Encoded` text.
    */
   record(entry: CacheEntry, freshUntil: number, marks: readonly string[]): L1Record {
-    const record = this.#record(entry, 0, freshUntil, marks, this.mutationSafe ? 'freeze' : 'measure');
+    const record = this.#record(entry, 0, freshUntil, marks, this.mutationSafe ? 'decoded' : 'measure');
     this.#judged(record, this.marks.judgeOwn(record.createdAt, marks, Date.now()));
     return record;
   }
@@ -188,12 +188,13 @@ export class L1Store {
   }
 
   /**
-   * `walk`: how to protect and measure the value: `snapshot`'s modes for what this process produced,
-   * `freezeDecoded` for what it decoded. Without one its size is guessed from `rawLength` and it is
-   * shared as it is (the fast mode's L2 fills). The fast mode shares every value by reference, so
-   * only the mutation-safe mode copies on read.
+   * `walk`: how to protect and measure the value. Every value reaching L1 was just decoded (an L2
+   * fill, or a load's or a set's value read back through the serializer), so the mutation-safe mode
+   * freezes it in place (`freezeDecoded`); the fast mode shares it as it is, measured (`snapshot`),
+   * or, without a walk, its size guessed from `rawLength` (its L2 fills). Only the mutation-safe
+   * mode copies on read.
    */
-  #record(entry: CacheEntry, rawLength: number, freshUntil: number, marks: readonly string[], walk: 'freeze' | 'measure' | 'decoded' | undefined): L1Record {
+  #record(entry: CacheEntry, rawLength: number, freshUntil: number, marks: readonly string[], walk: 'measure' | 'decoded' | undefined): L1Record {
     const { value } = entry;
     let kept = value;
     let size;
