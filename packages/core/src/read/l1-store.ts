@@ -1,7 +1,7 @@
 import type { Telemetry } from '../cache/telemetry.js';
 import type { Judgement, MarkStore, Verdict } from '../invalidation/marks.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
-import { freezeDecoded, snapshot } from '../values/snapshot.js';
+import { freezeDecoded, measureSerialized, snapshot } from '../values/snapshot.js';
 import { L1Budget, TOO_BIG, type L1Limits } from './l1-budget.js';
 import { L1Lru, type Kept } from './l1-lru.js';
 import { l1EntryBytes, serializedValueBytes } from './l1-size.js';
@@ -164,9 +164,9 @@ export class L1Store {
     return snapshot(record.value, 'copy').value;
   }
 
-  /** A set's value, to keep as `payload` until its first read: measured now, decoded then. */
+  /** A set's value, to keep as `payload` (the built-in serializer's text) until its first read: measured now, decoded then. */
   encoded(payload: string, value: unknown): Encoded {
-    return new Encoded(payload, snapshot(value, 'measure').size);
+    return new Encoded(payload, measureSerialized(value));
   }
 
   /**

@@ -46,14 +46,15 @@ export class LuaScript {
   }
 
   // A script refused because its slot is moving never ran, so it is safe to send again (alone).
+  // ioredis flattens array arguments (one level), so a batch of many keys is not copied into a call's arguments.
   #evalsha(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    const command = [this.#sha, keys.length, ...keys, ...args];
-    return resendOnTopologyChange(client, client.evalsha(this.#sha, keys.length, ...keys, ...args), 'evalsha', command);
+    const command = [this.#sha, keys.length, keys, args] as unknown as (string | number)[];
+    return resendOnTopologyChange(client, client.evalsha(...(command as [string, number])), 'evalsha', command);
   }
 
   #eval(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    const command = [this.#source, keys.length, ...keys, ...args];
-    return resendOnTopologyChange(client, client.eval(this.#source, keys.length, ...keys, ...args), 'eval', command);
+    const command = [this.#source, keys.length, keys, args] as unknown as (string | number)[];
+    return resendOnTopologyChange(client, client.eval(...(command as [string, number])), 'eval', command);
   }
 }
 

@@ -267,8 +267,10 @@ export class RedisTier implements RemoteTier, Tier<string> {
     const deadline = openedAt + this.#clockMidOffset + IN_TIME * commandTimeoutOf(this.client);
     await Promise.all(
       this.#bySlot(items).map(async (batch) => {
-        const args = [deadline, ...batch.flatMap((item) => [item.value, Math.max(1, Math.ceil(item.ttlMs))])];
-        const written = await writeInTimeScript.run(this.client, batch.map((item) => item.key), args);
+        const keys: string[] = [];
+        const args: (string | number)[] = [deadline];
+        for (const item of batch) keys.push(item.key), args.push(item.value, Math.max(1, Math.ceil(item.ttlMs)));
+        const written = await writeInTimeScript.run(this.client, keys, args);
         if (written === 0) throw new Error('Redis received the write after its deadline (held by a slow or hung link); it was not applied');
       }),
     );
@@ -277,8 +279,10 @@ export class RedisTier implements RemoteTier, Tier<string> {
   async #writeIfNewer(items: readonly RemoteWrite[]): Promise<void> {
     await Promise.all(
       this.#bySlot(items).map((batch) => {
-        const args = batch.flatMap((item) => [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt]);
-        return writeIfNewerScript.run(this.client, batch.map((item) => item.key), args);
+        const keys: string[] = [];
+        const args: (string | number)[] = [];
+        for (const item of batch) keys.push(item.key), args.push(item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt);
+        return writeIfNewerScript.run(this.client, keys, args);
       }),
     );
   }

@@ -169,6 +169,15 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
  * already is not walked again, so shared parts and cycles end the walk (uncounted).
  */
 export function freezeDecoded(value: unknown): Snapshot {
+  return walkData(value, true);
+}
+
+/** `snapshot`'s measure mode for a value the built-in serializer took, which is therefore acyclic. */
+export function measureSerialized(value: unknown): number {
+  return walkData(value, false).size;
+}
+
+function walkData(value: unknown, freeze: boolean): Snapshot {
   let size = 0;
   let cloneOnRead = false;
   const visit = (current: unknown): void => {
@@ -187,14 +196,14 @@ export function freezeDecoded(value: unknown): Snapshot {
       default:
         return;
     }
-    if (current === null || Object.isFrozen(current)) return;
+    if (current === null || (freeze && Object.isFrozen(current))) return;
     if (current instanceof Date || current instanceof Map || current instanceof Set || ArrayBuffer.isView(current)) {
       // Freezing can't protect these: each read gets a copy, so they are only measured.
       cloneOnRead = true;
       size += snapshot(current, 'measure').size;
       return;
     }
-    Object.freeze(current);
+    if (freeze) Object.freeze(current);
     if (Array.isArray(current)) {
       size += arrayBytes(current.length);
       for (let i = 0; i < current.length; i++) visit(current[i]);

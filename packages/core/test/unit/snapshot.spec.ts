@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../src/errors.js';
-import { freezeDecoded, snapshot } from '../../src/values/snapshot.js';
+import { freezeDecoded, measureSerialized, snapshot } from '../../src/values/snapshot.js';
 
 class Point {
   constructor(
@@ -91,5 +91,14 @@ describe('freezeDecoded', () => {
     child.own = [2];
     freezeDecoded(child);
     expect([Object.isFrozen(child.own), Object.isFrozen(shared), Object.isFrozen(shared.mutable)]).toEqual([true, false, false]);
+  });
+});
+
+describe('measureSerialized', () => {
+  it('measures as snapshot does, frozen parts included, and freezes nothing', () => {
+    const constant = Object.freeze({ code: 'x', list: Object.freeze([1.5, 2]) });
+    const value = { a: constant, b: [constant], at: new Date(0), n: 2 ** 40, s: 'text' };
+    expect(measureSerialized(value)).toBe(snapshot(value, 'measure').size);
+    expect([Object.isFrozen(value), Object.isFrozen(value.b)]).toEqual([false, false]);
   });
 });
