@@ -83,6 +83,11 @@ function isTopologyError(error: unknown): boolean {
   return error instanceof Error && TOPOLOGY_ERROR.test(error.message);
 }
 
+/** `resendOnTopologyChange` on a cluster; a standalone reply goes straight to the caller. */
+export function followingTopology<T>(client: RedisClient, sent: Promise<T>, name: string, args: readonly (string | number)[]): Promise<T> {
+  return client instanceof Cluster ? resendOnTopologyChange(client, sent, name, args) : sent;
+}
+
 /**
  * Awaits one command that names at most one slot. ioredis follows MOVED and ASK for a command sent
  * alone, but an auto-pipelined batch spanning several slots of a node is only redirected when every

@@ -2,12 +2,12 @@ import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis } from 'ioredis';
 import { isMarkKey, type Mark } from '../invalidation/marks.js';
 import { watchCommands } from './command-watchdog.js';
-import { commandTimeoutOf, connectRedis, resendOnTopologyChange, watchdogBoundOf, type RedisClient, type RedisConnection } from './redis-connection.js';
+import { BatchedCommands } from './batched-commands.js';
+import { commandTimeoutOf, connectRedis, followingTopology, watchdogBoundOf, type RedisClient, type RedisConnection } from './redis-connection.js';
 import { redisHealth, type RedisHealth } from './redis-health.js';
 import { RedisSubscription, type Subscription, type SubscriptionHandlers } from './redis-pubsub.js';
-import { writeAndReleaseScript, writeIfNewerScript, writeInTimeScript, writeMarkScript } from './redis-scripts.js';
+import { writeAndReleaseScript, writeMarkScript } from './redis-scripts.js';
 import type { LockRelease, MarkWrite, RemoteTier, RemoteWrite, ScanProgress } from './remote-tier.js';
-import { TickBatch } from './tick-batch.js';
 import type { Tier, TierItem } from './tier.js';
 
 export type { RedisClient, RedisConnection } from './redis-connection.js';
@@ -22,40 +22,10 @@ const FIRST_CONNECTION_WAIT_MS = 200;
 
 /** What `nodeOf` answers on a cluster for commands that concern no single slot. */
 const ALL_NODES = '*';
-/** Keys per MGET or script call: one round trip for most batches, and no long-blocking script. */
-const BATCH = 200;
-/** The share of a command timeout within which a user's write must reach Redis (see `#writeInTime`). */
-const IN_TIME = 0.9;
-
-/** What one node's calls of one tick are gathered into. */
-interface NodeBatches {
-  readonly reads: TickBatch<string, string | undefined>;
-  /** A user's writes and deletes. */
-  readonly inTime: TickBatch<RemoteWrite, void>;
-  /** Loaded values. */
-  readonly ifNewer: TickBatch<RemoteWrite, void>;
-}
-
-/** Items grouped by the slot of their key, each with its position. */
-function bySlot<I>(items: readonly I[], keyOf: (item: I) => string): [I, number][][] {
-  const groups = new Map<number, [I, number][]>();
-  items.forEach((item, i) => {
-    const slot = calculateSlot(keyOf(item));
-    const group = groups.get(slot);
-    if (group === undefined) groups.set(slot, [[item, i]]);
-    else group.push([item, i]);
-  });
-  return [...groups.values()];
-}
-
-/** Redis answers a missing key with null. */
-const orUndefined = (reply: string | null): string | undefined => reply ?? undefined;
-
 /**
  * L2: raw strings in Redis with a millisecond TTL. The reads and writes made in one tick leave
- * together (see TickBatch): one MGET, one write script. On a cluster a multi-key command keeps to
- * one slot: writes are grouped by slot and reads are single-key GETs, batched per node by
- * auto-pipelining.
+ * together (see BatchedCommands); the rest are single-key commands, so they run on Cluster, and
+ * bulk ones many single-key commands, batched per node by auto-pipelining.
  */
 export class RedisTier implements RemoteTier, Tier<string> {
   readonly client: RedisClient;
@@ -67,9 +37,7 @@ export class RedisTier implements RemoteTier, Tier<string> {
   /** A standalone server's `host:port`, made once: `nodeOf` is on every call's path. */
   #address: string | undefined;
   readonly #measureClock = () => void this.#syncClock();
-  /** A standalone server's batches; a cluster has one set per master (see `#batchesOf`). */
-  readonly #standalone: NodeBatches | undefined;
-  readonly #clusterBatches = new Map<string, NodeBatches>();
+  readonly #batched: BatchedCommands;
   /** Stops the command watchdog of a standalone client we created. */
   readonly #stopWatchdog: () => void;
 
@@ -77,7 +45,7 @@ export class RedisTier implements RemoteTier, Tier<string> {
     const { client, owned } = connectRedis(connection);
     this.client = client;
     this.#owned = owned;
-    this.#standalone = client instanceof Cluster ? undefined : this.#newBatches();
+    this.#batched = new BatchedCommands(client, (key) => this.nodeOf(key), () => this.#clockMidOffset);
     // Each failed command is handled (and counted) where it fails; the connection's own 'error'
     // events would otherwise be printed by ioredis as unhandled.
     if (owned) client.on('error', () => undefined);
@@ -146,31 +114,13 @@ export class RedisTier implements RemoteTier, Tier<string> {
     return commandTimeoutOf(this.client);
   }
 
-  /** The reads of one tick leave together, as one MGET per node and slot (see TickBatch). */
+  /** The reads of one tick leave together, as one MGET per node and slot (see BatchedCommands). */
   get(key: string): Promise<string | undefined> {
-    return this.#batchesOf(key).reads.add(key);
+    return this.#batched.get(key);
   }
 
   getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
     return Promise.all(keys.map((key) => this.get(key)));
-  }
-
-  /** A lone key as a GET, more as MGETs (one per slot on a cluster). */
-  async #read(keys: readonly string[]): Promise<(string | undefined)[]> {
-    if (keys.length === 1) return [await this.#getOne(keys[0]!)];
-    if (!(this.client instanceof Cluster)) return (await this.client.mget(...keys)).map(orUndefined);
-    const values: (string | undefined)[] = [];
-    await Promise.all(
-      bySlot(keys, (key) => key).map(async (group) => {
-        const found = group.length === 1 ? [await this.#getOne(group[0]![0])] : (await this.#single(this.client.mget(...group.map(([key]) => key)), 'mget', group.map(([key]) => key))).map(orUndefined);
-        group.forEach(([, i], j) => (values[i] = found[j]));
-      }),
-    );
-    return values;
-  }
-
-  #getOne(key: string): Promise<string | undefined> {
-    return this.#single(this.client.get(key), 'get', [key]).then(orUndefined);
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
@@ -249,71 +199,15 @@ export class RedisTier implements RemoteTier, Tier<string> {
     return Promise.all(items.map((item) => this.#writeOne(item))).then(() => undefined);
   }
 
-  /** The writes of one tick leave together, as one script call per kind (per node and slot). */
+  /** The writes of one tick leave together, as one script call per kind (see BatchedCommands). */
   #writeOne(item: RemoteWrite): Promise<void> {
-    if (item.release !== undefined) return this.#writeAndRelease(item, item.release);
-    const batches = this.#batchesOf(item.key);
-    return (item.conditional ? batches.ifNewer : batches.inTime).add(item);
-  }
-
-  /**
-   * A user's write or delete, which must land in the order it was made, so not by creation time:
-   * written only if Redis gets it before its caller can have given up on it (90 % of a command
-   * timeout from when its batch opened, on Redis's clock). A write a hung link delivers later is
-   * refused, and fails here, so the caller keeps its tombstone for replay: it can never land over a
-   * write made after it.
-   */
-  async #writeInTime(items: readonly RemoteWrite[], openedAt: number): Promise<void> {
-    const deadline = openedAt + this.#clockMidOffset + IN_TIME * commandTimeoutOf(this.client);
-    await Promise.all(
-      this.#bySlot(items).map(async (batch) => {
-        const keys: string[] = [];
-        const args: (string | number)[] = [deadline];
-        for (const item of batch) keys.push(item.key), args.push(item.value, Math.max(1, Math.ceil(item.ttlMs)));
-        const written = await writeInTimeScript.run(this.client, keys, args);
-        if (written === 0) throw new Error('Redis received the write after its deadline (held by a slow or hung link); it was not applied');
-      }),
-    );
-  }
-
-  async #writeIfNewer(items: readonly RemoteWrite[]): Promise<void> {
-    await Promise.all(
-      this.#bySlot(items).map((batch) => {
-        const keys: string[] = [];
-        const args: (string | number)[] = [];
-        for (const item of batch) keys.push(item.key), args.push(item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt);
-        return writeIfNewerScript.run(this.client, keys, args);
-      }),
-    );
+    return item.release === undefined ? this.#batched.write(item) : this.#writeAndRelease(item, item.release);
   }
 
   /** A loaded value written and its fleet load lock freed in one script (the lock key is in the entry's slot). */
   async #writeAndRelease(item: RemoteWrite, release: LockRelease): Promise<void> {
     const args = [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt, release.token, release.channel, release.resource];
     await writeAndReleaseScript.run(this.client, [item.key, release.lockKey], args);
-  }
-
-  /** A batch split for multi-key commands: one group per slot on a cluster, else as it is. */
-  #bySlot(items: readonly RemoteWrite[]): (readonly RemoteWrite[])[] {
-    if (!(this.client instanceof Cluster) || items.length === 1) return [items];
-    return bySlot(items, (item) => item.key).map((group) => group.map(([item]) => item));
-  }
-
-  /** The batches of the node serving `key`: a failure is shared only by calls to the same node. */
-  #batchesOf(key: string): NodeBatches {
-    if (this.#standalone !== undefined) return this.#standalone;
-    const node = this.nodeOf(key);
-    let batches = this.#clusterBatches.get(node);
-    if (batches === undefined) this.#clusterBatches.set(node, (batches = this.#newBatches()));
-    return batches;
-  }
-
-  #newBatches(): NodeBatches {
-    return {
-      reads: new TickBatch((keys) => this.#read(keys), BATCH),
-      inTime: new TickBatch((items, openedAt) => this.#writeInTime(items, openedAt), BATCH),
-      ifNewer: new TickBatch((items) => this.#writeIfNewer(items), BATCH),
-    };
   }
 
   async publish(channel: string, raw: string): Promise<void> {
@@ -356,9 +250,8 @@ export class RedisTier implements RemoteTier, Tier<string> {
     return (this.client as Cluster).nodes('master').find((node) => `${node.options.host}:${node.options.port}` === address);
   }
 
-  /** Only a cluster's redirections need handling; a standalone reply goes straight to the caller. */
   #single<T>(sent: Promise<T>, name: string, args: readonly (string | number)[]): Promise<T> {
-    return this.client instanceof Cluster ? resendOnTopologyChange(this.client, sent, name, args) : sent;
+    return followingTopology(this.client, sent, name, args);
   }
 
   health(timeoutMs = 1_000): Promise<RedisHealth> {

@@ -1,0 +1,137 @@
+import calculateSlot from 'cluster-key-slot';
+import { Cluster } from 'ioredis';
+import { commandTimeoutOf, followingTopology, type RedisClient } from './redis-connection.js';
+import { writeIfNewerScript, writeInTimeScript } from './redis-scripts.js';
+import type { RemoteWrite } from './remote-tier.js';
+import { TickBatch } from './tick-batch.js';
+
+/** Keys per MGET or script call: one round trip for most batches, and no long-blocking script. */
+const BATCH = 200;
+/** The share of a command timeout within which a user's write must reach Redis (see `#writeInTime`). */
+const IN_TIME = 0.9;
+
+/** What one node's calls of one tick are gathered into. */
+interface NodeBatches {
+  readonly reads: TickBatch<string, string | undefined>;
+  /** A user's writes and deletes. */
+  readonly inTime: TickBatch<RemoteWrite, void>;
+  /** Loaded values. */
+  readonly ifNewer: TickBatch<RemoteWrite, void>;
+}
+
+/** Redis answers a missing key with null. */
+const orUndefined = (reply: string | null): string | undefined => reply ?? undefined;
+
+/** Items grouped by the slot of their key, each with its position. */
+function bySlot<I>(items: readonly I[], keyOf: (item: I) => string): [I, number][][] {
+  const groups = new Map<number, [I, number][]>();
+  items.forEach((item, i) => {
+    const slot = calculateSlot(keyOf(item));
+    const group = groups.get(slot);
+    if (group === undefined) groups.set(slot, [[item, i]]);
+    else group.push([item, i]);
+  });
+  return [...groups.values()];
+}
+
+/**
+ * L2's single-key reads and writes, gathered per node and tick (see TickBatch) into multi-key
+ * commands: one MGET, one write-in-time script, one conditional-write script. A failure is shared
+ * only by the calls to one node, whose breaker it feeds. On a cluster a multi-key command keeps to
+ * one slot; a lone key is a GET.
+ */
+export class BatchedCommands {
+  /** A standalone server's batches; a cluster has one set per master. */
+  readonly #standalone: NodeBatches | undefined;
+  readonly #perNode = new Map<string, NodeBatches>();
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly nodeOf: (key: string) => string,
+    /** Redis's clock minus this host's, measured (see `RedisTier`), for write deadlines. */
+    private readonly clockOffset: () => number,
+  ) {
+    this.#standalone = client instanceof Cluster ? undefined : this.#newBatches();
+  }
+
+  get(key: string): Promise<string | undefined> {
+    return this.#batchesOf(key).reads.add(key);
+  }
+
+  /** A user's write (or a delete's tombstone), or a loaded value's (`conditional`). */
+  write(item: RemoteWrite): Promise<void> {
+    const batches = this.#batchesOf(item.key);
+    return (item.conditional ? batches.ifNewer : batches.inTime).add(item);
+  }
+
+  #batchesOf(key: string): NodeBatches {
+    if (this.#standalone !== undefined) return this.#standalone;
+    const node = this.nodeOf(key);
+    let batches = this.#perNode.get(node);
+    if (batches === undefined) this.#perNode.set(node, (batches = this.#newBatches()));
+    return batches;
+  }
+
+  #newBatches(): NodeBatches {
+    return {
+      reads: new TickBatch((keys) => this.#read(keys), BATCH),
+      inTime: new TickBatch((items, openedAt) => this.#writeInTime(items, openedAt), BATCH),
+      ifNewer: new TickBatch((items) => this.#writeIfNewer(items), BATCH),
+    };
+  }
+
+  async #read(keys: readonly string[]): Promise<(string | undefined)[]> {
+    if (keys.length === 1) return [await this.#getOne(keys[0]!)];
+    if (!(this.client instanceof Cluster)) return (await this.client.mget(...keys)).map(orUndefined);
+    const values: (string | undefined)[] = [];
+    await Promise.all(
+      bySlot(keys, (key) => key).map(async (group) => {
+        const slotKeys = group.map(([key]) => key);
+        const found = slotKeys.length === 1 ? [await this.#getOne(slotKeys[0]!)] : (await followingTopology(this.client, this.client.mget(...slotKeys), 'mget', slotKeys)).map(orUndefined);
+        group.forEach(([, i], j) => (values[i] = found[j]));
+      }),
+    );
+    return values;
+  }
+
+  #getOne(key: string): Promise<string | undefined> {
+    return followingTopology(this.client, this.client.get(key), 'get', [key]).then(orUndefined);
+  }
+
+  /**
+   * A user's write or delete, which must land in the order it was made, so not by creation time:
+   * written only if Redis gets it before its caller can have given up on it (90 % of a command
+   * timeout from when its batch opened, on Redis's clock). A write a hung link delivers later is
+   * refused, and fails here, so the caller keeps its tombstone for replay: it can never land over a
+   * write made after it.
+   */
+  async #writeInTime(items: readonly RemoteWrite[], openedAt: number): Promise<void> {
+    const deadline = openedAt + this.clockOffset() + IN_TIME * commandTimeoutOf(this.client);
+    await Promise.all(
+      this.#bySlot(items).map(async (batch) => {
+        const keys: string[] = [];
+        const args: (string | number)[] = [deadline];
+        for (const item of batch) keys.push(item.key), args.push(item.value, Math.max(1, Math.ceil(item.ttlMs)));
+        const written = await writeInTimeScript.run(this.client, keys, args);
+        if (written === 0) throw new Error('Redis received the write after its deadline (held by a slow or hung link); it was not applied');
+      }),
+    );
+  }
+
+  async #writeIfNewer(items: readonly RemoteWrite[]): Promise<void> {
+    await Promise.all(
+      this.#bySlot(items).map((batch) => {
+        const keys: string[] = [];
+        const args: (string | number)[] = [];
+        for (const item of batch) keys.push(item.key), args.push(item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt);
+        return writeIfNewerScript.run(this.client, keys, args);
+      }),
+    );
+  }
+
+  /** A batch split for multi-key commands: one group per slot on a cluster, else as it is. */
+  #bySlot(items: readonly RemoteWrite[]): (readonly RemoteWrite[])[] {
+    if (!(this.client instanceof Cluster) || items.length === 1) return [items];
+    return bySlot(items, (item) => item.key).map((group) => group.map(([item]) => item));
+  }
+}
