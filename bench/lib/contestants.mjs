@@ -113,7 +113,7 @@ export async function createContestant(kind, opts = {}) {
  * Runs the stampede's code paths until the JIT has compiled them, so that a process's first calls
  * are not what is measured: `callers` concurrent getOrSet calls on throwaway cold keys, spread over
  * `contestant` and a second one of the same kind and namespace (so that with a fleet-wide lock one
- * loads and the other waits for it), with a short loader; then as many L1 and L2 hits.
+ * loads and the other waits for it, each in turn), with a short loader; then as many hits.
  */
 export async function warmStampedes(kind, url, contestant, callers, rounds = 30) {
   const other = await createContestant(kind, { url, namespace: 'stampede' });
@@ -124,7 +124,9 @@ export async function warmStampedes(kind, url, contestant, callers, rounds = 30)
         await new Promise((r) => setTimeout(r, 2));
         return makeValue(round);
       };
-      await Promise.all(Array.from({ length: callers }, (_, i) => (i % 2 === 0 ? contestant : other).getOrSet(key, loader)));
+      // Each cache goes first every other round: both hold the lock, and both wait for it.
+      const [first, second] = round % 2 === 0 ? [contestant, other] : [other, contestant];
+      await Promise.all(Array.from({ length: callers }, (_, i) => (i % 2 === 0 ? first : second).getOrSet(key, loader)));
       await Promise.all(Array.from({ length: callers }, () => other.getOrSet(key, loader)));
     }
   } finally {
