@@ -122,14 +122,15 @@ export class ResilientTier {
   }
 
   /** Entries and tombstones; a failed one becomes a queued tombstone, so L2 can't keep an older value. */
-  async write(items: readonly RemoteWrite[]): Promise<void> {
+  write(items: readonly RemoteWrite[]): Promise<void> {
     if (items.length === 1) return this.#writeTo(this.#inner.nodeOf(items[0]!.key), items);
-    await this.#perNode(items, (item) => item.key, (node, group) => this.#writeTo(node, group.map(([item]) => item)));
+    return this.#perNode(items, (item) => item.key, (node, group) => this.#writeTo(node, group.map(([item]) => item)));
   }
 
-  async #writeTo(node: string, batch: readonly RemoteWrite[]): Promise<void> {
-    const written = await this.#attempt('set', node, () => this.#inner.write(batch), batch.length === 1 ? batch[0]!.key : undefined);
-    if (written === SKIPPED) for (const item of batch) this.#queue.remove(item.key, item.createdAt);
+  #writeTo(node: string, batch: readonly RemoteWrite[]): Promise<void> {
+    return this.#attempt('set', node, () => this.#inner.write(batch), batch.length === 1 ? batch[0]!.key : undefined).then((written) => {
+      if (written === SKIPPED) for (const item of batch) this.#queue.remove(item.key, item.createdAt);
+    });
   }
 
   /**

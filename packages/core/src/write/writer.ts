@@ -11,6 +11,8 @@ import { TOMBSTONE_MS } from '../tiers/outage-queue.js';
 import type { LockRelease, RemoteWrite } from '../tiers/remote-tier.js';
 import type { ResilientTier } from '../tiers/resilient-tier.js';
 
+const done = (): void => undefined;
+
 /** Entry options once resolved, with the tags that go with them. */
 export interface WriteSettings extends ResolvedEntryOptions {
   readonly tags: readonly string[];
@@ -81,9 +83,9 @@ export class Writer {
   }
 
   /** A user's write: every instance drops its copy, and no load that began before it is kept. */
-  async set(items: readonly PreparedItem[]): Promise<void> {
+  set(items: readonly PreparedItem[]): Promise<void> {
     this.epochs.touch(items.map((item) => item.key));
-    await this.#write(items, true);
+    return this.#write(items, true);
   }
 
   /**
@@ -113,7 +115,7 @@ export class Writer {
     if (this.telemetry.events.listenerCount('delete') > 0) for (const key of keys) this.telemetry.events.emit('delete', { key });
   }
 
-  async #write(items: readonly PreparedItem[], announce: boolean): Promise<void> {
+  #write(items: readonly PreparedItem[], announce: boolean): Promise<void> {
     const l2Items: RemoteWrite[] = [];
     const dropped: string[] = [];
     const written: string[] = [];
@@ -129,10 +131,10 @@ export class Writer {
     this.telemetry.stats.sets += written.length;
     // Set once callers can read it: a loaded value's caller does not wait for L2.
     if (this.telemetry.events.listenerCount('set') > 0) for (const key of written) this.telemetry.events.emit('set', { key });
-    await Promise.all([
+    return Promise.all([
       l2Items.length > 0 ? this.l2?.write(l2Items) : undefined,
       dropped.length > 0 ? this.remove(dropped) : undefined,
       announce && written.length > 0 ? this.announcer.announce({ op: 'keys', keys: written }) : undefined,
-    ]);
+    ]).then(done);
   }
 }
