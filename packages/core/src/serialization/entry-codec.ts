@@ -43,7 +43,12 @@ export interface Shaped {
 }
 
 export class EntryCodec {
-  constructor(private readonly options: EntryCodecOptions) {}
+  /** The serializer's id as a JSON string. */
+  readonly #serializerId: string;
+
+  constructor(private readonly options: EntryCodecOptions) {
+    this.#serializerId = JSON.stringify(options.serializer.id);
+  }
 
   /**
    * Puts a value through the serializer and back, so that the caller of a load or a set, an L1 hit
@@ -83,15 +88,9 @@ export class EntryCodec {
       payload = deflateRawSync(payload).toString('base64');
       compressed = 1;
     }
-    const header = JSON.stringify([
-      entry.createdAt,
-      entry.expiresAt,
-      this.options.serializer.id,
-      compressed,
-      entry.tags ?? [],
-      entry.loadMs ?? 0,
-    ]);
-    return `${MAGIC}${header}\n${payload}`;
+    // The header's JSON, written out: its numbers are finite and its one string is quoted once.
+    const tags = entry.tags === undefined || entry.tags.length === 0 ? '[]' : JSON.stringify(entry.tags);
+    return `${MAGIC}[${entry.createdAt},${entry.expiresAt},${this.#serializerId},${compressed},${tags},${entry.loadMs ?? 0}]\n${payload}`;
   }
 
   /** Returns the entry, or a string saying why the raw text is not one of ours. Never throws. */

@@ -66,6 +66,16 @@ describe('EntryCodec', () => {
     expect(codec.decode(codec.encode(entry))).toEqual(entry);
   });
 
+  it('writes the header as the JSON it reads, whatever the serializer id, tags and times', () => {
+    const quirky = new EntryCodec({ serializer: { ...jsonSerializer, id: 'odd "id" \\ é' }, compressAbove: false, maxDecompressedBytes: 1_000 });
+    const tagged = { value: 1, createdAt: 1_700_000_000_000.25, expiresAt: 1_700_000_060_000.5, tags: ['a"b', 'ü\n'], loadMs: 3 };
+    const encoded = quirky.encode(tagged);
+    expect(JSON.parse(encoded.slice(3, encoded.indexOf('\n', 3)))).toEqual([tagged.createdAt, tagged.expiresAt, 'odd "id" \\ é', 0, tagged.tags, 3]);
+    expect(quirky.decode(encoded)).toEqual(tagged);
+    const untagged = { value: 1, createdAt: 1, expiresAt: 2, loadMs: 0 };
+    expect(quirky.decode(quirky.encode(untagged))).toEqual(untagged);
+  });
+
   it('compresses large payloads and still round-trips them', () => {
     const big = { value: "y".repeat(50_000), createdAt: 1, expiresAt: 2, loadMs: 0 };
     const encoded = codec.encode(big);
