@@ -98,7 +98,8 @@ export class L1Store {
     this.#budget = new L1Budget(bounds);
     this.#evicted = (key) => {
       telemetry.stats.evictions++;
-      telemetry.events.emit('eviction', { key });
+      // A full L1 evicts on every fill: no event object for nobody.
+      if (telemetry.events.listenerCount('eviction') > 0) telemetry.events.emit('eviction', { key });
     };
     this.#tier = new L1Lru<L1Record>({
       maxEntries: bounds.maxEntries,

@@ -210,14 +210,13 @@ function walkData(value: unknown, freeze: boolean): Snapshot {
       return;
     }
     let fields = 0;
-    let names = 0;
     for (const key in current) {
       if (!Object.hasOwn(current, key)) continue;
       fields++;
-      names += stringBytes(key);
       visit((current as Record<string, unknown>)[key]);
     }
-    size += objectBytes(fields) + (fields > SHAPED_FIELDS ? names : 0);
+    size += objectBytes(fields);
+    if (fields > SHAPED_FIELDS) for (const key of Object.keys(current)) size += stringBytes(key);
   };
   visit(value);
   return { value, size, cloneOnRead };

@@ -102,3 +102,12 @@ describe('measureSerialized', () => {
     expect([Object.isFrozen(value), Object.isFrozen(value.b)]).toEqual([false, false]);
   });
 });
+
+describe('the walks for decoded and serialized values', () => {
+  it('count a dictionary’s keys as snapshot does', () => {
+    const dictionary = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`key-${i}`, i]));
+    const value = { dictionary, small: { a: 1 } };
+    expect(measureSerialized(value)).toBe(snapshot(value, 'measure').size);
+    expect(freezeDecoded(structuredClone(value)).size).toBe(snapshot(value, 'measure').size);
+  });
+});
