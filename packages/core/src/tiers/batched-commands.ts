@@ -7,6 +7,13 @@ import { TickBatch } from './tick-batch.js';
 
 /** Keys per MGET or script call: one round trip for most batches, and no long-blocking script. */
 const BATCH = 200;
+/**
+ * About this many bytes of values per MGET. One reply is parsed only once all of it has arrived, so
+ * a batch of large values would give up the overlap of separate replies: ioredis parsing one while
+ * Redis still sends the next.
+ */
+const READ_BYTES = 128 * 1024;
+const maxItems = () => BATCH;
 /** The share of a command timeout within which a user's write must reach Redis (see `#writeInTime`). */
 const IN_TIME = 0.9;
 
@@ -44,6 +51,9 @@ export class BatchedCommands {
   /** A standalone server's batches; a cluster has one set per master. */
   readonly #standalone: NodeBatches | undefined;
   readonly #perNode = new Map<string, NodeBatches>();
+  /** The length of the values read lately (a moving average), which sizes the MGETs. */
+  #valueLength = 0;
+  readonly #maxReads = () => Math.max(1, Math.min(BATCH, Math.floor(READ_BYTES / Math.max(1, this.#valueLength))));
 
   constructor(
     private readonly client: RedisClient,
@@ -74,13 +84,21 @@ export class BatchedCommands {
 
   #newBatches(): NodeBatches {
     return {
-      reads: new TickBatch((keys) => this.#read(keys), BATCH),
-      inTime: new TickBatch((items, openedAt) => this.#writeInTime(items, openedAt), BATCH),
-      ifNewer: new TickBatch((items) => this.#writeIfNewer(items), BATCH),
+      reads: new TickBatch((keys) => this.#read(keys), this.#maxReads),
+      inTime: new TickBatch((items, openedAt) => this.#writeInTime(items, openedAt), maxItems),
+      ifNewer: new TickBatch((items) => this.#writeIfNewer(items), maxItems),
     };
   }
 
   async #read(keys: readonly string[]): Promise<(string | undefined)[]> {
+    const values = await this.#readNow(keys);
+    let length = 0;
+    for (const value of values) length += value?.length ?? 0;
+    this.#valueLength += (length / values.length - this.#valueLength) / 8;
+    return values;
+  }
+
+  async #readNow(keys: readonly string[]): Promise<(string | undefined)[]> {
     if (keys.length === 1) return [await this.#getOne(keys[0]!)];
     if (!(this.client instanceof Cluster)) return (await this.client.mget(...keys)).map(orUndefined);
     const values: (string | undefined)[] = [];

@@ -17,12 +17,12 @@ export class TickBatch<I, R> {
 
   constructor(
     private readonly send: (items: readonly I[], openedAt: number) => Promise<readonly R[] | void>,
-    /** Items per command: a batch of 100 KB values stays a few MB, a script call short. */
-    private readonly max: number,
+    /** Items per command, asked as each batch fills: it may follow what the items weigh. */
+    private readonly max: () => number,
   ) {}
 
   add(item: I): Promise<R> {
-    if (this.#items.length === this.max) this.#send();
+    if (this.#items.length >= this.max()) this.#send();
     if (this.#items.length === 0) {
       this.#openedAt = Date.now();
       process.nextTick(this.#flush);

@@ -141,6 +141,21 @@ describe('Redis commands per call', () => {
     expect(values).toEqual(Array.from({ length: 64 }, (_, i) => i));
   });
 
+  it('reads large values in MGETs of about 128 KB, so that their replies overlap', async () => {
+    const namespace = uniqueNamespace('rt');
+    const { cache: writer } = await cacheOnCountedClient(namespace);
+    const big = 'x'.repeat(64 * 1024);
+    await writer.setMany(Array.from({ length: 16 }, (_, i) => ({ key: `b${i}`, value: big })));
+    const { cache: reader, log } = await cacheOnCountedClient(namespace, { l1: false });
+    const readAll = () => Promise.all(Array.from({ length: 16 }, (_, i) => reader.get(`b${i}`)));
+    // A few rounds teach the reader what its values weigh.
+    for (let round = 0; round < 20; round++) await readAll();
+    let values: unknown[] = [];
+    const { commands } = await log.measure(async () => (values = await readAll()));
+    expect(values).toEqual(Array.from({ length: 16 }, () => big));
+    expect(commands.filter((name) => name === 'mget' || name === 'get').length).toBeGreaterThanOrEqual(8);
+  });
+
   it('concurrent cold loads without the fleet lock: one MGET, then one conditional write script', async () => {
     const { cache, log } = await cacheOnCountedClient(uniqueNamespace('rt'));
     const measured = await log.measure(() => Promise.all(Array.from({ length: 64 }, (_, i) => cache.getOrSet(`cold${i}`, async () => i, { distributed: false }))));
