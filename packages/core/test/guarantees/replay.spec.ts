@@ -1,5 +1,4 @@
-import { startTcpProxy, type TcpProxy } from '../../../../tools/net/tcp-proxy.js';
-import { startRedisServer, type RedisServerHandle } from '../../../../tools/redis/redis-server.js';
+import { redisBehindProxy } from '../support/redis-behind-proxy.js';
 import { CacheFactory } from '../support/cache-factory.js';
 import { TieredCache } from '../../src/index.js';
 import type { RemoteTier } from '../../src/tiers/remote-tier.js';
@@ -8,34 +7,26 @@ import { eventually, silentLogger, uniqueNamespace } from '../support/redis.js';
 /** An instance that was cut off from Redis while it wrote must not overwrite what others did meanwhile. */
 describe('writes made while partitioned', () => {
   const caches = new CacheFactory();
-  let server: RedisServerHandle;
-  let proxy: TcpProxy;
-  beforeEach(async () => {
-    server = await startRedisServer();
-    proxy = await startTcpProxy(server.port);
-  });
-  afterEach(async () => {
+  const redis = redisBehindProxy(async () => {
     await caches.closeAll();
-    await proxy.close();
-    await server.stop();
   });
 
   async function partitionedPair() {
     const namespace = uniqueNamespace('replay');
     const breaker = { failureThreshold: 1, openMs: 30, maxOpenMs: 100 };
-    const a = caches.twoTier({ namespace, l2: { redis: proxy.url, breaker } });
-    const b = caches.twoTier({ namespace, l2: { redis: server.url } });
+    const a = caches.twoTier({ namespace, l2: { redis: redis.proxy.url, breaker } });
+    const b = caches.twoTier({ namespace, l2: { redis: redis.server.url } });
     // Both up before the partition. With a breaker this tight, one slow command of a loaded machine
     // opens it for a moment, and ready() says false at once: ask again until both are.
     await eventually(async () => (await Promise.all([a.ready(), b.ready()])).every(Boolean), 10_000);
-    proxy.cut();
+    redis.proxy.cut();
     await eventually(() => a.status().l2?.connected === false);
-    const fresh = () => caches.twoTier({ namespace, l1: false, l2: { redis: server.url } });
+    const fresh = () => caches.twoTier({ namespace, l1: false, l2: { redis: redis.server.url } });
     return { a, b, fresh };
   }
 
   async function healed(a: { status(): { l2?: { connected: boolean; pendingWrites: number } } }) {
-    proxy.heal();
+    redis.proxy.heal();
     await eventually(() => a.status().l2?.connected === true && a.status().l2?.pendingWrites === 0, 10_000);
   }
 
@@ -53,17 +44,17 @@ describe('writes made while partitioned', () => {
 
   it('never lets a write that reached Redis late land over a newer delete', async () => {
     const namespace = uniqueNamespace('late');
-    const a = caches.twoTier({ namespace, l2: { redis: proxy.url } });
-    const b = caches.twoTier({ namespace, l2: { redis: server.url } });
+    const a = caches.twoTier({ namespace, l2: { redis: redis.proxy.url } });
+    const b = caches.twoTier({ namespace, l2: { redis: redis.server.url } });
     expect(await Promise.all([a.ready(), b.ready()])).toEqual([true, true]);
     // A hung link: A's SET waits in it past A's command timeout, then is delivered after B's delete.
-    proxy.freeze();
+    redis.proxy.freeze();
     await a.set('k', 'A');
     await b.set('k', 'B');
     await b.delete('k');
-    proxy.thaw();
+    redis.proxy.thaw();
     await eventually(() => a.status().l2?.breakerOpen === false && a.status().l2?.pendingWrites === 0, 10_000);
-    expect(await caches.twoTier({ namespace, l1: false, l2: { redis: server.url } }).get('k')).toBeUndefined();
+    expect(await caches.twoTier({ namespace, l1: false, l2: { redis: redis.server.url } }).get('k')).toBeUndefined();
   }, 20_000);
 
   it('lets the later of two sets win though the other instance’s clock runs ahead', async () => {
@@ -77,13 +68,13 @@ describe('writes made while partitioned', () => {
           return typeof value === 'function' ? value.bind(target) : value;
         },
       });
-    const a = caches.twoTier({ namespace, l2: { redis: server.url } });
-    const b = new TieredCache({ namespace, logger: silentLogger, l2: { redis: server.url } }, { wrapRemote: behind });
+    const a = caches.twoTier({ namespace, l2: { redis: redis.server.url } });
+    const b = new TieredCache({ namespace, logger: silentLogger, l2: { redis: redis.server.url } }, { wrapRemote: behind });
     try {
       expect(await Promise.all([a.ready(), b.ready()])).toEqual([true, true]);
       await a.set('k', 'A');
       await b.set('k', 'B');
-      expect(await caches.twoTier({ namespace, l1: false, l2: { redis: server.url } }).get('k')).toBe('B');
+      expect(await caches.twoTier({ namespace, l1: false, l2: { redis: redis.server.url } }).get('k')).toBe('B');
     } finally {
       await b.close();
     }

@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
-import { startTcpProxy, type TcpProxy } from '../../../../tools/net/tcp-proxy.js';
-import { startRedisServer, type RedisServerHandle } from '../../../../tools/redis/redis-server.js';
+import { redisBehindProxy } from '../support/redis-behind-proxy.js';
 import { ErrorCode, TieredCache, type RedisLockProvider } from '../../src/index.js';
 import { adminClient, eventually, recordingLogger, uniqueNamespace } from '../support/redis.js';
 import { recordingCommands } from '../support/sent-commands.js';
@@ -13,23 +12,14 @@ import { FakeDatabase, WriteBehinds } from '../write-behind/support.js';
  * and a purge sends nothing.
  */
 describe('lock and maintenance commands and the L2 breaker', () => {
-  let server: RedisServerHandle;
-  let proxy: TcpProxy;
   const open: TieredCache[] = [];
   const providers: RedisLockProvider[] = [];
   const queues = new WriteBehinds();
 
-  beforeEach(async () => {
-    server = await startRedisServer();
-    proxy = await startTcpProxy(server.port);
-  });
-  afterEach(async () => {
-    proxy.thaw();
+  const redis = redisBehindProxy(async () => {
     await queues.closeAll();
     await Promise.all(providers.splice(0).map((locks) => locks.close()));
     await Promise.all(open.splice(0).map((cache) => cache.close()));
-    await proxy.close();
-    await server.stop();
   });
 
   /** A cache on the proxy, recording the name of every command its client sends. */
@@ -38,7 +28,7 @@ describe('lock and maintenance commands and the L2 breaker', () => {
     const count = recordingCommands(sent);
     const namespace = uniqueNamespace('guarded');
     const cache = new TieredCache(
-      { namespace, version, logger: recordingLogger(), l2: { redis: proxy.url, breaker: { openMs: 60_000, maxOpenMs: 60_000 }, ...l2 } },
+      { namespace, version, logger: recordingLogger(), l2: { redis: redis.proxy.url, breaker: { openMs: 60_000, maxOpenMs: 60_000 }, ...l2 } },
       { wrapRemote: count },
     );
     open.push(cache);
@@ -48,7 +38,7 @@ describe('lock and maintenance commands and the L2 breaker', () => {
 
   async function hangAndOpen(cache: TieredCache): Promise<void> {
     const opened = new Promise<void>((resolve) => cache.events.once('breaker:open', () => resolve()));
-    proxy.freeze();
+    redis.proxy.freeze();
     void cache.get('opens-the-breaker');
     await opened;
   }
@@ -73,8 +63,8 @@ describe('lock and maintenance commands and the L2 breaker', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(lockCommands(sent)).toEqual([]);
 
-    proxy.thaw();
-    const admin = adminClient(server.url);
+    redis.proxy.thaw();
+    const admin = adminClient(redis.server.url);
     try {
       // Nothing renewed it: the lease runs out on Redis by itself.
       await eventually(async () => (await admin.keys(`tiercache:load:*${namespace}*`)).length === 0);
@@ -119,17 +109,17 @@ describe('lock and maintenance commands and the L2 breaker', () => {
   it('a lock taken by an attempt that was given up on (command timeout) is handed back, not kept and renewed', async () => {
     // A client of the application's without a command timeout of its own: only the breaker's bounds the
     // call, and the script's reply still arrives once Redis wakes.
-    const client = new Redis(proxy.url);
+    const client = new Redis(redis.proxy.url);
     try {
       const { cache } = await make({ redis: client });
       const locks = cache.redisLocks({ keyPrefix: 'guarded:late:' })!;
       providers.push(locks);
       await (await locks.acquire('warm-the-script'))!.release();
-      proxy.freeze();
+      redis.proxy.freeze();
       // The script waits in the frozen connection; the caller stops waiting after one command timeout.
       await expect(locks.acquire('job', { ttlMs: 30_000 })).rejects.toMatchObject({ code: ErrorCode.LockUnavailable });
-      proxy.thaw();
-      const admin = adminClient(server.url);
+      redis.proxy.thaw();
+      const admin = adminClient(redis.server.url);
       try {
         // The script ran once Redis woke, and took the lock; its 30 s lease is handed straight back.
         await eventually(async () => (await admin.exists('guarded:late:{job}')) === 0 && (await admin.get('guarded:late:{job}:fence')) === '1');

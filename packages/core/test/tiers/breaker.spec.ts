@@ -1,5 +1,4 @@
-import { startTcpProxy, type TcpProxy } from '../../../../tools/net/tcp-proxy.js';
-import { startRedisServer, type RedisServerHandle } from '../../../../tools/redis/redis-server.js';
+import { redisBehindProxy } from '../support/redis-behind-proxy.js';
 import { TieredCache } from '../../src/index.js';
 import type { RemoteTier } from '../../src/tiers/remote-tier.js';
 import { adminClient, eventually, recordingLogger, uniqueNamespace } from '../support/redis.js';
@@ -11,24 +10,14 @@ import { recordingCommands } from '../support/sent-commands.js';
  * not when its timer runs out. Timings are in the `redis-hang` benchmark; these tests check behaviour.
  */
 describe('the L2 circuit breaker', () => {
-  let server: RedisServerHandle;
-  let proxy: TcpProxy;
   const open: TieredCache[] = [];
 
-  beforeEach(async () => {
-    server = await startRedisServer();
-    proxy = await startTcpProxy(server.port);
-  });
-  afterEach(async () => {
-    proxy.thaw();
-    // Caches first: closing the proxy under a live client would send it reconnecting.
+  const redis = redisBehindProxy(async () => {
     await Promise.all(open.splice(0).map((cache) => cache.close()));
-    await proxy.close();
-    await server.stop();
   });
 
   /** A cache on the proxy, recording the name of every command its client sends. */
-  async function make(url = proxy.url) {
+  async function make(url = redis.proxy.url) {
     const sent: string[] = [];
     const count = recordingCommands(sent);
     const logger = recordingLogger();
@@ -46,8 +35,8 @@ describe('the L2 circuit breaker', () => {
 
   it('opens on the first timeout of a hung Redis, releases every waiting call, and sends nothing while open', async () => {
     const { cache, sent, states, logger } = await make();
-    const node = `127.0.0.1:${proxy.port}`;
-    proxy.freeze();
+    const node = `127.0.0.1:${redis.proxy.port}`;
+    redis.proxy.freeze();
     const loaded = await Promise.all([1, 2, 3, 4, 5].map((i) => cache.getOrSet(`cold-${i}`, async () => `db-${i}`)));
     expect(loaded).toEqual(['db-1', 'db-2', 'db-3', 'db-4', 'db-5']);
     expect(states).toEqual([`open ${node}`]);
@@ -67,7 +56,7 @@ describe('the L2 circuit breaker', () => {
 
   it('a call that met a timeout waits on Redis no more: no load lock, no write', async () => {
     const { cache, sent } = await make();
-    proxy.freeze();
+    redis.proxy.freeze();
     sent.length = 0;
     expect(await cache.getOrSet('cold', async () => 'db')).toBe('db');
     expect(sent.filter((name) => name !== 'ping')).toEqual(['get']);
@@ -84,7 +73,7 @@ describe('the L2 circuit breaker', () => {
           return typeof value === 'function' ? value.bind(target) : value;
         },
       });
-    const cache = new TieredCache({ namespace: uniqueNamespace('gated'), logger: recordingLogger(), l2: { redis: server.url } }, { wrapRemote: gated });
+    const cache = new TieredCache({ namespace: uniqueNamespace('gated'), logger: recordingLogger(), l2: { redis: redis.server.url } }, { wrapRemote: gated });
     open.push(cache);
     expect(await cache.ready()).toBe(true);
     // Resolves with the write held back. Had it waited, the write would have timed out (every L2
@@ -92,7 +81,7 @@ describe('the L2 circuit breaker', () => {
     expect(await cache.getOrSet('k', async () => 'db')).toBe('db');
     admit();
     expect(cache.stats().errors).toBe(0);
-    const admin = adminClient(server.url);
+    const admin = adminClient(redis.server.url);
     try {
       await eventually(async () => (await admin.get(cache.keyFor('k'))) !== null);
       expect(cache.status().l2?.breakerOpen).toBe(false);
@@ -111,7 +100,7 @@ describe('the L2 circuit breaker', () => {
           return typeof value === 'function' ? value.bind(target) : value;
         },
       });
-    const cache = new TieredCache({ namespace: uniqueNamespace('slow'), l1: false, logger: recordingLogger(), l2: { redis: server.url } }, { wrapRemote: stuck });
+    const cache = new TieredCache({ namespace: uniqueNamespace('slow'), l1: false, logger: recordingLogger(), l2: { redis: redis.server.url } }, { wrapRemote: stuck });
     open.push(cache);
     expect(await cache.ready()).toBe(true);
     await cache.set('fine', 1);
@@ -126,14 +115,14 @@ describe('the L2 circuit breaker', () => {
 
   it('closes as soon as a hung Redis answers again, and uses it at once', async () => {
     const { cache, states } = await make();
-    proxy.freeze();
+    redis.proxy.freeze();
     await cache.getOrSet('cold', async () => 'db');
     expect(cache.status().l2?.breakerOpen).toBe(true);
-    proxy.thaw();
+    redis.proxy.thaw();
     await eventually(() => cache.status().l2?.breakerOpen === false);
     expect(states.map((state) => state.split(' ')[0])).toEqual(['open', 'close']);
     await cache.set('after', 'v');
-    const admin = adminClient(server.url);
+    const admin = adminClient(redis.server.url);
     try {
       expect(await admin.get(cache.keyFor('after'))).not.toBeNull();
     } finally {
@@ -143,7 +132,7 @@ describe('the L2 circuit breaker', () => {
 
   it('after Redis is killed and restarted empty under load, closes on the first answer: no caller error, no wrong value', async () => {
     const { cache } = await make();
-    const admin = adminClient(server.url);
+    const admin = adminClient(redis.server.url);
     const failures: unknown[] = [];
     const wrong: string[] = [];
     let stop = false;
@@ -162,13 +151,13 @@ describe('the L2 circuit breaker', () => {
     try {
       await eventually(() => cache.stats().sets >= 50);
       // Hung first, so the breaker is open when Redis dies.
-      proxy.freeze();
+      redis.proxy.freeze();
       for (let i = 0; i < 3; i++) await cache.getOrSet(`cold-${i}`, async () => 'db');
       expect(cache.status().l2?.breakerOpen).toBe(true);
-      await server.kill();
-      proxy.thaw();
+      await redis.server.kill();
+      redis.proxy.thaw();
       await eventually(() => cache.status().l2?.connected === false);
-      await server.restart();
+      await redis.server.restart();
       // The backoff is a minute: only a prompt probe on reconnection puts L2 back in use this soon.
       await eventually(() => cache.status().l2?.connected === true && cache.status().l2?.breakerOpen === false);
       await cache.set('after', 'v');
