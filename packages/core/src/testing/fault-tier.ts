@@ -23,6 +23,7 @@ export class FaultTier implements RemoteTier {
   readonly #failures = new Map<FaultOperation, number>();
   #drop = 0;
   #duplicate = false;
+  #clockSkew = 0;
   readonly #listeners = new Set<(connected: boolean) => void>();
   readonly #subscribers = new Set<SubscriptionHandlers>();
 
@@ -69,6 +70,14 @@ export class FaultTier implements RemoteTier {
   /** While on, every bus message arrives twice. */
   duplicateMessages(on = true): void {
     this.#duplicate = on;
+  }
+
+  /**
+   * This instance's measured offset to Redis's clock reads `ms` more (negative: less) than it is, as a
+   * measurement over a slow round trip can: its stamps run ahead of (behind) the other instances'.
+   */
+  skewClock(ms: number): void {
+    this.#clockSkew = ms;
   }
 
   get(key: string): Promise<string | undefined> {
@@ -164,7 +173,7 @@ export class FaultTier implements RemoteTier {
   }
 
   clockOffset(): number {
-    return this.#inner.clockOffset();
+    return this.#inner.clockOffset() + this.#clockSkew;
   }
 
   health(timeoutMs: number): Promise<RedisHealth> {

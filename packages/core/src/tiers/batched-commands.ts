@@ -1,5 +1,6 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster } from 'ioredis';
+import type { RedisClock } from './redis-clock.js';
 import { commandTimeoutOf, followingTopology, type RedisClient } from './redis-connection.js';
 import { writeIfNewerScript, writeInTimeScript } from './redis-scripts.js';
 import type { RemoteWrite } from './remote-tier.js';
@@ -58,8 +59,8 @@ export class BatchedCommands {
   constructor(
     private readonly client: RedisClient,
     private readonly nodeOf: (key: string) => string,
-    /** Redis's clock minus this host's, measured (see `RedisTier`), for write deadlines. */
-    private readonly clockOffset: () => number,
+    /** For write deadlines, and told the time each write was stamped with. */
+    private readonly clock: RedisClock,
   ) {
     this.#standalone = client instanceof Cluster ? undefined : this.#newBatches();
   }
@@ -121,17 +122,18 @@ export class BatchedCommands {
    * written only if Redis gets it before its caller can have given up on it (90 % of a command
    * timeout from when its batch opened, on Redis's clock). A write a hung link delivers later is
    * refused, and fails here, so the caller keeps its tombstone for replay: it can never land over a
-   * write made after it.
+   * write made after it. Redis stamps what it writes with its own time (see `writeInTimeScript`).
    */
   async #writeInTime(items: readonly RemoteWrite[], openedAt: number): Promise<void> {
-    const deadline = openedAt + this.clockOffset() + IN_TIME * commandTimeoutOf(this.client);
+    const deadline = openedAt + this.clock.midOffset() + IN_TIME * commandTimeoutOf(this.client);
     await Promise.all(
       this.#bySlot(items).map(async (batch) => {
         const keys: string[] = [];
         const args: (string | number)[] = [deadline];
         for (const item of batch) keys.push(item.key), args.push(item.value, Math.max(1, Math.ceil(item.ttlMs)));
-        const written = await writeInTimeScript.run(this.client, keys, args);
-        if (written === 0) throw new Error('Redis received the write after its deadline (held by a slow or hung link); it was not applied');
+        const stamp = await writeInTimeScript.run(this.client, keys, args);
+        if (stamp === 0) throw new Error('Redis received the write after its deadline (held by a slow or hung link); it was not applied');
+        this.clock.saw(Number(stamp));
       }),
     );
   }

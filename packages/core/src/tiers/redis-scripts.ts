@@ -29,15 +29,28 @@ return written
 /**
  * KEYS: entries (one slot on Cluster). ARGV: a deadline (ms on Redis's clock), then value, PX for each
  * key. Writes them all if Redis runs this by the deadline, else none: a user's write that a slow or
- * hung link delivers after its caller gave up is refused. Returns how many were written.
+ * hung link delivers after its caller gave up is refused. Each entry (or tombstone) is stamped with
+ * Redis's time unless its own stamp is later: hosts stamp on Redis's clock as they measured it, low
+ * by up to a round trip, so only Redis's time orders a write after every load that began before it
+ * ran, on any instance (the conditional writes compare against it). Returns that time, or 0 if late.
  */
 export const writeInTimeScript = new LuaScript(`
 local t = redis.call('TIME')
-if tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000 > tonumber(ARGV[1]) then return 0 end
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+if now > tonumber(ARGV[1]) then return 0 end
+local stamp = string.format('%.17g', now)
 for i, key in ipairs(KEYS) do
-  redis.call('SET', key, ARGV[i * 2], 'PX', ARGV[i * 2 + 1])
+  local value = ARGV[i * 2]
+  local at = string.match(value, '^TC1%[([^,]+),')
+  if at then
+    if tonumber(at) < now then value = 'TC1[' .. stamp .. string.sub(value, 5 + #at) end
+  else
+    at = string.match(value, '^TCD(.+)$')
+    if at and tonumber(at) < now then value = 'TCD' .. stamp end
+  end
+  redis.call('SET', key, value, 'PX', ARGV[i * 2 + 1])
 end
-return #KEYS
+return stamp
 `);
 
 /**

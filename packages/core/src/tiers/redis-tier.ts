@@ -3,6 +3,7 @@ import { Cluster, Redis } from 'ioredis';
 import { isMarkKey, type Mark } from '../invalidation/marks.js';
 import { watchCommands } from './command-watchdog.js';
 import { BatchedCommands } from './batched-commands.js';
+import { RedisClock } from './redis-clock.js';
 import { commandTimeoutOf, connectRedis, followingTopology, watchdogBoundOf, type RedisClient, type RedisConnection } from './redis-connection.js';
 import { redisHealth, type RedisHealth } from './redis-health.js';
 import { RedisSubscription, type Subscription, type SubscriptionHandlers } from './redis-pubsub.js';
@@ -31,12 +32,10 @@ export class RedisTier implements RemoteTier, Tier<string> {
   readonly client: RedisClient;
   readonly #owned: boolean;
   #firstConnection: Promise<void> | undefined;
-  #clockOffset = 0;
-  /** The measured offset itself, for deadlines (which must not be moved earlier by its uncertainty). */
-  #clockMidOffset = 0;
+  readonly #clock: RedisClock;
   /** A standalone server's `host:port`, made once: `nodeOf` is on every call's path. */
   #address: string | undefined;
-  readonly #measureClock = () => void this.#syncClock();
+  readonly #measureClock = () => void this.#clock.measure();
   readonly #batched: BatchedCommands;
   /** Stops the command watchdog of a standalone client we created. */
   readonly #stopWatchdog: () => void;
@@ -45,7 +44,8 @@ export class RedisTier implements RemoteTier, Tier<string> {
     const { client, owned } = connectRedis(connection);
     this.client = client;
     this.#owned = owned;
-    this.#batched = new BatchedCommands(client, (key) => this.nodeOf(key), () => this.#clockMidOffset);
+    this.#clock = new RedisClock(client);
+    this.#batched = new BatchedCommands(client, (key) => this.nodeOf(key), this.#clock);
     // Each failed command is handled (and counted) where it fails; the connection's own 'error'
     // events would otherwise be printed by ioredis as unhandled.
     if (owned) client.on('error', () => undefined);
@@ -220,26 +220,7 @@ export class RedisTier implements RemoteTier, Tier<string> {
   }
 
   clockOffset(): number {
-    return this.#clockOffset;
-  }
-
-  /**
-   * Entries are stamped on Redis's clock (this host's plus the measured offset) and marks with at
-   * least Redis's own time. The offset is taken low by the measurement's uncertainty (half the round
-   * trip, plus a millisecond for this clock's resolution), so an entry never looks newer than a mark
-   * written after it on another host: skew can only make an invalidation kill a little more.
-   */
-  async #syncClock(): Promise<void> {
-    try {
-      const sent = Date.now();
-      const [seconds, micros] = await this.client.time();
-      const received = Date.now();
-      const uncertainty = (received - sent) / 2 + 1;
-      this.#clockMidOffset = Number(seconds) * 1000 + Number(micros) / 1000 - (sent + received) / 2;
-      this.#clockOffset = this.#clockMidOffset - uncertainty;
-    } catch {
-      // Keep the last measurement; the next connection measures again.
-    }
+    return this.#clock.stampOffset();
   }
 
   #unlink(key: string): Promise<number> {

@@ -1,5 +1,7 @@
+import { TieredCache } from '../../src/index.js';
+import { FaultTier } from '../../src/testing/index.js';
 import { CacheFactory } from '../support/cache-factory.js';
-import { adminClient, eventually, uniqueNamespace } from '../support/redis.js';
+import { adminClient, eventually, redisUrl, silentLogger, uniqueNamespace } from '../support/redis.js';
 
 const caches = new CacheFactory();
 const admin = adminClient();
@@ -21,14 +23,20 @@ function gatedLoader<T>(value: T) {
 
 describe('a load that began before another instance wrote', () => {
   it.each([
-    ['set', 'new'],
-    ['delete', undefined],
-  ] as const)('never overwrites its %s', async (op, expected) => {
+    { op: 'set', expected: 'new', skew: 0 },
+    { op: 'delete', expected: undefined, skew: 0 },
+    // Each instance measures its offset to Redis's clock over a round trip, and takes it low by the
+    // uncertainty: a writer that measured over a slow one stamps behind the loader.
+    { op: 'set', expected: 'new', skew: -50 },
+    { op: 'delete', expected: undefined, skew: -50 },
+  ] as const)('never overwrites its $op (writer clock off by $skew ms)', async ({ op, expected, skew }) => {
     const namespace = uniqueNamespace('lww');
-    // Without L1 the loading instance hears no bus message: only the write to Redis can protect B's write.
-    const a = caches.twoTier({ namespace, l1: false, distributed: false });
-    const b = caches.twoTier({ namespace });
+    // The loading instance hears no bus message (which would drop its flight): only Redis can protect B's write.
+    const a = caches.twoTier({ namespace, l1: false, distributed: false, l2: { redis: redisUrl(), bus: false } });
+    let faults!: FaultTier;
+    const b = caches.adopt(new TieredCache({ namespace, logger: silentLogger, l2: { redis: redisUrl() } }, { wrapRemote: (tier) => (faults = new FaultTier(tier)) }));
     await Promise.all([a.ready(), b.ready()]);
+    faults.skewClock(skew);
     const slow = gatedLoader('old');
     const loading = a.getOrSet('k', slow.loader);
     await slow.running;
@@ -38,6 +46,20 @@ describe('a load that began before another instance wrote', () => {
     expect(await loading).toBe('old');
     const c = caches.twoTier({ namespace, l1: false });
     expect(await c.get('k')).toBe(expected);
+  });
+});
+
+describe('a load that began after this instance deleted', () => {
+  it('is written to Redis', async () => {
+    const namespace = uniqueNamespace('after');
+    const a = caches.l2Only({ namespace });
+    expect(await a.ready()).toBe(true);
+    // Redis stamps the tombstone with its own time, ahead of this host's (low) measure of it; a load
+    // that begins once the delete is done must still count as newer, or Redis would refuse its write.
+    await a.delete('k');
+    expect(await a.getOrSet('k', async () => 'loaded')).toBe('loaded');
+    const c = caches.l2Only({ namespace });
+    await eventually(async () => (await c.get('k')) === 'loaded', 3_000);
   });
 });
 
