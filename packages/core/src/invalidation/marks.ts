@@ -71,7 +71,11 @@ export interface MarkStoreOptions {
 export class MarkStore {
   readonly #marks: LRUCache<string, KnownMark>;
   readonly #memoryMs: number;
-  /** Without L2: the latest time of a mark this process forgot. */
+  /**
+   * The latest time of a mark this process forgot for room. Without L2, where nobody else has it,
+   * every entry created at or before it counts as dead; with L2 it is what an entry must be newer
+   * than to be vouched for while L2 can't be asked (see `vouchesFor`).
+   */
   #floor = 0;
   version = 0;
 
@@ -80,14 +84,20 @@ export class MarkStore {
     const local = options.memoryMs === Infinity;
     this.#marks = new LRUCache<string, KnownMark>({
       max: options.maxMarks,
-      dispose: local
-        ? (mark, _key, reason) => {
-            if (reason !== 'evict') return;
-            this.#floor = Math.max(this.#floor, mark.hard, mark.soft);
-            this.version++;
-          }
-        : undefined,
+      dispose: (mark, _key, reason) => {
+        if (reason !== 'evict') return;
+        this.#floor = Math.max(this.#floor, mark.hard, mark.soft);
+        if (local) this.version++;
+      },
     });
+  }
+
+  /**
+   * Whether an entry whose verdict is `unknown` may still be served while L2 can't be asked: only if
+   * it was created after every mark this process forgot for room, any of which may have killed it.
+   */
+  vouchesFor(createdAt: number): boolean {
+    return createdAt > this.#floor;
   }
 
   /** The marks of `keys` this process does not trust now. */
@@ -110,14 +120,15 @@ export class MarkStore {
     let unknown = false;
     let until = Infinity;
     for (const key of keys) {
-      const mark = this.#known(key, now);
+      const copy = this.#marks.get(key);
+      // Marks only move forward, so a copy no longer trusted is still a floor for the mark: if it kills the entry, the entry is dead.
+      if (copy !== undefined && createdAt <= copy.hard) return { verdict: 'dead', until: Infinity };
+      const mark = copy !== undefined && copy.until > now ? copy : undefined;
       if (mark === undefined) {
         if (this.#memoryMs !== Infinity) unknown = true;
         else if (createdAt <= this.#floor) return { verdict: 'dead', until: Infinity };
         continue;
       }
-      // A known mark that kills the entry wins over any mark that is unknown.
-      if (createdAt <= mark.hard) return { verdict: 'dead', until: Infinity };
       if (createdAt <= mark.soft) verdict = 'stale';
       if (mark.until < until) until = mark.until;
     }

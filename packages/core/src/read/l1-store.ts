@@ -137,9 +137,16 @@ export class L1Store {
         return undefined;
       }
     }
-    // A mark this process no longer trusts: L2 has the truth, so the copy is only a hint; while L2
-    // is unreachable nobody can tell us better, and the copy serves as in any partition.
-    if (record.verdict === 'unknown' && this.remoteUsable()) return 'aged';
+    // A mark this process no longer trusts: L2 has the truth, so the copy is only a hint. While L2
+    // is unreachable the copy serves as in any partition, unless a mark forgotten here for room may
+    // have killed it: then it is dropped, never revived.
+    if (record.verdict === 'unknown') {
+      if (this.remoteUsable()) return 'aged';
+      if (!this.marks.vouchesFor(record.createdAt)) {
+        this.#tier.delete([key]);
+        return undefined;
+      }
+    }
     if (record.verdict === 'stale') return 'stale';
     if (now < record.freshUntil) return 'fresh';
     return now < record.expiresAt ? 'aged' : 'stale';
