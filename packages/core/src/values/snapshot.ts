@@ -35,10 +35,11 @@ function within(error: unknown, step: string): never {
 /**
  * - `copy`: build a deep copy whose objects and arrays are frozen (what each read of a value holding
  *   a Date, Map, Set or typed array hands out);
- * - `freeze`: freeze in place, for values nobody else holds yet (freshly deserialized ones);
  * - `measure`: only validate and measure, for the fast mode that shares values by reference.
+ *
+ * A value nobody else holds yet (freshly deserialized) is frozen in place by `freezeDecoded`.
  */
-export type SnapshotMode = 'copy' | 'freeze' | 'measure';
+export type SnapshotMode = 'copy' | 'measure';
 
 /**
  * Walks a value once to validate it (no functions, symbols or cycles) and measure it, protecting it
@@ -48,7 +49,6 @@ export type SnapshotMode = 'copy' | 'freeze' | 'measure';
  */
 export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
   const copy = mode === 'copy';
-  const freeze = mode !== 'measure';
   let size = 0;
   let cloneOnRead = false;
   const ancestors = new Set<object>();
@@ -88,7 +88,7 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
         } catch (error) {
           within(error, `[${i}]`);
         }
-        return freeze ? Object.freeze(out) : out;
+        return copy ? Object.freeze(out) : out;
       }
       if (object instanceof Date) {
         cloneOnRead = true;
@@ -149,7 +149,7 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
       } catch (error) {
         within(error, `.${key}`);
       }
-      return freeze ? Object.freeze(out) : out;
+      return copy ? Object.freeze(out) : out;
     } finally {
       ancestors.delete(object);
     }
@@ -163,8 +163,8 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
 }
 
 /**
- * `snapshot`'s freeze mode for a value nobody else holds yet and that needs no validating (one just
- * decoded): frozen in place and measured, in a walk that skips what makes `snapshot` cost several
+ * For a value nobody else holds yet and that needs no validating (one just decoded): frozen in
+ * place and measured as `snapshot` measures, in a walk that skips what makes `snapshot` cost several
  * times a JSON.parse (the cycle set, a key array per object, a path per field). An object frozen
  * already is not walked again, so shared parts and cycles end the walk (uncounted).
  */

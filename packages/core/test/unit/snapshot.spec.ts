@@ -48,7 +48,7 @@ describe('snapshot', () => {
   it('rejects functions and cycles in every mode, naming where', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.inner = { back: cyclic };
-    for (const mode of ['copy', 'freeze', 'measure'] as const) {
+    for (const mode of ['copy', 'measure'] as const) {
       expect(() => snapshot({ a: { f: () => 1 } }, mode)).toThrow(/ at a\.f cannot/);
       expect(() => snapshot({ list: [1, { m: new Map([['k', Symbol('s')]]) }] }, mode)).toThrow(/ at list\[1\]\.m\.get\(k\) cannot/);
       expect(() => snapshot([new Set([() => 1])], mode)).toThrow(/ at \[0\]<item> cannot/);
