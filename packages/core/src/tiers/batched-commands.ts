@@ -1,6 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster } from 'ioredis';
 import type { RedisClock } from './redis-clock.js';
+import { groupBy } from './group-by.js';
 import { commandTimeoutOf, followingTopology, type RedisClient } from './redis-connection.js';
 import { writeIfNewerScript, writeInTimeScript } from './redis-scripts.js';
 import type { RemoteWrite } from './remote-tier.js';
@@ -29,18 +30,6 @@ interface NodeBatches {
 
 /** Redis answers a missing key with null. */
 const orUndefined = (reply: string | null): string | undefined => reply ?? undefined;
-
-/** Items grouped by the slot of their key, each with its position. */
-function bySlot<I>(items: readonly I[], keyOf: (item: I) => string): [I, number][][] {
-  const groups = new Map<number, [I, number][]>();
-  items.forEach((item, i) => {
-    const slot = calculateSlot(keyOf(item));
-    const group = groups.get(slot);
-    if (group === undefined) groups.set(slot, [[item, i]]);
-    else group.push([item, i]);
-  });
-  return [...groups.values()];
-}
 
 /**
  * L2's single-key reads and writes, gathered per node and tick (see TickBatch) into multi-key
@@ -104,7 +93,7 @@ export class BatchedCommands {
     if (!(this.client instanceof Cluster)) return (await this.client.mget(...keys)).map(orUndefined);
     const values: (string | undefined)[] = [];
     await Promise.all(
-      bySlot(keys, (key) => key).map(async (group) => {
+      [...groupBy(keys, calculateSlot).values()].map(async (group) => {
         const slotKeys = group.map(([key]) => key);
         const found = slotKeys.length === 1 ? [await this.#getOne(slotKeys[0]!)] : (await followingTopology(this.client, this.client.mget(...slotKeys), 'mget', slotKeys)).map(orUndefined);
         group.forEach(([, i], j) => (values[i] = found[j]));
@@ -152,6 +141,6 @@ export class BatchedCommands {
   /** A batch split for multi-key commands: one group per slot on a cluster, else as it is. */
   #bySlot(items: readonly RemoteWrite[]): (readonly RemoteWrite[])[] {
     if (!(this.client instanceof Cluster) || items.length === 1) return [items];
-    return bySlot(items, (item) => item.key).map((group) => group.map(([item]) => item));
+    return [...groupBy(items, (item) => calculateSlot(item.key)).values()].map((group) => group.map(([item]) => item));
   }
 }

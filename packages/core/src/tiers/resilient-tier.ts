@@ -3,6 +3,7 @@ import type { CacheLogger } from '../logger.js';
 import type { Telemetry } from '../cache/telemetry.js';
 import { encodeTombstone } from '../serialization/entry-codec.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
+import { groupBy } from './group-by.js';
 import { NodeBreakers, RELEASED } from './node-breakers.js';
 import { OutageQueue, type Replayed } from './outage-queue.js';
 import type { MarkWrite, RemoteTier, RemoteWrite } from './remote-tier.js';
@@ -182,13 +183,7 @@ export class ResilientTier {
 
   /** Runs `run` once per node, with the items (and their positions) that node serves. */
   async #perNode<I>(items: readonly I[], keyOf: (item: I) => string, run: (node: string, group: [I, number][]) => Promise<void>): Promise<void> {
-    const groups = new Map<string, [I, number][]>();
-    items.forEach((item, i) => {
-      const node = this.#inner.nodeOf(keyOf(item));
-      const group = groups.get(node);
-      if (group === undefined) groups.set(node, [[item, i]]);
-      else group.push([item, i]);
-    });
+    const groups = groupBy(items, (item) => this.#inner.nodeOf(keyOf(item)));
     await Promise.all([...groups].map(([node, group]) => run(node, group)));
   }
 
