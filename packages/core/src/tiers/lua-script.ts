@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { followingTopology, type RedisClient } from './redis-connection.js';
+import { sendScript, type RedisClient } from './redis-connection.js';
 
 /**
  * A Lua script run by its SHA. We don't `defineCommand` it because that would add methods to a client
@@ -46,15 +46,12 @@ export class LuaScript {
   }
 
   // A script refused because its slot is moving never ran, so it is safe to send again (alone).
-  // ioredis flattens array arguments (one level), so a batch of many keys is not copied into a call's arguments.
   #evalsha(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    const command = [this.#sha, keys.length, keys, args] as unknown as (string | number)[];
-    return followingTopology(client, client.evalsha(...(command as [string, number])), 'evalsha', command);
+    return sendScript(client, 'evalsha', [this.#sha, keys.length, keys, args]);
   }
 
   #eval(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    const command = [this.#source, keys.length, keys, args] as unknown as (string | number)[];
-    return followingTopology(client, client.eval(...(command as [string, number])), 'eval', command);
+    return sendScript(client, 'eval', [this.#source, keys.length, keys, args]);
   }
 }
 

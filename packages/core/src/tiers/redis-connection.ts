@@ -83,8 +83,20 @@ function isTopologyError(error: unknown): boolean {
   return error instanceof Error && TOPOLOGY_ERROR.test(error.message);
 }
 
+/**
+ * A command's arguments. ioredis flattens arrays among them one level (so a batch of many keys need
+ * not be spread into a call), which its method types do not say; `sendScript` is where that is used.
+ */
+export type CommandArgs = readonly (string | number | readonly (string | number)[])[];
+
+/** EVALSHA or EVAL with `[script, numkeys, keys, args]`, following the topology on a cluster. */
+export function sendScript(client: RedisClient, name: 'evalsha' | 'eval', args: CommandArgs): Promise<unknown> {
+  const send = client[name] as unknown as (this: RedisClient, ...args: CommandArgs) => Promise<unknown>;
+  return followingTopology(client, send.call(client, ...args), name, args);
+}
+
 /** `resendOnTopologyChange` on a cluster; a standalone reply goes straight to the caller. */
-export function followingTopology<T>(client: RedisClient, sent: Promise<T>, name: string, args: readonly (string | number)[]): Promise<T> {
+export function followingTopology<T>(client: RedisClient, sent: Promise<T>, name: string, args: CommandArgs): Promise<T> {
   return client instanceof Cluster ? resendOnTopologyChange(client, sent, name, args) : sent;
 }
 
@@ -99,13 +111,15 @@ export async function resendOnTopologyChange<T>(
   client: RedisClient,
   sent: Promise<T>,
   name: string,
-  args: readonly (string | number)[],
+  args: CommandArgs,
 ): Promise<T> {
   try {
     return await sent;
   } catch (error) {
     if (!(client instanceof Cluster) || !isTopologyError(error)) throw error;
-    return (await client.sendCommand(new Command(name, [...args], { replyEncoding: 'utf8' }))) as T;
+    // Built as the client builds its own commands: its keyPrefix is part of every key.
+    const command = new Command(name, args as (string | number | (string | number)[])[], { replyEncoding: 'utf8', keyPrefix: client.options.keyPrefix });
+    return (await client.sendCommand(command)) as T;
   }
 }
 
