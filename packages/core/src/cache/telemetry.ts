@@ -1,4 +1,3 @@
-import type { EventEmitter } from 'node:events';
 import { CacheEvents, emptyStats, type CacheStats, type TierName } from '../events/cache-events.js';
 
 export type StaleReason = 'grace' | 'fail-safe' | 'timeout';
@@ -7,29 +6,16 @@ export type StaleReason = 'grace' | 'fail-safe' | 'timeout';
 export class Telemetry {
   readonly events = new CacheEvents();
   readonly stats: CacheStats = emptyStats();
-  /** Whether anyone listens for 'hit': asked on every L1 hit, so kept up to date rather than counted there. */
-  #hitHeard = false;
-
-  constructor() {
-    // The emitter's own events, outside the typed map of the cache's.
-    const emitter = this.events as EventEmitter;
-    emitter.on('newListener', (event: string | symbol) => {
-      if (event === 'hit') this.#hitHeard = true;
-    });
-    emitter.on('removeListener', (event: string | symbol) => {
-      if (event === 'hit') this.#hitHeard = this.events.listenerCount('hit') > 0;
-    });
-  }
 
   hit(key: string, tier: TierName, label?: string): void {
     if (tier === 'l1') this.stats.hitsL1++;
     else this.stats.hitsL2++;
-    if (this.#hitHeard) this.events.emit('hit', { key, tier, label });
+    if (this.events.heard('hit')) this.events.emit('hit', { key, tier, label });
   }
 
   miss(key: string, label?: string): void {
     this.stats.misses++;
-    if (this.events.listenerCount('miss') > 0) this.events.emit('miss', { key, label });
+    if (this.events.heard('miss')) this.events.emit('miss', { key, label });
   }
 
   staleServed(key: string, reason: StaleReason, label?: string): void {

@@ -39,7 +39,48 @@ export interface CacheEventMap {
   'breaker:close': [{ tier: TierName; node?: string }];
 }
 
-export class CacheEvents extends EventEmitter<CacheEventMap> {}
+/** The events emitted for every call or entry: their payloads are built only when someone listens. */
+export type FrequentEvent = 'hit' | 'miss' | 'set' | 'delete' | 'eviction';
+
+export class CacheEvents extends EventEmitter<CacheEventMap> {
+  readonly #heard: Record<FrequentEvent, boolean> = { hit: false, miss: false, set: false, delete: false, eviction: false };
+  readonly #added = (event: string | symbol) => {
+    if (this.#isFrequent(event)) this.#heard[event] = true;
+  };
+  readonly #removed = (event: string | symbol) => {
+    if (this.#isFrequent(event)) this.#heard[event] = this.listenerCount(event) > 0;
+  };
+
+  constructor() {
+    super();
+    this.#hook();
+  }
+
+  /** Whether anyone listens for `event`. Asked on every hit, so kept up to date as listeners come and go. */
+  heard(event: FrequentEvent): boolean {
+    return this.#heard[event];
+  }
+
+  override removeAllListeners(event?: keyof CacheEventMap | 'newListener' | 'removeListener'): this {
+    // Node tells "every event" from the argument count, not from an undefined event.
+    if (event === undefined) super.removeAllListeners();
+    else super.removeAllListeners(event as keyof CacheEventMap);
+    // Removing every listener removes the hooks that keep `heard` up to date too.
+    if (event === undefined || event === 'newListener' || event === 'removeListener') this.#hook();
+    return this;
+  }
+
+  #hook(): void {
+    const emitter = this as EventEmitter;
+    if (!emitter.listeners('newListener').includes(this.#added)) emitter.on('newListener', this.#added);
+    if (!emitter.listeners('removeListener').includes(this.#removed)) emitter.on('removeListener', this.#removed);
+    for (const event of Object.keys(this.#heard) as FrequentEvent[]) this.#heard[event] = this.listenerCount(event) > 0;
+  }
+
+  #isFrequent(event: string | symbol): event is FrequentEvent {
+    return typeof event === 'string' && Object.hasOwn(this.#heard, event);
+  }
+}
 
 /** Plain counters, cheap enough to update on every hit; read them with `cache.stats()`. */
 export interface CacheStats {

@@ -99,7 +99,7 @@ export class L1Store {
     this.#evicted = (key) => {
       telemetry.stats.evictions++;
       // A full L1 evicts on every fill: no event object for nobody.
-      if (telemetry.events.listenerCount('eviction') > 0) telemetry.events.emit('eviction', { key });
+      if (telemetry.events.heard('eviction')) telemetry.events.emit('eviction', { key });
     };
     this.#tier = new L1Lru<L1Record>({
       maxEntries: bounds.maxEntries,

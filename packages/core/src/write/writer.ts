@@ -112,7 +112,7 @@ export class Writer {
       this.announcer.announce({ op: 'keys', keys }),
     ]);
     this.telemetry.stats.deletes += keys.length;
-    if (this.telemetry.events.listenerCount('delete') > 0) for (const key of keys) this.telemetry.events.emit('delete', { key });
+    if (this.telemetry.events.heard('delete')) for (const key of keys) this.telemetry.events.emit('delete', { key });
   }
 
   #write(items: readonly PreparedItem[], announce: boolean): Promise<void> {
@@ -130,7 +130,7 @@ export class Writer {
     }
     this.telemetry.stats.sets += written.length;
     // Set once callers can read it: a loaded value's caller does not wait for L2.
-    if (this.telemetry.events.listenerCount('set') > 0) for (const key of written) this.telemetry.events.emit('set', { key });
+    if (this.telemetry.events.heard('set')) for (const key of written) this.telemetry.events.emit('set', { key });
     return Promise.all([
       l2Items.length > 0 ? this.l2?.write(l2Items) : undefined,
       dropped.length > 0 ? this.remove(dropped) : undefined,

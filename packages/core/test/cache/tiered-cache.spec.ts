@@ -270,6 +270,26 @@ describe('TieredCache tiers', () => {
     expect(seen).toEqual(['l1', 'l1', 'once', 'l1']);
   });
 
+  it.each(['hit', 'miss', 'set', 'delete'] as const)('emits %s events to the listeners there are, after removeAllListeners() too', async (event) => {
+    const cache = caches.l1Only();
+    await cache.set('k', 1);
+    const act = { hit: () => cache.get('k'), miss: () => cache.get('absent'), set: () => cache.set('k', 1), delete: () => cache.delete('absent') }[event];
+    let heard = 0;
+    const listener = () => heard++;
+    await act();
+    cache.events.on(event, listener);
+    await act();
+    cache.events.off(event, listener);
+    await act();
+    cache.events.on(event, listener);
+    cache.events.removeAllListeners();
+    await act();
+    cache.events.once(event, listener);
+    await act();
+    await act();
+    expect(heard).toBe(2);
+  });
+
   it('emits typed events for hits, misses, sets and deletes', async () => {
     const cache = caches.twoTier();
     const seen: string[] = [];
