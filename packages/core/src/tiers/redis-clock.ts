@@ -7,6 +7,9 @@ import type { RedisClient } from './redis-connection.js';
  * clock's resolution): a stamp never runs ahead of Redis's time, and an entry never looks newer than
  * a write or mark that Redis ran after its load began. Skew can only make those kill a little more.
  */
+/** Above the rounding of a double at today's epoch milliseconds (about 0.00024). */
+const STEP_MS = 0.001;
+
 export class RedisClock {
   #low = 0;
   #mid = 0;
@@ -15,9 +18,12 @@ export class RedisClock {
 
   constructor(private readonly client: RedisClient) {}
 
-  /** The offset for stamps: low, but never so low that a stamp falls behind a time Redis reported. */
+  /**
+   * The offset for stamps: low, but never so low that a stamp is not after a time Redis reported
+   * (a load equal in time to a delete's tombstone would lose to it).
+   */
   stampOffset(): number {
-    return Math.max(this.#low, this.#seen - Date.now());
+    return Math.max(this.#low, this.#seen + STEP_MS - Date.now());
   }
 
   /** The measured offset itself, for deadlines (which must not be moved earlier by its uncertainty). */
