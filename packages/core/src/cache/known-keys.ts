@@ -1,4 +1,5 @@
 import { invalidOption } from '../errors.js';
+import { isObject } from './option-checks.js';
 
 /**
  * The shape of an options object (core's and every Nest module's), as far as key names go: `true` for a leaf whose value the engine (or
@@ -65,5 +66,18 @@ export function checkKnownKeys(value: unknown, shape: OptionShape, path: string)
       throw invalidOption(where, `unknown option.${didYouMean(key, known)} Known here: ${known.join(', ')}.`);
     }
     if (rule !== true && child !== undefined && child !== false) checkKnownKeys(child, rule, where);
+  }
+}
+
+/**
+ * `checkKnownKeys` for options given per call, on every call: a loop over the given keys, with the
+ * error (and its suggestions) built only for a bad one.
+ */
+export function checkCallOptions(value: unknown, shape: OptionShape, path: string): void {
+  if (!isObject(value)) throw invalidOption(path, 'expected an object');
+  for (const key in value as object) {
+    const rule = Object.hasOwn(shape, key) ? shape[key] : undefined;
+    if (rule === undefined) checkKnownKeys(value, shape, path);
+    else if (rule !== true) checkKnownKeys((value as Record<string, unknown>)[key], rule, `${path}.${key}`);
   }
 }

@@ -21,6 +21,12 @@ export const ENTRY_OPTIONS_SHAPE: OptionShape = leaves([
   'profile',
 ]);
 
+/** Per call: `set`'s options, `getOrSet`'s, and the loader's `setOptions`. */
+export const WRITE_OPTIONS_SHAPE: OptionShape = { ...ENTRY_OPTIONS_SHAPE, tags: true };
+export const GET_OR_SET_OPTIONS_SHAPE: OptionShape = { ...WRITE_OPTIONS_SHAPE, label: true };
+export const INVALIDATE_OPTIONS_SHAPE: OptionShape = leaves(['mode']);
+export const NAMESPACE_OPTIONS_SHAPE: OptionShape = { l1PerChild: leaves(['maxEntries', 'maxBytes']) };
+
 const L1_SHAPE: OptionShape = leaves(['maxEntries', 'maxBytes', 'mutationSafe']);
 
 // `redis` is a client, a URL or ioredis options: ioredis knows its own keys.

@@ -337,4 +337,44 @@ describe('options validation', () => {
       expect.objectContaining({ code: ErrorCode.InvalidOption, message: expect.stringContaining(`\`${field}\``) }),
     );
   });
+  describe('given per call', () => {
+    let cache: TieredCache;
+    beforeEach(async () => {
+      cache = caches.l1Only();
+      await cache.set('k', 1);
+    });
+    const bad = (field: string, suggestion?: string) =>
+      expect.objectContaining({ code: ErrorCode.InvalidOption, message: expect.stringMatching(new RegExp(`\`${field.replace(/[.[\]]/g, '\\$&')}\`.*${suggestion ?? ''}`)) });
+
+    it.each([
+      ['getOrSet, on a hit too', () => cache.getOrSet('k', async () => 2, { tll: 5 } as never), 'options.tll', 'ttl'],
+      ['getOrSet on a miss', () => cache.getOrSet('absent', async () => 2, { tag: ['t'] } as never), 'options.tag', 'tags'],
+      ['get', () => cache.get('k', { grac: 5 } as never), 'options.grac', 'grace'],
+      ['getMany', () => cache.getMany(['k'], { tags: ['t'] } as never), 'options.tags', ''],
+      ['set', () => cache.set('k', 2, { tagz: ['t'] } as never), 'options.tagz', 'tags'],
+      ['setMany', () => cache.setMany([{ key: 'k', value: 2, options: { tgs: ['t'] } as never }]), 'items[0].options.tgs', 'tags'],
+      ['invalidateTags', () => cache.invalidateTags(['t'], { mod: 'soft' } as never), 'options.mod', 'mode'],
+      ['a loader\'s setOptions', () => cache.getOrSet('fresh', async ({ setOptions }) => (setOptions({ ttll: 5 } as never), 1)), 'setOptions.ttll', 'ttl'],
+    ])('%s rejects an unknown option, naming it and the closest known one', async (_name, call, field, suggestion) => {
+      await expect(call()).rejects.toThrow(bad(field, suggestion));
+    });
+
+    it('namespace() rejects unknown defaults and options, and options that are not an object', () => {
+      expect(() => cache.namespace('n', { tll: 5 } as never)).toThrow(bad('defaults.tll', 'ttl'));
+      expect(() => cache.namespace('n', undefined, { l1PerChild: { maxByte: 5 } } as never)).toThrow(bad('options.l1PerChild.maxByte', 'maxBytes'));
+      expect(() => cache.namespace('n', undefined, 'big' as never)).toThrow(bad('options'));
+    });
+
+    it('get rejects options that are not an object', async () => {
+      await expect(cache.get('k', 'fast' as never)).rejects.toThrow(bad('options'));
+    });
+
+    it('still takes every known option', async () => {
+      const options = { ttl: 5_000, l1Ttl: 1_000, jitter: 0.1, negativeTtl: 100, grace: 10, failSafeThrottle: 1, softTimeout: 0, hardTimeout: 0, loadTimeout: 0, refreshAhead: 0, earlyRefreshBeta: 0, distributed: false, tags: ['t'], label: 'L' };
+      expect(await cache.getOrSet('all', async () => 'v', options)).toBe('v');
+      const { label: _label, ...writeOptions } = options;
+      await cache.set('all', 'w', writeOptions);
+      expect(await cache.getMany(['all'], { ttl: 1 })).toEqual(new Map([['all', 'w']]));
+    });
+  });
 });
