@@ -36,9 +36,9 @@ export interface PreparedItem {
  * Puts values into the tiers and takes them out. A delete leaves a tombstone, and the write of a
  * loaded value is conditional on its creation time (see `writeIfNewerScript`), so a load that began
  * before another instance's write or delete never lands over it. The user's own writes and deletes
- * land in the order they are made, and only in time (see `RedisTier#writeInTime`): one a hung link
- * delivers after its caller gave up is refused. They are announced to the other instances in the
- * same round trip as the write.
+ * land in the order they are made, stamped with Redis's time, and only in time (see
+ * `writeInTimeScript`): one a hung link delivers after its caller gave up is refused. They are
+ * announced to the other instances in the same round trip as the write.
  */
 export class Writer {
   constructor(
