@@ -16,8 +16,16 @@ export interface Mark {
   readonly soft: number;
 }
 
-/** `unknown`: a mark the entry depends on is not known here; only L2 can tell. */
-export type Verdict = 'fresh' | 'stale' | 'dead' | 'unknown';
+/**
+ * `unknown`: a mark the entry depends on is not known here; only L2 can tell. `unknown-stale`: the
+ * same, and stale at least (a mark known here, trusted or not, soft-invalidated it).
+ */
+export type Verdict = 'fresh' | 'stale' | 'dead' | 'unknown' | 'unknown-stale';
+
+/** Whether only L2 can say how the entry stands. */
+export function untrusted(verdict: Verdict): boolean {
+  return verdict === 'unknown' || verdict === 'unknown-stale';
+}
 
 export interface Judgement {
   readonly verdict: Verdict;
@@ -121,18 +129,19 @@ export class MarkStore {
     let until = Infinity;
     for (const key of keys) {
       const copy = this.#marks.get(key);
-      // Marks only move forward, so a copy no longer trusted is still a floor for the mark: if it kills the entry, the entry is dead.
+      // Marks only move forward, so a copy no longer trusted is still a floor for the mark: what it
+      // kills is dead, and what it soft-invalidated is stale at least.
       if (copy !== undefined && createdAt <= copy.hard) return { verdict: 'dead', until: Infinity };
-      const mark = copy !== undefined && copy.until > now ? copy : undefined;
-      if (mark === undefined) {
+      if (copy !== undefined && createdAt <= copy.soft) verdict = 'stale';
+      if (copy === undefined || copy.until <= now) {
         if (this.#memoryMs !== Infinity) unknown = true;
         else if (createdAt <= this.#floor) return { verdict: 'dead', until: Infinity };
         continue;
       }
-      if (createdAt <= mark.soft) verdict = 'stale';
-      if (mark.until < until) until = mark.until;
+      if (copy.until < until) until = copy.until;
     }
-    return unknown ? { verdict: 'unknown', until: now } : { verdict, until };
+    if (unknown) return { verdict: verdict === 'stale' ? 'unknown-stale' : 'unknown', until: now };
+    return { verdict, until };
   }
 
   /**
@@ -142,7 +151,8 @@ export class MarkStore {
    */
   judgeOwn(createdAt: number, keys: readonly string[], now: number): Judgement {
     const judgement = this.judge(createdAt, keys, now);
-    return judgement.verdict === 'unknown' ? { verdict: 'fresh', until: now + this.#memoryMs } : judgement;
+    if (!untrusted(judgement.verdict)) return judgement;
+    return { verdict: judgement.verdict === 'unknown-stale' ? 'stale' : 'fresh', until: now + this.#memoryMs };
   }
 
   /** Forgets everything, after messages may have been missed (only with L2, which still has them). */

@@ -1,5 +1,5 @@
 import type { Telemetry } from '../cache/telemetry.js';
-import type { Judgement, MarkStore, Verdict } from '../invalidation/marks.js';
+import { untrusted, type Judgement, type MarkStore, type Verdict } from '../invalidation/marks.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
 import { freezeDecoded, measureSerialized, snapshot } from '../values/snapshot.js';
 import { L1Budget, TOO_BIG, type L1Limits } from './l1-budget.js';
@@ -138,16 +138,16 @@ export class L1Store {
       }
     }
     // A mark this process no longer trusts: L2 has the truth, so the copy is only a hint. While L2
-    // is unreachable the copy serves as in any partition, unless a mark forgotten here for room may
-    // have killed it: then it is dropped, never revived.
-    if (record.verdict === 'unknown') {
+    // is unreachable the copy serves as in any partition, as stale if what is known here says so,
+    // unless a mark forgotten here for room may have killed it: then it is dropped, never revived.
+    if (untrusted(record.verdict)) {
       if (this.remoteUsable()) return 'aged';
       if (!this.marks.vouchesFor(record.createdAt)) {
         this.#tier.delete([key]);
         return undefined;
       }
     }
-    if (record.verdict === 'stale') return 'stale';
+    if (record.verdict === 'stale' || record.verdict === 'unknown-stale') return 'stale';
     if (now < record.freshUntil) return 'fresh';
     return now < record.expiresAt ? 'aged' : 'stale';
   }

@@ -1,6 +1,6 @@
 import type { Scope } from '../cache/scope.js';
 import type { Telemetry } from '../cache/telemetry.js';
-import type { MarkStore } from '../invalidation/marks.js';
+import { untrusted, type MarkStore } from '../invalidation/marks.js';
 import { isTombstone, type EntryCodec } from '../serialization/entry-codec.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
 import type { ResilientTier } from '../tiers/resilient-tier.js';
@@ -78,7 +78,7 @@ export class L2Reader {
   #judge(entry: CacheEntry, rawLength: number, marks: readonly string[], grace: number, now: number): L2Read | undefined {
     const { verdict } = this.marks.judge(entry.createdAt, marks, now);
     if (verdict === 'dead') return undefined;
-    const trusted = verdict !== 'unknown';
+    const trusted = !untrusted(verdict);
     const stale = !trusted || verdict === 'stale' || entry.expiresAt <= now;
     return stale && grace <= 0 ? undefined : { entry, rawLength, marks, stale, trusted };
   }

@@ -47,3 +47,32 @@ describe('a mark forgotten for room while L2 is unreachable', () => {
     }
   }, 30_000);
 });
+
+describe('a mark this process no longer trusts, while L2 is unreachable', () => {
+  it.each([
+    ['soft', 'new'],
+    ['hard', 'new'],
+  ] as const)('still counts for what it %s-invalidated: the copy is reloaded, not served as fresh', async (mode, expected) => {
+    let faults!: FaultTier;
+    const cache = new TieredCache(
+      { namespace: uniqueNamespace('untrusted'), logger: silentLogger, ttl: 600_000, l2: { redis: redisUrl() } },
+      { wrapRemote: (tier) => (faults = new FaultTier(tier)) },
+    );
+    const realNow = Date.now;
+    const clock = jest.spyOn(Date, 'now');
+    try {
+      expect(await cache.ready()).toBe(true);
+      await cache.set('k', 'old', { tags: ['T'] });
+      await cache.invalidateTags(['T'], { mode });
+      faults.partition();
+      await eventually(() => cache.status().l2?.connected === false);
+      // Past the 30 s a mark is trusted before it is read again from L2, which can't be asked now.
+      clock.mockImplementation(() => realNow() + 31_000);
+      expect(await cache.getOrSet('k', async () => 'new', { tags: ['T'] })).toBe(expected);
+    } finally {
+      clock.mockRestore();
+      faults.heal();
+      await cache.close();
+    }
+  });
+});

@@ -11,6 +11,17 @@ describe('MarkStore with L2 (marks trusted for a while)', () => {
     expect(marks.judge(150, ['t'], 500).verdict).toBe('fresh');
   });
 
+  it('keeps what a copy it no longer trusts soft-invalidated stale', () => {
+    const marks = new MarkStore({ maxMarks: 100, memoryMs: 1_000 });
+    marks.apply('t', 'soft', 100, 0);
+    expect(marks.judge(50, ['t'], 500).verdict).toBe('stale');
+    expect(marks.judge(50, ['t'], 5_000).verdict).toBe('unknown-stale');
+    expect(marks.judge(150, ['t'], 5_000).verdict).toBe('unknown');
+    // An entry of this process's own is stale by the mark it knows, and fresh by those it doesn't.
+    expect(marks.judgeOwn(50, ['t'], 5_000).verdict).toBe('stale');
+    expect(marks.judgeOwn(150, ['t', 'never-heard-of'], 5_000).verdict).toBe('fresh');
+  });
+
   it('vouches only for entries newer than every mark it forgot for room', () => {
     const marks = new MarkStore({ maxMarks: 2, memoryMs: 60_000 });
     marks.apply('a', 'hard', 100, 0);
