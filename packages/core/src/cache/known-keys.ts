@@ -71,13 +71,27 @@ export function checkKnownKeys(value: unknown, shape: OptionShape, path: string)
 
 /**
  * `checkKnownKeys` for options given per call, on every call: a loop over the given keys, with the
- * error (and its suggestions) built only for a bad one.
+ * error (and its suggestions) built only for a bad one. Frozen options (a decorator's, made once)
+ * are checked once.
  */
-export function checkCallOptions(value: unknown, shape: OptionShape, path: string): void {
-  if (!isObject(value)) throw invalidOption(path, 'expected an object');
-  for (const key in value as object) {
-    const rule = Object.hasOwn(shape, key) ? shape[key] : undefined;
-    if (rule === undefined) checkKnownKeys(value, shape, path);
-    else if (rule !== true) checkKnownKeys((value as Record<string, unknown>)[key], rule, `${path}.${key}`);
+export class CallOptionsCheck {
+  readonly #passed = new WeakSet<object>();
+  /** Only options without nested ones are remembered: a nested object may change though its parent can't. */
+  readonly #flat: boolean;
+
+  constructor(private readonly shape: OptionShape) {
+    this.#flat = Object.values(shape).every((rule) => rule === true);
+  }
+
+  check(value: unknown, path: string): void {
+    if (this.#passed.has(value as object)) return;
+    if (!isObject(value)) throw invalidOption(path, 'expected an object');
+    const { shape } = this;
+    for (const key in value as object) {
+      const rule = Object.hasOwn(shape, key) ? shape[key] : undefined;
+      if (rule === undefined) checkKnownKeys(value, shape, path);
+      else if (rule !== true) checkKnownKeys((value as Record<string, unknown>)[key], rule, `${path}.${key}`);
+    }
+    if (this.#flat && Object.isFrozen(value)) this.#passed.add(value as object);
   }
 }

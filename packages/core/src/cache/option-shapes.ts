@@ -1,4 +1,4 @@
-import type { OptionShape } from './known-keys.js';
+import { CallOptionsCheck, type OptionShape } from './known-keys.js';
 
 function leaves(keys: readonly string[]): Record<string, true> {
   return Object.fromEntries(keys.map((key) => [key, true]));
@@ -21,11 +21,16 @@ export const ENTRY_OPTIONS_SHAPE: OptionShape = leaves([
   'profile',
 ]);
 
-/** Per call: `set`'s options, `getOrSet`'s, and the loader's `setOptions`. */
-export const WRITE_OPTIONS_SHAPE: OptionShape = { ...ENTRY_OPTIONS_SHAPE, tags: true };
-export const GET_OR_SET_OPTIONS_SHAPE: OptionShape = { ...WRITE_OPTIONS_SHAPE, label: true };
-export const INVALIDATE_OPTIONS_SHAPE: OptionShape = leaves(['mode']);
-export const NAMESPACE_OPTIONS_SHAPE: OptionShape = { l1PerChild: leaves(['maxEntries', 'maxBytes']) };
+/** The options given per call (and to `namespace()`), each checked as it comes. */
+const WRITE_OPTIONS_SHAPE: OptionShape = { ...ENTRY_OPTIONS_SHAPE, tags: true };
+export const CALL_OPTIONS = {
+  entry: new CallOptionsCheck(ENTRY_OPTIONS_SHAPE),
+  /** `set`'s, and a loader's `setOptions`. */
+  write: new CallOptionsCheck(WRITE_OPTIONS_SHAPE),
+  getOrSet: new CallOptionsCheck({ ...WRITE_OPTIONS_SHAPE, label: true }),
+  invalidate: new CallOptionsCheck(leaves(['mode'])),
+  namespace: new CallOptionsCheck({ l1PerChild: leaves(['maxEntries', 'maxBytes']) }),
+};
 
 const L1_SHAPE: OptionShape = leaves(['maxEntries', 'maxBytes', 'mutationSafe']);
 

@@ -24,8 +24,7 @@ import {
   type WriteOptions,
 } from './options.js';
 import type { CacheStatsSnapshot, CacheStatus, InvalidateOptions, NamespaceOptions, PurgeProgress, SetManyItem } from './cache-types.js';
-import { checkCallOptions } from './known-keys.js';
-import { ENTRY_OPTIONS_SHAPE, GET_OR_SET_OPTIONS_SHAPE, INVALIDATE_OPTIONS_SHAPE, NAMESPACE_OPTIONS_SHAPE, WRITE_OPTIONS_SHAPE } from './option-shapes.js';
+import { CALL_OPTIONS } from './option-shapes.js';
 import { Scope } from './scope.js';
 
 /** Internal, not exported from the package: see `TieredCache[l2Guard]`. */
@@ -115,7 +114,7 @@ export class TieredCache {
     // fails as a rejected promise.
     try {
       if (options === undefined) return this.#getOrSet(key, loader, undefined, undefined);
-      checkCallOptions(options, GET_OR_SET_OPTIONS_SHAPE, 'options');
+      CALL_OPTIONS.getOrSet.check(options, 'options');
       const profile = options.profile === undefined ? undefined : this.#scope.defaults.profiles.get(options.profile);
       // An unknown profile fails on a hit too: resolving the options throws the E_INVALID_OPTION that names it.
       if (options.profile !== undefined && profile === undefined) this.#scope.settings(options as WriteOptions, 'options.');
@@ -184,7 +183,7 @@ export class TieredCache {
 
   /** The cached value, or undefined on a miss (use `has` or `getMany` to tell a cached undefined apart). */
   async get<T>(key: CacheKey, options?: EntryOptions): Promise<T | undefined> {
-    if (options !== undefined) checkCallOptions(options, ENTRY_OPTIONS_SHAPE, 'options');
+    if (options !== undefined) CALL_OPTIONS.entry.check(options, 'options');
     return (await this.#find(this.keyFor(key), options))?.value as T | undefined;
   }
 
@@ -195,7 +194,7 @@ export class TieredCache {
   /** Found entries only, keyed by the key as given (parts are keyed by their built string). */
   async getMany<T>(keys: readonly CacheKey[], options?: EntryOptions): Promise<Map<string, T>> {
     if (!Array.isArray(keys)) throw invalidArgument('keys', 'expected an array of keys');
-    if (options !== undefined) checkCallOptions(options, ENTRY_OPTIONS_SHAPE, 'options');
+    if (options !== undefined) CALL_OPTIONS.entry.check(options, 'options');
     const { l1, reader, epochs, telemetry } = this.#engine;
     const resolved = resolveEntryOptions(options, this.#scope.defaults, 'options.');
     const found = new Map<string, T>();
@@ -253,7 +252,7 @@ export class TieredCache {
   #prepareWrite(key: CacheKey, value: unknown, options: WriteOptions | undefined, path: string): PreparedItem {
     const { writer, clock } = this.#engine;
     const fullKey = this.keyFor(key);
-    if (options !== undefined) checkCallOptions(options, WRITE_OPTIONS_SHAPE, path.slice(0, -1));
+    if (options !== undefined) CALL_OPTIONS.write.check(options, path.slice(0, -1));
     return { key: fullKey, prepared: writer.prepare(this.#scope, fullKey, value, this.#scope.settings(options, path), clock.stamp()) };
   }
 
@@ -272,7 +271,7 @@ export class TieredCache {
    */
   async invalidateTags(tags: readonly string[], options: InvalidateOptions = {}): Promise<void> {
     this.keyFor('tags');
-    checkCallOptions(options, INVALIDATE_OPTIONS_SHAPE, 'options');
+    CALL_OPTIONS.invalidate.check(options, 'options');
     const list = resolveTags(tags, 'tags');
     const mode = options.mode ?? 'hard';
     if (mode !== 'hard' && mode !== 'soft') throw invalidArgument('mode', "expected 'hard' or 'soft'");
@@ -333,8 +332,8 @@ export class TieredCache {
    */
   namespace(name: string, defaults?: EntryOptions, options?: NamespaceOptions): TieredCache {
     if (typeof name !== 'string' || name.length === 0) throw invalidArgument('namespace name', 'expected a non-empty string');
-    if (defaults !== undefined) checkCallOptions(defaults, ENTRY_OPTIONS_SHAPE, 'defaults');
-    if (options !== undefined) checkCallOptions(options, NAMESPACE_OPTIONS_SHAPE, 'options');
+    if (defaults !== undefined) CALL_OPTIONS.entry.check(defaults, 'defaults');
+    if (options !== undefined) CALL_OPTIONS.namespace.check(options, 'options');
     const budget = options?.l1PerChild === undefined ? undefined : childLimits(options.l1PerChild);
     const scope = this.#scope.child(name, resolveEntryOptions(defaults, this.#scope.defaults, 'defaults.'));
     if (budget !== undefined) this.#engine.l1?.partition(scope.prefix, budget);

@@ -1,6 +1,5 @@
 import type { Clock } from '../cache/clock.js';
-import { checkCallOptions } from '../cache/known-keys.js';
-import { WRITE_OPTIONS_SHAPE } from '../cache/option-shapes.js';
+import { CALL_OPTIONS } from '../cache/option-shapes.js';
 import { resolveEntryOptions, resolveTags } from '../cache/options.js';
 import type { Scope } from '../cache/scope.js';
 import type { Telemetry, StaleReason } from '../cache/telemetry.js';
@@ -207,7 +206,7 @@ export class LoadRunner {
     const context: LoaderContext = {
       key,
       setOptions: (changes) => {
-        checkCallOptions(changes, WRITE_OPTIONS_SHAPE, 'setOptions');
+        CALL_OPTIONS.write.check(changes, 'setOptions');
         stored = {
           ...resolveEntryOptions(changes, stored, 'setOptions.'),
           tags: changes.tags === undefined ? stored.tags : resolveTags(changes.tags, 'setOptions.tags'),

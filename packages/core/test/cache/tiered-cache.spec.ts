@@ -365,6 +365,17 @@ describe('options validation', () => {
       expect(() => cache.namespace('n', undefined, 'big' as never)).toThrow(bad('options'));
     });
 
+    it('checks frozen options (a decorator\'s) once, and rejects a bad frozen one on every call', async () => {
+      const good = Object.freeze({ ttl: 5_000, label: 'L' });
+      const bad = Object.freeze({ tll: 5_000 });
+      for (let i = 0; i < 3; i++) {
+        expect(await cache.getOrSet('k', async () => 2, good)).toBe(1);
+        await expect(cache.getOrSet('k', async () => 2, bad as never)).rejects.toThrow(/`options\.tll`/);
+      }
+      // Remembered per kind of options: what getOrSet takes, set does not.
+      await expect(cache.set('k', 2, good as never)).rejects.toThrow(/`options\.label`/);
+    });
+
     it('get rejects options that are not an object', async () => {
       await expect(cache.get('k', 'fast' as never)).rejects.toThrow(bad('options'));
     });
