@@ -57,6 +57,9 @@ describe('the command watchdog', () => {
 
   it('fails a command sent before its connection dropped while Redis stays unreachable', async () => {
     const { client } = await make(redis.proxy.url);
+    // The command must go out on a live connection (one busy fresh-clone run found the client not
+    // ready yet, and ioredis refused the command at once since the offline queue is off).
+    await eventually(() => client.status === 'ready');
     redis.proxy.freeze();
     const sent = client.get('k');
     await eventually(() => (client as unknown as { commandQueue: { length: number } }).commandQueue.length > 0);
