@@ -6,10 +6,12 @@
 export class Clock {
   #last = 0;
 
-  constructor(private readonly offset: () => number = () => 0) {}
+  /** `offset(now)`: Redis's clock minus this host's, for the host's time `now`. */
+  constructor(private readonly offset: (now: number) => number = () => 0) {}
 
   stamp(): number {
-    const now = Date.now() + this.offset();
+    const wall = Date.now();
+    const now = wall + this.offset(wall);
     this.#last = now > this.#last ? now : this.#last + 0.001;
     return this.#last;
   }

@@ -58,7 +58,7 @@ export class Engine {
     const { l2: l2Options, logger } = options;
     const remote = l2Options === false ? undefined : (hooks.wrapRemote ?? ((tier) => tier))(new RedisTier(l2Options.redis));
     this.marks = new MarkStore({ maxMarks: MAX_MARKS, memoryMs: remote === undefined ? Infinity : MARK_MEMORY_MS });
-    this.clock = new Clock(remote === undefined ? undefined : () => remote.clockOffset());
+    this.clock = new Clock(remote === undefined ? undefined : (now) => remote.clockOffset(now));
     const codec = new EntryCodec({
       serializer: options.serializer,
       compressAbove: l2Options === false ? false : l2Options.compressAbove,

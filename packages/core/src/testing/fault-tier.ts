@@ -172,8 +172,8 @@ export class FaultTier implements RemoteTier {
     return () => this.#listeners.delete(listener);
   }
 
-  clockOffset(): number {
-    return this.#inner.clockOffset() + this.#clockSkew;
+  clockOffset(now: number): number {
+    return this.#inner.clockOffset(now) + this.#clockSkew;
   }
 
   health(timeoutMs: number): Promise<RedisHealth> {

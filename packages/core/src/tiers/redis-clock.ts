@@ -20,10 +20,11 @@ export class RedisClock {
 
   /**
    * The offset for stamps: low, but never so low that a stamp is not after a time Redis reported
-   * (a load equal in time to a delete's tombstone would lose to it).
+   * (a load equal in time to a delete's tombstone would lose to it). `now`: this host's clock, as the
+   * stamp adds it (read once, or a millisecond ticking between two reads would undo the step).
    */
-  stampOffset(): number {
-    return Math.max(this.#low, this.#seen + STEP_MS - Date.now());
+  stampOffset(now: number): number {
+    return Math.max(this.#low, this.#seen + STEP_MS - now);
   }
 
   /** The measured offset itself, for deadlines (which must not be moved earlier by its uncertainty). */

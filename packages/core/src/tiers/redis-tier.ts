@@ -219,8 +219,8 @@ export class RedisTier implements RemoteTier, Tier<string> {
     return new RedisSubscription(this.client, channel, handlers);
   }
 
-  clockOffset(): number {
-    return this.#clock.stampOffset();
+  clockOffset(now: number): number {
+    return this.#clock.stampOffset(now);
   }
 
   #unlink(key: string): Promise<number> {

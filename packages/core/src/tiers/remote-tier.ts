@@ -75,7 +75,7 @@ export interface RemoteTier {
   /** Calls `listener` on every (re)connection and loss of connection; returns an unsubscribe function. */
   onConnectionChange(listener: (connected: boolean) => void): () => void;
   /** Redis's clock minus this host's, in ms, taken low (see RedisClock): what entries are stamped with (0 before). */
-  clockOffset(): number;
+  clockOffset(now: number): number;
   /** The client behind this tier, for locks and health checks. */
   readonly client: RedisClient;
   health(timeoutMs: number): Promise<RedisHealth>;

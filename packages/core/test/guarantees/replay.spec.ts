@@ -63,7 +63,7 @@ describe('writes made while partitioned', () => {
     const behind = (tier: RemoteTier) =>
       new Proxy(tier, {
         get(target, property) {
-          if (property === 'clockOffset') return () => target.clockOffset() - 50;
+          if (property === 'clockOffset') return (now: number) => target.clockOffset(now) - 50;
           const value = Reflect.get(target, property) as unknown;
           return typeof value === 'function' ? value.bind(target) : value;
         },
