@@ -87,10 +87,9 @@ export class CallOptionsCheck {
     if (this.#passed.has(value as object)) return;
     if (!isObject(value)) throw invalidOption(path, 'expected an object');
     const { shape } = this;
+    // The common case (only known leaf keys) costs a lookup per key; anything else is checkKnownKeys' to judge.
     for (const key in value as object) {
-      const rule = Object.hasOwn(shape, key) ? shape[key] : undefined;
-      if (rule === undefined) checkKnownKeys(value, shape, path);
-      else if (rule !== true) checkKnownKeys((value as Record<string, unknown>)[key], rule, `${path}.${key}`);
+      if (!Object.hasOwn(shape, key) || shape[key] !== true) return checkKnownKeys(value, shape, path);
     }
     if (this.#flat && Object.isFrozen(value)) this.#passed.add(value as object);
   }
