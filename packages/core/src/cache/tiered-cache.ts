@@ -178,7 +178,7 @@ export class TieredCache {
       fallback = loads.fallbackOf(record!);
     }
     const request = { loader: loader as Loader<unknown>, label, fallback };
-    return this.#engine.flights.joinOrStart(fullKey, () => loads.start(this.#scope, fullKey, settings, request), false).then((found) => found!.value as T);
+    return this.#engine.flights.valueOf(fullKey, () => loads.start(this.#scope, fullKey, settings, request)) as Promise<T>;
   }
 
   /** The cached value, or undefined on a miss (use `has` or `getMany` to tell a cached undefined apart). */

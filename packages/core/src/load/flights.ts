@@ -20,13 +20,28 @@ export interface Flight {
   readonly began: number;
 }
 
+/** A caller waiting on another's flight. */
+interface Joiner {
+  readonly start: () => Flight;
+  readonly read: boolean;
+  /** Whether it wants the value itself (a getOrSet) rather than the box. */
+  readonly unwrap: boolean;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** A flight with the callers who joined it since its promise last answered them. */
+interface Underway extends Flight {
+  joiners: Joiner[] | undefined;
+}
+
 /**
  * The flights under way, and the one owner of "an invalidated flight is not joinable": a flight
  * whose key was written, deleted or swept since it began is invisible to new callers (they start
  * their own), and a joiner never takes a value that a tag or clear mark has killed since.
  */
 export class Flights {
-  readonly #flights = new Map<string, Flight>();
+  readonly #flights = new Map<string, Underway>();
   /** Flights given up on (their loader outlasted the load bound): their joiners load for themselves. */
   readonly #abandoned = new WeakSet<Flight>();
 
@@ -37,8 +52,7 @@ export class Flights {
 
   /** The flight a new caller may join, if any. */
   joinable(key: string): Flight | undefined {
-    const flight = this.#flights.get(key);
-    return flight !== undefined && this.current(key, flight) ? flight : undefined;
+    return this.#joinable(key);
   }
 
   /** Whether nothing has changed `key` since `flight` began: its result may still be kept. */
@@ -47,7 +61,7 @@ export class Flights {
   }
 
   begin(key: string, promise: Promise<Found | undefined>, loads: boolean): Flight {
-    const flight: Flight = { promise, loads, began: this.epochs.now() };
+    const flight: Underway = { promise, loads, began: this.epochs.now(), joiners: undefined };
     this.#flights.set(key, flight);
     return flight;
   }
@@ -69,22 +83,74 @@ export class Flights {
    * which another caller's loader error is a miss, not an error, and so is a read-only flight's miss.
    * A joiner takes the flight's answer in one step, unless it must go round: the value was killed
    * after it joined, the flight was abandoned, or a read-only flight missed for a getOrSet. It then
-   * looks again, and loads for itself rather than join `passed`, the flight it came from, twice.
+   * looks again, and loads for itself rather than join the flight it came from twice.
    */
-  joinOrStart(key: string, start: () => Flight, read: boolean, passed?: Flight): Promise<Found | undefined> {
-    const flight = this.joinable(key);
-    if (flight === undefined || flight === passed) return start().promise;
-    return flight.promise.then(
-      (found) => {
-        if (found === undefined) return read ? undefined : this.joinOrStart(key, start, read, flight);
-        const killed = this.marks.judge(found.createdAt, found.marks, Date.now()).verdict === 'dead';
-        return killed ? this.joinOrStart(key, start, read, flight) : found;
-      },
-      (error: unknown) => {
-        if (this.#abandoned.has(flight)) return this.joinOrStart(key, start, read, flight);
-        if (read) return undefined;
-        throw error;
-      },
-    );
+  joinOrStart(key: string, start: () => Flight, read: boolean): Promise<Found | undefined> {
+    return this.#join(key, start, read, false, undefined) as Promise<Found | undefined>;
+  }
+
+  /** `joinOrStart` for a getOrSet, resolving with the value (never a miss: a getOrSet loads). */
+  valueOf(key: string, start: () => Flight): Promise<unknown> {
+    return this.#join(key, start, false, true, undefined);
+  }
+
+  #joinable(key: string): Underway | undefined {
+    const flight = this.#flights.get(key);
+    return flight !== undefined && this.current(key, flight) ? flight : undefined;
+  }
+
+  /** `passed`: the flight a joiner going round came from. */
+  #join(key: string, start: () => Flight, read: boolean, unwrap: boolean, passed: Flight | undefined): Promise<unknown> {
+    const flight = this.#joinable(key);
+    if (flight === undefined || flight === passed) {
+      const promise = start().promise;
+      return unwrap ? promise.then((found) => found!.value) : promise;
+    }
+    return new Promise((resolve, reject) => {
+      const joiner: Joiner = { start, read, unwrap, resolve, reject };
+      if (flight.joiners !== undefined) return void flight.joiners.push(joiner);
+      // One reaction answers every joiner: a thousand callers on a cold key cost a thousand
+      // resolves, not a thousand promise jobs each judging the same answer at the same instant.
+      flight.joiners = [joiner];
+      flight.promise.then(
+        (found) => this.#answer(key, flight, found),
+        (error: unknown) => this.#fail(key, flight, error),
+      );
+    });
+  }
+
+  #answer(key: string, flight: Underway, found: Found | undefined): void {
+    const joiners = this.#take(flight);
+    const killed = found !== undefined && this.marks.judge(found.createdAt, found.marks, Date.now()).verdict === 'dead';
+    for (const joiner of joiners) {
+      if (found === undefined && joiner.read) joiner.resolve(undefined);
+      else if (found === undefined || killed) this.#goRound(key, flight, joiner);
+      else joiner.resolve(joiner.unwrap ? found.value : found);
+    }
+  }
+
+  #fail(key: string, flight: Underway, error: unknown): void {
+    const joiners = this.#take(flight);
+    const abandoned = this.#abandoned.has(flight);
+    for (const joiner of joiners) {
+      if (abandoned) this.#goRound(key, flight, joiner);
+      else if (joiner.read) joiner.resolve(undefined);
+      else joiner.reject(error);
+    }
+  }
+
+  /** The joiners the answer is for; whoever joins after it (a flight that answered early) waits for it anew. */
+  #take(flight: Underway): Joiner[] {
+    const joiners = flight.joiners!;
+    flight.joiners = undefined;
+    return joiners;
+  }
+
+  #goRound(key: string, flight: Flight, joiner: Joiner): void {
+    try {
+      joiner.resolve(this.#join(key, joiner.start, joiner.read, joiner.unwrap, flight));
+    } catch (error) {
+      joiner.reject(error);
+    }
   }
 }
