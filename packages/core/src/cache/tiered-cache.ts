@@ -223,7 +223,7 @@ export class TieredCache {
       telemetry.hit(fullKey, 'l2');
       // Only a change of this very key since the read began keeps the answer out of L1.
       const keep = l1 !== undefined && !epochs.changedSince(fullKey, began);
-      found.set(userKey, (keep ? l1.fill(fullKey, hit, resolved) : hit.entry.value) as T);
+      found.set(userKey, (keep ? l1.fill(fullKey, hit, resolved) : l1 === undefined ? hit.entry.value : l1.handOut(hit.entry)) as T);
     });
     return found;
   }

@@ -172,6 +172,16 @@ export class L1Store {
     return snapshot(record.value, 'copy').value;
   }
 
+  /**
+   * A value read from L2 and handed out without being kept here (an invalidation raced the read, or
+   * it is only a stale fallback): protected as a kept copy would be, so a caller gets one shape
+   * whatever the race. Nobody else holds it, so it is frozen in place.
+   */
+  handOut(entry: CacheEntry): unknown {
+    if (this.mutationSafe) freezeDecoded(entry.value);
+    return entry.value;
+  }
+
   /** A set's value, to keep as `payload` (the built-in serializer's text) until its first read: measured now, decoded then. */
   encoded(payload: string, value: unknown): Encoded {
     return new Encoded(payload, measureSerialized(value));

@@ -1,6 +1,6 @@
 import { jsonSerializer, type Serializer, type TieredCache, type TieredCacheOptions } from '../../src/index.js';
 import { CacheFactory } from '../support/cache-factory.js';
-import { redisUrl, uniqueNamespace } from '../support/redis.js';
+import { eventually, redisUrl, uniqueNamespace } from '../support/redis.js';
 
 const caches = new CacheFactory();
 afterEach(() => caches.closeAll());
@@ -47,6 +47,11 @@ async function threeReads(make: (namespace: string) => TieredCache, write: 'getO
     miss = await first.get('k');
   }
   const l1Hit = await first.getOrSet('k', async () => 'never');
+  if (write === 'getOrSet') {
+    // A load's caller does not wait for its L2 write: a third instance looks until it has landed.
+    const probe = make(namespace);
+    await eventually(async () => (await probe.get('k')) !== undefined);
+  }
   const l2Hit = await second.get('k');
   return [miss, l1Hit, l2Hit];
 }
@@ -94,5 +99,26 @@ describe('one value shape from every tier', () => {
     ];
     expectSameShape(reads);
     for (const value of reads) expect((value as Agent).greet()).toBe('hi bo');
+  });
+});
+
+describe('a value read from L2 and not kept in L1', () => {
+  it.each([
+    ['get', (cache: TieredCache) => cache.get('k')],
+    ['getMany', async (cache: TieredCache) => (await cache.getMany(['k'])).get('k')],
+    ['getOrSet', (cache: TieredCache) => cache.getOrSet('k', async () => 'loaded')],
+  ])('is frozen like a kept one in mutation-safe mode (%s, the key deleted while it read)', async (_name, read) => {
+    const namespace = uniqueNamespace('unkept');
+    const [writer, reader] = [caches.twoTier({ namespace }), caches.twoTier({ namespace })];
+    await Promise.all([writer.ready(), reader.ready()]);
+    await writer.set('k', { nested: { n: 1 } });
+    // The read's GET leaves before the delete's tombstone: it finds the value, which the delete keeps out of L1.
+    const reading = read(reader);
+    const deleting = reader.delete('k');
+    const value = (await reading) as { nested: { n: number } };
+    await deleting;
+    expect(value).toEqual({ nested: { n: 1 } });
+    expect([Object.isFrozen(value), Object.isFrozen(value.nested)]).toEqual([true, true]);
+    expect(reader.stats().hitsL2).toBe(1);
   });
 });
