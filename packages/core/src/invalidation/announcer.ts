@@ -41,7 +41,8 @@ export class Announcer {
 
   /**
    * The keys of every write and delete made in the same turn of the event loop leave in one message,
-   * sent after them (so in the auto-pipelined batch of their SETs); each caller's promise settles once
+   * sent after them (their scripts are written when their batch fills or at the end of the tick, before
+   * this message), in the same round trip; each caller's promise settles once
    * it has left, or was kept for a retry. A receiver only drops the keys, so reordering a batch
    * against other messages changes nothing.
    */

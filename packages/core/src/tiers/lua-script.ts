@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sendScript, type RedisClient } from './redis-connection.js';
+import { sendNow, type RedisClient } from './redis-connection.js';
 
 /**
  * A Lua script run by its SHA. We don't `defineCommand` it because that would add methods to a client
@@ -47,11 +47,11 @@ export class LuaScript {
 
   // A script refused because its slot is moving never ran, so it is safe to send again (alone).
   #evalsha(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    return sendScript(client, 'evalsha', [this.#sha, keys.length, keys, args]);
+    return sendNow(client, 'evalsha', [this.#sha, keys.length, keys, args]);
   }
 
   #eval(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    return sendScript(client, 'eval', [this.#source, keys.length, keys, args]);
+    return sendNow(client, 'eval', [this.#source, keys.length, keys, args]);
   }
 }
 

@@ -85,14 +85,26 @@ function isTopologyError(error: unknown): boolean {
 
 /**
  * A command's arguments. ioredis flattens arrays among them one level (so a batch of many keys need
- * not be spread into a call), which its method types do not say; `sendScript` is where that is used.
+ * not be spread into a call), which its method types do not say; `sendNow` is where that is used.
  */
 export type CommandArgs = readonly (string | number | readonly (string | number)[])[];
 
-/** EVALSHA or EVAL with `[script, numkeys, keys, args]`, following the topology on a cluster. */
-export function sendScript(client: RedisClient, name: 'evalsha' | 'eval', args: CommandArgs): Promise<unknown> {
-  const send = client[name] as unknown as (this: RedisClient, ...args: CommandArgs) => Promise<unknown>;
-  return followingTopology(client, send.call(client, ...args), name, args);
+/**
+ * Sends one of L2's own commands (its batched reads and writes, its scripts), following the topology
+ * on a cluster. On a standalone server it is written at once, as ioredis writes a command without
+ * auto-pipelining: auto-pipelining holds every command of a tick until the tick ends and answers
+ * them all once the last reply is in, so Redis would run nothing while this process still gathers
+ * the tick's batches, and a large value's reply would wait for every other one. Built as the client
+ * builds its own commands (its keyPrefix is part of every key).
+ */
+export function sendNow<T>(client: RedisClient, name: string, args: CommandArgs): Promise<T> {
+  if (client instanceof Redis) {
+    const { keyPrefix, showFriendlyErrorStack } = client.options;
+    const options = { replyEncoding: 'utf8' as const, keyPrefix, errorStack: showFriendlyErrorStack ? new Error() : undefined };
+    return client.sendCommand(new Command(name, args as (string | number | (string | number)[])[], options)) as Promise<T>;
+  }
+  const send = client[name as 'get'] as unknown as (this: RedisClient, ...args: CommandArgs) => Promise<T>;
+  return resendOnTopologyChange(client, send.call(client, ...args), name, args);
 }
 
 /** `resendOnTopologyChange` on a cluster; a standalone reply goes straight to the caller. */

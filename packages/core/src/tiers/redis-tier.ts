@@ -114,7 +114,7 @@ export class RedisTier implements RemoteTier, Tier<string> {
     return commandTimeoutOf(this.client);
   }
 
-  /** The reads of one tick leave together, as one MGET per node and slot (see BatchedCommands). */
+  /** The reads of one tick leave together, as MGETs per node and slot (see BatchedCommands). */
   get(key: string): Promise<string | undefined> {
     return this.#batched.get(key);
   }
@@ -199,7 +199,7 @@ export class RedisTier implements RemoteTier, Tier<string> {
     return Promise.all(items.map((item) => this.#writeOne(item))).then(() => undefined);
   }
 
-  /** The writes of one tick leave together, as one script call per kind (see BatchedCommands). */
+  /** The writes of one tick leave together, as script calls per kind (see BatchedCommands). */
   #writeOne(item: RemoteWrite): Promise<void> {
     return item.release === undefined ? this.#batched.write(item) : this.#writeAndRelease(item, item.release);
   }

@@ -3,8 +3,8 @@ type Reject = (error: unknown) => void;
 
 /**
  * Gathers the calls made in one tick into one multi-item command, sent once the tick's microtasks
- * are done (the batch is scheduled with `process.nextTick`, which runs after them): 64 concurrent
- * L2 hits cost ioredis one MGET to build and parse and Redis one command to run, not 64 GETs. Calls
+ * are done (the batch is scheduled with `process.nextTick`, which runs after them), or as soon as it is
+ * full: 64 concurrent L2 hits cost ioredis a few MGETs to build and parse, not 64 GETs. Calls
  * leave in the order they were made, and each settles on its own, with the batch's error if the
  * batch fails. `send` gets the items and when the batch opened (`Date.now()`), for deadlines.
  */

@@ -40,6 +40,8 @@ class CommandLog {
   }
 }
 
+const times = (count: number, name: string): string[] => Array.from({ length: count }, () => name);
+
 const caches = new CacheFactory();
 const clients: Redis[] = [];
 afterEach(async () => {
@@ -114,30 +116,61 @@ describe('Redis commands per call', () => {
     expect(await log.measure(() => cache.set('k', 'v'))).toEqual({ commands: ['evalsha', 'publish'], roundTrips: 1 });
   });
 
-  it('setMany writes many entries with one conditional script and one PUBLISH', async () => {
+  it('setMany writes many entries in scripts of 16 keys and one PUBLISH: one round trip', async () => {
     const { cache, log } = await cacheOnCountedClient(uniqueNamespace('rt'));
     const items = Array.from({ length: 150 }, (_, i) => ({ key: `k${i}`, value: i }));
-    expect(await log.measure(() => cache.setMany(items))).toEqual({ commands: ['evalsha', 'publish'], roundTrips: 1 });
+    expect(await log.measure(() => cache.setMany(items))).toEqual({ commands: [...times(10, 'evalsha'), 'publish'], roundTrips: 1 });
     expect((await cache.getMany(items.map((item) => item.key))).size).toBe(150);
   });
 
-  it('concurrent sets send one write script and one PUBLISH for all of them: one round trip', async () => {
+  it('concurrent sets send write scripts of 16 keys and one PUBLISH for all of them: one round trip', async () => {
     const namespace = uniqueNamespace('rt');
     const { cache, log } = await cacheOnCountedClient(namespace);
     const measured = await log.measure(() => Promise.all(Array.from({ length: 64 }, (_, i) => cache.set(`k${i}`, i))));
-    expect(measured).toEqual({ commands: ['evalsha', 'publish'], roundTrips: 1 });
+    expect(measured).toEqual({ commands: [...times(4, 'evalsha'), 'publish'], roundTrips: 1 });
     const { cache: reader } = await cacheOnCountedClient(namespace);
     expect(await Promise.all(Array.from({ length: 64 }, (_, i) => reader.get(`k${i}`)))).toEqual(Array.from({ length: 64 }, (_, i) => i));
   });
 
-  it('concurrent L2 hits are one MGET', async () => {
+  it('a full batch is written at once, not held by auto-pipelining until the tick ends', async () => {
+    const namespace = uniqueNamespace('rt');
+    const { cache: writer } = await cacheOnCountedClient(namespace);
+    await writer.setMany(Array.from({ length: 32 }, (_, i) => ({ key: `k${i}`, value: i })));
+    const { cache: reader, log } = await cacheOnCountedClient(namespace);
+    log.names.length = 0;
+    const reads = Array.from({ length: 32 }, (_, i) => reader.getOrSet(`k${i}`, async () => -1));
+    // Still in the tick that made the calls: the first 16 keys have gone, the rest wait for its end.
+    expect(log.names).toEqual(['mget']);
+    expect(await Promise.all(reads)).toEqual(Array.from({ length: 32 }, (_, i) => i));
+  });
+
+  it("keeps a given client's keyPrefix on the commands it writes at once", async () => {
+    const namespace = uniqueNamespace('rt');
+    const client = new Redis(redisUrl(), { enableAutoPipelining: true, keyPrefix: 'pfx:' });
+    clients.push(client);
+    await once(client, 'ready');
+    const cache = caches.build({ namespace, l2: { redis: client } });
+    expect(await cache.ready()).toBe(true);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => cache.set(`k${i}`, i)));
+    const plain = new Redis(redisUrl());
+    clients.push(plain);
+    expect(await plain.exists(`pfx:${namespace}:k19`)).toBe(1);
+    expect(await plain.exists(`${namespace}:k19`)).toBe(0);
+    const other = new Redis(redisUrl(), { enableAutoPipelining: true, keyPrefix: 'pfx:' });
+    clients.push(other);
+    const reader = caches.build({ namespace, l2: { redis: other } });
+    expect(await reader.ready()).toBe(true);
+    expect(await Promise.all(Array.from({ length: 20 }, (_, i) => reader.get(`k${i}`)))).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('concurrent L2 hits are MGETs of 16 keys, in one round trip', async () => {
     const namespace = uniqueNamespace('rt');
     const { cache: writer } = await cacheOnCountedClient(namespace);
     await writer.setMany(Array.from({ length: 64 }, (_, i) => ({ key: `k${i}`, value: i })));
     const { cache: reader, log } = await cacheOnCountedClient(namespace);
     let values: unknown[] = [];
     const measured = await log.measure(async () => (values = await Promise.all(Array.from({ length: 64 }, (_, i) => reader.getOrSet(`k${i}`, async () => -1)))));
-    expect(measured).toEqual({ commands: ['mget'], roundTrips: 1 });
+    expect(measured).toEqual({ commands: times(4, 'mget'), roundTrips: 1 });
     expect(values).toEqual(Array.from({ length: 64 }, (_, i) => i));
   });
 
@@ -156,10 +189,10 @@ describe('Redis commands per call', () => {
     expect(commands.filter((name) => name === 'mget' || name === 'get').length).toBeGreaterThanOrEqual(8);
   });
 
-  it('concurrent cold loads without the fleet lock: one MGET, then one conditional write script', async () => {
+  it('concurrent cold loads without the fleet lock: MGETs, then conditional write scripts', async () => {
     const { cache, log } = await cacheOnCountedClient(uniqueNamespace('rt'));
     const measured = await log.measure(() => Promise.all(Array.from({ length: 64 }, (_, i) => cache.getOrSet(`cold${i}`, async () => i, { distributed: false }))));
-    expect(measured).toEqual({ commands: ['mget', 'evalsha'], roundTrips: 2 });
+    expect(measured).toEqual({ commands: [...times(4, 'mget'), ...times(4, 'evalsha')], roundTrips: 2 });
   });
 
   it('delete sends the tombstone and the PUBLISH back to back: one round trip', async () => {

@@ -96,7 +96,10 @@ describe('getMany and unrelated writes', () => {
     const writer = caches.twoTier();
     const reader = caches.twoTier({ namespace: writer.prefix.slice(0, -1) });
     expect(await Promise.all([writer.ready(), reader.ready()])).toEqual([true, true]);
+    // The reader hears of the writer's set first: only its own unrelated write may cross the read.
+    const heard = new Promise((resolve) => reader.events.once('remote', resolve));
     await writer.set('a', 1);
+    await heard;
     const reading = reader.getMany(['a']);
     const unrelated = reader.set('z', 2);
     expect((await reading).get('a')).toBe(1);
