@@ -195,7 +195,7 @@ export class TieredCache {
   async getMany<T>(keys: readonly CacheKey[], options?: EntryOptions): Promise<Map<string, T>> {
     if (!Array.isArray(keys)) throw invalidArgument('keys', 'expected an array of keys');
     if (options !== undefined) CALL_OPTIONS.entry.check(options, 'options');
-    const { l1, reader, epochs, telemetry } = this.#engine;
+    const { l1, reader, epochs, telemetry, loads } = this.#engine;
     const resolved = resolveEntryOptions(options, this.#scope.defaults, 'options.');
     const found = new Map<string, T>();
     const missing: { userKey: string; fullKey: string }[] = [];
@@ -223,7 +223,7 @@ export class TieredCache {
       telemetry.hit(fullKey, 'l2');
       // Only a change of this very key since the read began keeps the answer out of L1.
       const keep = l1 !== undefined && !epochs.changedSince(fullKey, began);
-      found.set(userKey, (keep ? l1.fill(fullKey, hit, resolved) : l1 === undefined ? hit.entry.value : l1.handOut(hit.entry)) as T);
+      found.set(userKey, (keep ? l1.fill(fullKey, hit, resolved) : loads.handOut(hit)) as T);
     });
     return found;
   }

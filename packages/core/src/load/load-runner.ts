@@ -152,7 +152,7 @@ export class LoadRunner {
       telemetry.hit(key, 'l2', label);
       // Without L1 every hit is an L2 hit: early refresh is decided here. It starts once this flight is over.
       if (loader !== undefined && this.refreshDue(found.entry, settings, Date.now())) {
-        const fallback = { ...found, value: () => this.#handOut(found) };
+        const fallback = { ...found, value: () => this.handOut(found) };
         setImmediate(() => this.#refreshFrom(scope, key, settings, loader, label, fallback));
       }
       return this.#fromL2(key, flight, found, settings);
@@ -161,7 +161,7 @@ export class LoadRunner {
       telemetry.miss(key, label);
       return undefined;
     }
-    const fromL2 = found?.stale ? { ...found, value: () => this.#handOut(found) } : undefined;
+    const fromL2 = found?.stale ? { ...found, value: () => this.handOut(found) } : undefined;
     const fallback =
       request.fallback !== undefined && (fromL2 === undefined || request.fallback.entry.createdAt >= fromL2.entry.createdAt)
         ? request.fallback
@@ -260,12 +260,12 @@ export class LoadRunner {
     const { l1, flights } = this.deps;
     // An invalidation that arrived while Redis answered wins: serve the answer, don't keep it.
     const keep = l1 !== undefined && found.trusted && flights.current(key, flight);
-    const value = keep ? l1.fill(key, found, settings) : this.#handOut(found);
+    const value = keep ? l1.fill(key, found, settings) : this.handOut(found);
     return { value, createdAt: found.entry.createdAt, marks: found.marks };
   }
 
   /** An L2 read's value, not kept in L1 (see `L1Store.handOut`). */
-  #handOut(found: L2Read): unknown {
+  handOut(found: L2Read): unknown {
     const { l1 } = this.deps;
     return l1 === undefined ? found.entry.value : l1.handOut(found.entry);
   }
