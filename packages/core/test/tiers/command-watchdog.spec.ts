@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Command, type Redis } from 'ioredis';
 import { redisBehindProxy } from '../support/redis-behind-proxy.js';
 import { TieredCache } from '../../src/index.js';
 import { eventually, silentLogger, uniqueNamespace } from '../support/redis.js';
@@ -57,12 +57,13 @@ describe('the command watchdog', () => {
 
   it('fails a command sent before its connection dropped while Redis stays unreachable', async () => {
     const { client } = await make(redis.proxy.url);
-    // The command must go out on a live connection (one busy fresh-clone run found the client not
-    // ready yet, and ioredis refused the command at once since the offline queue is off).
+    // The command must go out on a live connection: ioredis refuses one at once while it is not ready (the offline queue is off).
     await eventually(() => client.status === 'ready');
     redis.proxy.freeze();
-    const sent = client.get('k');
-    await eventually(() => (client as unknown as { commandQueue: { length: number } }).commandQueue.length > 0);
+    // Written now, not auto-pipelined: ioredis sends one auto-pipeline at a time, so behind one of the
+    // cache's own (frozen) commands an auto-pipelined GET would only leave after the cut, and be refused.
+    const sent = client.sendCommand(new Command('get', ['k'], { replyEncoding: 'utf8' })) as Promise<unknown>;
+    expect((client as unknown as { commandQueue: { length: number } }).commandQueue.length).toBeGreaterThan(0);
     // ioredis keeps the commands of a dropped connection to send them again on the next one.
     redis.proxy.cut();
     expect(await outcome(sent)).toBe('Command timed out');
