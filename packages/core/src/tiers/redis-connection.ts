@@ -92,10 +92,10 @@ export type CommandArgs = readonly (string | number | readonly (string | number)
 /**
  * Sends one of L2's own commands (its batched reads and writes, its scripts), following the topology
  * on a cluster. On a standalone server it is written at once, as ioredis writes a command without
- * auto-pipelining: auto-pipelining holds every command of a tick until the tick ends and answers
- * them all once the last reply is in, so Redis would run nothing while this process still gathers
- * the tick's batches, and a large value's reply would wait for every other one. Built as the client
- * builds its own commands (its keyPrefix is part of every key).
+ * auto-pipelining. ioredis sends one auto-pipeline per node at a time, and answers its commands
+ * once its last reply is in: commands made meanwhile wait for all of that, so Redis would run
+ * nothing while this process gathers a tick's batches, and a large value's reply would wait for
+ * every other one. Built as the client builds its own commands (its keyPrefix is part of every key).
  */
 export function sendNow<T>(client: RedisClient, name: string, args: CommandArgs): Promise<T> {
   if (client instanceof Redis) {
