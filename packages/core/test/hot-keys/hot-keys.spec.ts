@@ -139,16 +139,18 @@ describe('HotKeys (predictive warming)', () => {
     await read(running, 'hot', 3);
     await counting.publish();
     const loads: string[] = [];
-    const refreshing = hotKeysOf(starting, { load: (key) => (loads.push(key), `fresh ${key}`), refreshAhead: 0.01 });
+    // Due once 5% of the TTL (3 s) has passed: the steps above take far less, even on a busy machine
+    // (at 1%, 600 ms, one busy fresh-clone run found the entry due already when it was first warmed).
+    const refreshing = hotKeysOf(starting, { load: (key) => (loads.push(key), `fresh ${key}`), refreshAhead: 0.05 });
     await refreshing.warm();
     expect(loads).toEqual([]);
-    // 1% of the TTL (600 ms) has passed: the entry is fresh, and due for its refresh.
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // 5% of the TTL has passed: the entry is fresh, and due for its refresh.
+    await new Promise((resolve) => setTimeout(resolve, 3_100));
     await refreshing.refresh();
     await eventually(() => loads.length === 1);
     expect(await starting.get('hot')).toBe('fresh hot');
     expect(refreshing.stats().refreshes).toBe(1);
-  });
+  }, 15_000);
 
   it('refuses a cache without Redis and bad options, with typed errors', async () => {
     expect(() => new HotKeys({ cache: caches.l1Only() })).toThrow(expect.objectContaining({ code: ErrorCode.InvalidOption, message: expect.stringContaining('l2') }));
