@@ -68,6 +68,14 @@ export class BatchedCommands {
     return (item.conditional ? batches.ifNewer : batches.inTime).add(item);
   }
 
+  /** Sends the writes gathered so far now, ahead of a command that must reach Redis after them. */
+  sendWrites(): void {
+    for (const batches of this.#standalone === undefined ? this.#perNode.values() : [this.#standalone]) {
+      batches.inTime.flush();
+      batches.ifNewer.flush();
+    }
+  }
+
   #batchesOf(key: string): NodeBatches {
     if (this.#standalone !== undefined) return this.#standalone;
     const node = this.nodeOf(key);

@@ -107,11 +107,6 @@ export function sendNow<T>(client: RedisClient, name: string, args: CommandArgs)
   return resendOnTopologyChange(client, send.call(client, ...args), name, args);
 }
 
-/** `resendOnTopologyChange` on a cluster; a standalone reply goes straight to the caller. */
-export function followingTopology<T>(client: RedisClient, sent: Promise<T>, name: string, args: CommandArgs): Promise<T> {
-  return client instanceof Cluster ? resendOnTopologyChange(client, sent, name, args) : sent;
-}
-
 /**
  * Awaits one command that names at most one slot. ioredis follows MOVED and ASK for a command sent
  * alone, but an auto-pipelined batch spanning several slots of a node is only redirected when every

@@ -4,7 +4,7 @@ import { isMarkKey, type Mark } from '../invalidation/marks.js';
 import { watchCommands } from './command-watchdog.js';
 import { BatchedCommands } from './batched-commands.js';
 import { RedisClock } from './redis-clock.js';
-import { commandTimeoutOf, connectRedis, followingTopology, watchdogBoundOf, type RedisClient, type RedisConnection } from './redis-connection.js';
+import { commandTimeoutOf, connectRedis, sendNow, watchdogBoundOf, type RedisClient, type RedisConnection } from './redis-connection.js';
 import { redisHealth, type RedisHealth } from './redis-health.js';
 import { RedisSubscription, type Subscription, type SubscriptionHandlers } from './redis-pubsub.js';
 import { writeAndReleaseScript, writeMarkScript } from './redis-scripts.js';
@@ -26,7 +26,7 @@ const ALL_NODES = '*';
 /**
  * L2: raw strings in Redis with a millisecond TTL. The reads and writes made in one tick leave
  * together (see BatchedCommands); the rest are single-key commands, so they run on Cluster, and
- * bulk ones many single-key commands, batched per node by auto-pipelining.
+ * bulk ones many single-key commands. Every command is written at once (see `sendNow`).
  */
 export class RedisTier implements RemoteTier, Tier<string> {
   readonly client: RedisClient;
@@ -125,7 +125,7 @@ export class RedisTier implements RemoteTier, Tier<string> {
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     const px = Math.max(1, Math.ceil(ttlMs));
-    await this.#single(this.client.set(key, value, 'PX', px), 'set', [key, value, 'PX', px]);
+    await sendNow(this.client, 'set', [key, value, 'PX', px]);
   }
 
   async setMany(items: readonly TierItem<string>[]): Promise<void> {
@@ -182,7 +182,7 @@ export class RedisTier implements RemoteTier, Tier<string> {
   /** Reads invalidation marks; a missing one reads as "never invalidated". */
   async readMarks(keys: readonly string[]): Promise<Mark[]> {
     const replies = await Promise.all(
-      keys.map((key) => this.#single(this.client.hmget(key, 'hard', 'soft'), 'hmget', [key, 'hard', 'soft'])),
+      keys.map((key) => sendNow<(string | null)[]>(this.client, 'hmget', [key, 'hard', 'soft'])),
     );
     return replies.map(([hard, soft]) => ({ hard: Number(hard ?? 0) || 0, soft: Number(soft ?? 0) || 0 }));
   }
@@ -210,9 +210,13 @@ export class RedisTier implements RemoteTier, Tier<string> {
     await writeAndReleaseScript.run(this.client, [item.key, release.lockKey], args);
   }
 
+  /**
+   * Sent after every write made before it, on the same connection, so Redis has applied them when
+   * the message is heard: a receiver that reads a key again gets the new value, not the one it drops.
+   */
   async publish(channel: string, raw: string): Promise<void> {
-    // Auto-pipelining batches PUBLISH with key commands, so a reshard can refuse it like them.
-    await this.#single(this.client.publish(channel, raw), 'publish', [channel, raw]);
+    this.#batched.sendWrites();
+    await sendNow(this.client, 'publish', [channel, raw]);
   }
 
   subscribe(channel: string, handlers: SubscriptionHandlers): Subscription {
@@ -224,15 +228,11 @@ export class RedisTier implements RemoteTier, Tier<string> {
   }
 
   #unlink(key: string): Promise<number> {
-    return this.#single(this.client.unlink(key), 'unlink', [key]);
+    return sendNow(this.client, 'unlink', [key]);
   }
 
   #master(address: string): Redis | undefined {
     return (this.client as Cluster).nodes('master').find((node) => `${node.options.host}:${node.options.port}` === address);
-  }
-
-  #single<T>(sent: Promise<T>, name: string, args: readonly (string | number)[]): Promise<T> {
-    return followingTopology(this.client, sent, name, args);
   }
 
   health(timeoutMs = 1_000): Promise<RedisHealth> {

@@ -13,7 +13,7 @@ export class TickBatch<I, R> {
   #resolves: Resolve<R>[] = [];
   #rejects: Reject[] = [];
   #openedAt = 0;
-  readonly #flush = () => this.#send();
+  readonly #flush = () => this.flush();
 
   constructor(
     private readonly send: (items: readonly I[], openedAt: number) => Promise<readonly R[] | void>,
@@ -22,7 +22,7 @@ export class TickBatch<I, R> {
   ) {}
 
   add(item: I): Promise<R> {
-    if (this.#items.length >= this.max()) this.#send();
+    if (this.#items.length >= this.max()) this.flush();
     if (this.#items.length === 0) {
       this.#openedAt = Date.now();
       process.nextTick(this.#flush);
@@ -34,8 +34,8 @@ export class TickBatch<I, R> {
     });
   }
 
-  /** Sends what was gathered; the tick's scheduled call finds nothing left if a full batch went early. */
-  #send(): void {
+  /** Sends what was gathered now; the tick's scheduled call finds nothing left if the batch went early. */
+  flush(): void {
     const items = this.#items;
     if (items.length === 0) return;
     const resolves = this.#resolves;

@@ -144,6 +144,21 @@ describe('Redis commands per call', () => {
     expect(await Promise.all(reads)).toEqual(Array.from({ length: 32 }, (_, i) => i));
   });
 
+  it('a write that waited for the first connection still leaves before the PUBLISH announcing it', async () => {
+    const namespace = uniqueNamespace('rt');
+    const client = new Redis(redisUrl(), { enableAutoPipelining: true });
+    clients.push(client);
+    const log = new CommandLog(client);
+    const cache = caches.build({ namespace, l2: { redis: client } });
+    // Made while connecting: the write and the PUBLISH are both sent once the connection is up.
+    await cache.set('k', 'v');
+    const sent = log.names.filter((name) => name === 'evalsha' || name === 'eval' || name === 'publish');
+    expect(sent.at(-1)).toBe('publish');
+    expect(sent.length).toBeGreaterThan(1);
+    const { cache: reader } = await cacheOnCountedClient(namespace);
+    expect(await reader.get('k')).toBe('v');
+  });
+
   it("keeps a given client's keyPrefix on the commands it writes at once", async () => {
     const namespace = uniqueNamespace('rt');
     const client = new Redis(redisUrl(), { enableAutoPipelining: true, keyPrefix: 'pfx:' });
