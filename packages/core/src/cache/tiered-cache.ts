@@ -8,6 +8,7 @@ import type { Loader } from '../load/loader.js';
 import { hasTtlFunctions, pinnedByCall, splitTtlFunctions, withTtlFunctions } from '../load/ttl-functions.js';
 import { childLimits } from '../read/l1-budget.js';
 import type { L1Record, L1State } from '../read/l1-store.js';
+import { turnNow } from '../read/turn-clock.js';
 import type { LockGuard, RedisLockProvider, RedisLockProviderOptions } from '../locks/redis-lock-provider.js';
 import type { RedisClient, RedisHealth } from '../tiers/redis-tier.js';
 import type { PreparedItem } from '../write/writer.js';
@@ -141,9 +142,9 @@ export class TieredCache {
   #getOrSet<T>(key: CacheKey, loader: Loader<T>, options: GetOrSetOptions<never> | undefined, profile: EntryOptions | undefined): Promise<T> {
     const fullKey = this.keyFor(key);
     const { l1, telemetry, loads } = this.#engine;
-    const now = Date.now();
+    const now = turnNow();
     const record = l1?.get(fullKey, now);
-    // The hit path: no allocation, one clock read, fields of one fixed shape.
+    // The hit path: no allocation, the turn's clock (see turnNow), fields of one fixed shape.
     const state = record === undefined ? undefined : l1!.classify(fullKey, record, now);
     const label = options?.label;
     const defaults = this.#scope.defaults;

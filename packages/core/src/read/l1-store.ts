@@ -4,6 +4,7 @@ import type { CacheEntry } from '../tiers/cache-entry.js';
 import { freezeDecoded, measureSerialized, snapshot } from '../values/snapshot.js';
 import { L1Budget, TOO_BIG, type L1Limits } from './l1-budget.js';
 import { L1Lru, type Kept } from './l1-lru.js';
+import { turnNow } from './turn-clock.js';
 import { l1EntryBytes, serializedValueBytes } from './l1-size.js';
 
 /** A value L1 keeps as its serialized text until the first read (a set's: nobody may read it). */
@@ -154,7 +155,7 @@ export class L1Store {
 
   /** The fresh record for `key`, if any. */
   fresh(key: string): L1Record | undefined {
-    const now = Date.now();
+    const now = turnNow();
     const record = this.#tier.get(key, now);
     return record !== undefined && this.classify(key, record, now) === 'fresh' ? record : undefined;
   }
