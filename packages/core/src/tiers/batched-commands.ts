@@ -2,7 +2,7 @@ import calculateSlot from 'cluster-key-slot';
 import { Cluster } from 'ioredis';
 import type { RedisClock } from './redis-clock.js';
 import { groupBy } from './group-by.js';
-import { commandTimeoutOf, sendNow, type RedisClient } from './redis-connection.js';
+import { commandTimeoutOf, inOneWrite, sendNow, type RedisClient } from './redis-connection.js';
 import { writeIfNewerScript, writeInTimeScript } from './redis-scripts.js';
 import type { RemoteWrite } from './remote-tier.js';
 import { TickBatch } from './tick-batch.js';
@@ -15,8 +15,8 @@ import { TickBatch } from './tick-batch.js';
 const BATCH = 16;
 /**
  * About this many bytes of values per MGET. One reply is parsed only once all of it has arrived, so
- * a batch of large values would give up the overlap of separate replies: ioredis parsing one while
- * Redis still sends the next.
+ * a batch of large values is read in several MGETs (or GETs), written together: their replies
+ * overlap, ioredis parsing one while Redis still sends the next.
  */
 const READ_BYTES = 128 * 1024;
 const maxItems = () => BATCH;
@@ -30,6 +30,13 @@ interface NodeBatches {
   readonly inTime: TickBatch<RemoteWrite, void>;
   /** Loaded values. */
   readonly ifNewer: TickBatch<RemoteWrite, void>;
+}
+
+/** `items` in runs of at most `size`, in order. */
+function chunked<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
 }
 
 /** Redis answers a missing key with null. */
@@ -47,7 +54,6 @@ export class BatchedCommands {
   readonly #perNode = new Map<string, NodeBatches>();
   /** The length of the values read lately (a moving average), which sizes the MGETs. */
   #valueLength = 0;
-  readonly #maxReads = () => Math.max(1, Math.min(BATCH, Math.floor(READ_BYTES / Math.max(1, this.#valueLength))));
 
   constructor(
     private readonly client: RedisClient,
@@ -86,7 +92,7 @@ export class BatchedCommands {
 
   #newBatches(): NodeBatches {
     return {
-      reads: new TickBatch((keys) => this.#read(keys), this.#maxReads),
+      reads: new TickBatch((keys) => this.#read(keys), maxItems),
       inTime: new TickBatch((items, openedAt) => this.#writeInTime(items, openedAt), maxItems),
       ifNewer: new TickBatch((items) => this.#writeIfNewer(items), maxItems),
     };
@@ -101,21 +107,26 @@ export class BatchedCommands {
   }
 
   async #readNow(keys: readonly string[]): Promise<(string | undefined)[]> {
-    if (keys.length === 1) return [await this.#getOne(keys[0]!)];
-    if (!(this.client instanceof Cluster)) return (await sendNow<(string | null)[]>(this.client, 'mget', keys)).map(orUndefined);
+    const perRead = Math.max(1, Math.floor(READ_BYTES / Math.max(1, this.#valueLength)));
+    if (!(this.client instanceof Cluster) && keys.length <= perRead) return this.#readAtOnce(keys);
+    // One group per slot on a cluster, each split by what its values weigh; all of them written together.
+    const groups = this.client instanceof Cluster ? [...groupBy(keys, calculateSlot).values()] : [keys.map((key, i): [string, number] => [key, i])];
     const values: (string | undefined)[] = [];
     await Promise.all(
-      [...groupBy(keys, calculateSlot).values()].map(async (group) => {
-        const slotKeys = group.map(([key]) => key);
-        const found = slotKeys.length === 1 ? [await this.#getOne(slotKeys[0]!)] : (await sendNow<(string | null)[]>(this.client, 'mget', slotKeys)).map(orUndefined);
-        group.forEach(([, i], j) => (values[i] = found[j]));
-      }),
+      inOneWrite(this.client, () =>
+        groups.flatMap((group) => chunked(group, perRead)).map(async (chunk) => {
+          const found = await this.#readAtOnce(chunk.map(([key]) => key));
+          chunk.forEach(([, i], j) => (values[i] = found[j]));
+        }),
+      ),
     );
     return values;
   }
 
-  #getOne(key: string): Promise<string | undefined> {
-    return sendNow<string | null>(this.client, 'get', [key]).then(orUndefined);
+  /** One MGET, or a GET for one key. */
+  async #readAtOnce(keys: readonly string[]): Promise<(string | undefined)[]> {
+    if (keys.length === 1) return [orUndefined(await sendNow<string | null>(this.client, 'get', keys))];
+    return (await sendNow<(string | null)[]>(this.client, 'mget', keys)).map(orUndefined);
   }
 
   /**
