@@ -1,7 +1,7 @@
 import type { Telemetry } from '../cache/telemetry.js';
 import { untrusted, type Judgement, type MarkStore, type Verdict } from '../invalidation/marks.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
-import { freezeDecoded, measureSerialized, snapshot } from '../values/snapshot.js';
+import { freezeDecoded, snapshot } from '../values/snapshot.js';
 import { L1Budget, TOO_BIG, type L1Limits } from './l1-budget.js';
 import { L1Lru, type Kept } from './l1-lru.js';
 import { turnNow } from './turn-clock.js';
@@ -183,9 +183,12 @@ export class L1Store {
     return entry.value;
   }
 
-  /** A set's value, to keep as `payload` (the built-in serializer's text) until its first read: measured now, decoded then. */
-  encoded(payload: string, value: unknown): Encoded {
-    return new Encoded(payload, measureSerialized(value));
+  /**
+   * A set's value, to keep as `payload` (the built-in serializer's text) until its first read:
+   * measured now (`plainBytes`, when the serializer measured it), decoded then.
+   */
+  encoded(payload: string, value: unknown, plainBytes: number): Encoded {
+    return new Encoded(payload, plainBytes >= 0 ? plainBytes : snapshot(value, 'measure').size);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ErrorCode, TiercacheError } from '../errors.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
-import { jsonSerializer, type Serializer } from './serializer.js';
+import { jsonSerializer, serializeJson, type Serializer } from './serializer.js';
 
 /**
  * The L2 wire format, version 1:
@@ -42,6 +42,12 @@ export interface Shaped {
   readonly payload: string;
 }
 
+/** The built-in serializer's text, not read back: with the value's heap bytes if it is plain JSON (-1 if not). */
+export interface Serialized {
+  readonly payload: string;
+  readonly plainBytes: number;
+}
+
 export class EntryCodec {
   /** The serializer's id as a JSON string. */
   readonly #serializerId: string;
@@ -70,9 +76,10 @@ export class EntryCodec {
    * that can fail: the built-in serializer's text always reads back, so L1 decodes it on its first
    * read (see `L1Store`); another serializer's is read back now, as `shape` does.
    */
-  serializeOnly(value: unknown): Shaped | string {
-    const { serializer } = this.options;
-    return serializer === jsonSerializer ? serializer.serialize(value) : this.shape(value);
+  serializeOnly(value: unknown): Shaped | Serialized {
+    if (this.options.serializer !== jsonSerializer) return this.shape(value);
+    const { text, plainBytes } = serializeJson(value);
+    return { payload: text, plainBytes };
   }
 
   /** A payload `serializeOnly` left undecoded. */

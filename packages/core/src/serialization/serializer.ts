@@ -1,4 +1,5 @@
 import { ErrorCode, TiercacheError } from '../errors.js';
+import { plainJsonBytes } from '../values/snapshot.js';
 
 /**
  * Turns values into text for L2 and back. `id` is stored with every entry, so an entry written by
@@ -58,38 +59,68 @@ function revive(_key: string, value: unknown): unknown {
   throw new Error(`misshapen tagged value ${String(tagged[TAG])}`);
 }
 
-/** Deeper than this, `isPlainJson` gives up (and the replacer, which sees cycles, decides). */
-const PLAIN_DEPTH = 32;
+/** The text of a value plain JSON does not round-trip: its Dates, Maps, Sets, BigInts and non-finite numbers tagged. */
+function taggedJson(value: unknown): string {
+  let tagged = false;
+  function replacer(this: Record<string, unknown>, key: string, encoded: unknown): unknown {
+    const raw = this[key];
+    switch (typeof raw) {
+      case 'function':
+      case 'symbol':
+        throw unsupported(`a ${typeof raw}`, key);
+      case 'bigint':
+        tagged = true;
+        return { [TAG]: 'B', v: raw.toString() };
+      case 'number':
+        if (Number.isFinite(raw)) return encoded;
+        tagged = true;
+        return { [TAG]: 'N', v: String(raw) };
+      case 'object': {
+        if (raw === null) return null;
+        if (raw instanceof Date) {
+          tagged = true;
+          const time = raw.getTime();
+          return { [TAG]: 'D', v: Number.isNaN(time) ? null : time };
+        }
+        if (encoded !== raw) return encoded; // the object's own toJSON() decided its form
+        if (raw instanceof Map) {
+          tagged = true;
+          return { [TAG]: 'M', v: [...raw] };
+        }
+        if (raw instanceof Set) {
+          tagged = true;
+          return { [TAG]: 'S', v: [...raw] };
+        }
+        if (Object.hasOwn(raw, TAG)) {
+          tagged = true;
+          return { [TAG]: 'O', v: Object.entries(raw) };
+        }
+        return raw;
+      }
+      default:
+        return encoded;
+    }
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(value, replacer);
+  } catch (error) {
+    if (error instanceof TiercacheError) throw error;
+    throw unsupported('a value with a cycle (or another structure JSON refuses)', '', error);
+  }
+  return (tagged ? 't' : 'j') + json;
+}
 
 /**
- * Whether plain JSON round-trips `value`: only finite numbers, strings, booleans, null, undefined,
- * arrays and objects of no class and without toJSON. Its text is then read without the reviver, so
- * a field named like the tag is kept as it is. A replacer takes V8 off its fast JSON path (about
- * twice the cost for typical records), and most cached values are plain data like this.
+ * The built-in serializer's text for `value`, and its heap bytes when it is plain JSON (see
+ * `plainJsonBytes`; -1 when not). Plain JSON is read back without the reviver, so a field named
+ * like the tag is kept as it is; a replacer takes V8 off its fast JSON path (about twice the cost
+ * for typical records), and most cached values are plain data.
  */
-function isPlainJson(value: unknown, depth: number): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-    case 'undefined':
-      return true;
-    case 'number':
-      return Number.isFinite(value);
-    case 'object': {
-      if (value === null) return true;
-      if (depth >= PLAIN_DEPTH) return false;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false;
-        return true;
-      }
-      const proto = Object.getPrototypeOf(value) as unknown;
-      if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return false;
-      for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
-      return true;
-    }
-    default:
-      return false;
-  }
+export function serializeJson(value: unknown): { readonly text: string; readonly plainBytes: number } {
+  if (value === undefined) return { text: 'u', plainBytes: 0 };
+  const plainBytes = plainJsonBytes(value);
+  return { text: plainBytes >= 0 ? 'j' + JSON.stringify(value) : taggedJson(value), plainBytes };
 }
 
 /**
@@ -100,56 +131,7 @@ function isPlainJson(value: unknown, depth: number): boolean {
 export const jsonSerializer: Serializer = {
   id: 'json',
   serialize(value: unknown): string {
-    if (value === undefined) return 'u';
-    if (isPlainJson(value, 0)) return 'j' + JSON.stringify(value);
-    let tagged = false;
-    function replacer(this: Record<string, unknown>, key: string, encoded: unknown): unknown {
-      const raw = this[key];
-      switch (typeof raw) {
-        case 'function':
-        case 'symbol':
-          throw unsupported(`a ${typeof raw}`, key);
-        case 'bigint':
-          tagged = true;
-          return { [TAG]: 'B', v: raw.toString() };
-        case 'number':
-          if (Number.isFinite(raw)) return encoded;
-          tagged = true;
-          return { [TAG]: 'N', v: String(raw) };
-        case 'object': {
-          if (raw === null) return null;
-          if (raw instanceof Date) {
-            tagged = true;
-            const time = raw.getTime();
-            return { [TAG]: 'D', v: Number.isNaN(time) ? null : time };
-          }
-          if (encoded !== raw) return encoded; // the object's own toJSON() decided its form
-          if (raw instanceof Map) {
-            tagged = true;
-            return { [TAG]: 'M', v: [...raw] };
-          }
-          if (raw instanceof Set) {
-            tagged = true;
-            return { [TAG]: 'S', v: [...raw] };
-          }
-          if (Object.hasOwn(raw, TAG)) {
-            tagged = true;
-            return { [TAG]: 'O', v: Object.entries(raw) };
-          }
-          return raw;
-        }
-        default:
-          return encoded;
-      }
-    }
-    let json: string;
-    try {
-      json = JSON.stringify(value, replacer);
-    } catch (error) {
-      if (error instanceof TiercacheError) throw error;
-      throw unsupported('a value with a cycle (or another structure JSON refuses)', '', error);
-    }
-    return (tagged ? 't' : 'j') + json;
+    return serializeJson(value).text;
   },
   deserialize(text: string): unknown {
     switch (text.charCodeAt(0)) {

@@ -169,15 +169,6 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
  * already is not walked again, so shared parts and cycles end the walk (uncounted).
  */
 export function freezeDecoded(value: unknown): Snapshot {
-  return walkData(value, true);
-}
-
-/** `snapshot`'s measure mode for a value the built-in serializer took, which is therefore acyclic. */
-export function measureSerialized(value: unknown): number {
-  return walkData(value, false).size;
-}
-
-function walkData(value: unknown, freeze: boolean): Snapshot {
   let size = 0;
   let cloneOnRead = false;
   const visit = (current: unknown): void => {
@@ -196,14 +187,14 @@ function walkData(value: unknown, freeze: boolean): Snapshot {
       default:
         return;
     }
-    if (current === null || (freeze && Object.isFrozen(current))) return;
+    if (current === null || Object.isFrozen(current)) return;
     if (current instanceof Date || current instanceof Map || current instanceof Set || ArrayBuffer.isView(current)) {
       // Freezing can't protect these: each read gets a copy, so they are only measured.
       cloneOnRead = true;
       size += snapshot(current, 'measure').size;
       return;
     }
-    if (freeze) Object.freeze(current);
+    Object.freeze(current);
     if (Array.isArray(current)) {
       size += arrayBytes(current.length);
       for (let i = 0; i < current.length; i++) visit(current[i]);
@@ -220,4 +211,53 @@ function walkData(value: unknown, freeze: boolean): Snapshot {
   };
   visit(value);
   return { value, size, cloneOnRead };
+}
+
+/** Deeper than this, `plainJsonBytes` gives up (and the serializer's replacer, which sees cycles, decides). */
+const PLAIN_DEPTH = 32;
+
+/**
+ * -1 unless plain JSON round-trips `value`: only finite numbers, strings, booleans, null, undefined,
+ * arrays and objects of no class and without toJSON. Otherwise its heap bytes as `snapshot`
+ * measures them, from the same walk: what the built-in serializer checks before its fast path is
+ * what a set's value will cost L1, so a set walks its value once.
+ */
+export function plainJsonBytes(value: unknown, depth = 0): number {
+  switch (typeof value) {
+    case 'string':
+      return stringBytes(value);
+    case 'boolean':
+    case 'undefined':
+      return 0;
+    case 'number':
+      return Number.isFinite(value) ? numberBytes(value) : -1;
+    case 'object':
+      break;
+    default:
+      return -1;
+  }
+  if (value === null) return 0;
+  if (depth >= PLAIN_DEPTH) return -1;
+  let size = 0;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bytes = plainJsonBytes(value[i], depth + 1);
+      if (bytes < 0) return -1;
+      size += bytes;
+    }
+    return size + arrayBytes(value.length);
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return -1;
+  let fields = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    fields++;
+    const bytes = plainJsonBytes((value as Record<string, unknown>)[key], depth + 1);
+    if (bytes < 0) return -1;
+    size += bytes;
+  }
+  size += objectBytes(fields);
+  if (fields > SHAPED_FIELDS) for (const key of Object.keys(value)) size += stringBytes(key);
+  return size;
 }

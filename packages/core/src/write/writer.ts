@@ -65,8 +65,8 @@ export class Writer {
     // createdAt is when the load began (what invalidations compare against); the TTL runs from now,
     // so a load slower than its TTL still stores a fresh value.
     const shaped = load === undefined ? this.codec.serializeOnly(value) : this.codec.shape(value);
-    const payload = typeof shaped === 'string' ? shaped : shaped.payload;
-    const kept = typeof shaped !== 'string' ? shaped.value : this.l1?.encoded(shaped, value);
+    const payload = shaped.payload;
+    const kept = 'value' in shaped ? shaped.value : this.l1?.encoded(payload, value, shaped.plainBytes);
     const entry: CacheEntry = { value: kept, createdAt, expiresAt: now + ttl, tags, loadMs: load?.loadMs ?? 0 };
     const freshUntil = Math.min(now + settings.l1Ttl, entry.expiresAt);
     const record = this.l1?.record(entry, freshUntil, scope.marksOf(tags));

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../src/errors.js';
-import { freezeDecoded, measureSerialized, snapshot } from '../../src/values/snapshot.js';
+import { freezeDecoded, plainJsonBytes, snapshot } from '../../src/values/snapshot.js';
 
 class Point {
   constructor(
@@ -94,12 +94,25 @@ describe('freezeDecoded', () => {
   });
 });
 
-describe('measureSerialized', () => {
-  it('measures as snapshot does, frozen parts included, and freezes nothing', () => {
+describe('plainJsonBytes', () => {
+  it('measures plain JSON as snapshot does, shared frozen parts included, and freezes nothing', () => {
     const constant = Object.freeze({ code: 'x', list: Object.freeze([1.5, 2]) });
-    const value = { a: constant, b: [constant], at: new Date(0), n: 2 ** 40, s: 'text' };
-    expect(measureSerialized(value)).toBe(snapshot(value, 'measure').size);
+    const value = { a: constant, b: [constant, null, true, undefined], n: 2 ** 40, s: 'text', bare: Object.create(null) as object };
+    expect(plainJsonBytes(value)).toBe(snapshot(value, 'measure').size);
     expect([Object.isFrozen(value), Object.isFrozen(value.b)]).toEqual([false, false]);
+  });
+
+  it.each([
+    ['a Date', { at: new Date(0) }],
+    ['a Map', [new Map()]],
+    ['NaN', { n: NaN }],
+    ['a BigInt', { n: 1n }],
+    ['a function', { f: () => 1 }],
+    ['a class instance', { c: new (class Point {})() }],
+    ['an object with toJSON', { t: { toJSON: () => 'x' } }],
+    ['nesting past 32 levels', JSON.parse('['.repeat(40) + ']'.repeat(40)) as unknown],
+  ])('is -1 for a value holding %s, which plain JSON does not round-trip', (_what, value) => {
+    expect(plainJsonBytes(value)).toBe(-1);
   });
 });
 
@@ -107,7 +120,7 @@ describe('the walks for decoded and serialized values', () => {
   it('count a dictionary’s keys as snapshot does', () => {
     const dictionary = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`key-${i}`, i]));
     const value = { dictionary, small: { a: 1 } };
-    expect(measureSerialized(value)).toBe(snapshot(value, 'measure').size);
+    expect(plainJsonBytes(value)).toBe(snapshot(value, 'measure').size);
     expect(freezeDecoded(structuredClone(value)).size).toBe(snapshot(value, 'measure').size);
   });
 });
