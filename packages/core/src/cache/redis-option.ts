@@ -1,4 +1,5 @@
 import { invalidOption } from '../errors.js';
+import { isRedisClient } from '../tiers/redis-connection.js';
 import { isObject } from './option-checks.js';
 
 const ACCEPTED =
@@ -8,11 +9,19 @@ const ACCEPTED =
 /**
  * `l2.redis` is a client, options or a URL. ioredis answers a malformed URL with a bare "Invalid URL"
  * from deep inside its constructor, so the string form is checked here, naming the option; the value
- * is not echoed, as a URL may carry a password.
+ * is not echoed, as a URL may carry a password. A client must be of Tiercache's own ioredis.
  */
 export function checkRedisConnection(field: string, value: unknown): void {
   if (value === undefined || value === null || (typeof value !== 'string' && !isObject(value))) {
     throw invalidOption(field, ACCEPTED);
+  }
+  // Another ioredis copy's client is not one of ours, and read as options it would connect elsewhere.
+  if (isObject(value) && typeof (value as { sendCommand?: unknown }).sendCommand === 'function' && !isRedisClient(value)) {
+    throw invalidOption(
+      field,
+      'this ioredis client was made by another copy of ioredis than the one Tiercache uses (see `npm ls ioredis`); ' +
+        'install one version, or pass a URL or ioredis options',
+    );
   }
   if (typeof value !== 'string') return;
   if (value.startsWith('/')) return;

@@ -55,3 +55,22 @@ describe('cache options: l2.redis as a string', () => {
     expect(resolveOptions({ l2: { redis } }).l2).toMatchObject({ redis });
   });
 });
+
+describe('cache options: l2.redis as a client', () => {
+  // What a client of another ioredis copy looks like here (a monorepo with two versions installed).
+  class Redis {
+    readonly options = { host: '10.1.2.3', port: 6380 };
+    readonly status = 'ready';
+    sendCommand(): void {}
+    duplicate(): this {
+      return this;
+    }
+  }
+
+  it('refuses one made by another copy of ioredis, rather than connect to a default server instead', () => {
+    const error = rejection({ l2: { redis: new Redis() } });
+    expect(error.code).toBe('E_INVALID_OPTION');
+    expect(error.message).toMatch(/`l2\.redis`.*another copy of ioredis/);
+    expect(() => new TieredCache({ l1: false, l2: { redis: new Redis() as never } })).toThrow(/another copy of ioredis/);
+  });
+});
