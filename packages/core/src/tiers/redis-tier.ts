@@ -4,7 +4,7 @@ import { isMarkKey, type Mark } from '../invalidation/marks.js';
 import { watchCommands } from './command-watchdog.js';
 import { BatchedCommands } from './batched-commands.js';
 import { RedisClock } from './redis-clock.js';
-import { commandTimeoutOf, connectRedis, sendNow, watchdogBoundOf, type RedisClient, type RedisConnection } from './redis-connection.js';
+import { commandTimeoutOf, connectRedis, inOneWrite, sendNow, watchdogBoundOf, type RedisClient, type RedisConnection } from './redis-connection.js';
 import { redisHealth, type RedisHealth } from './redis-health.js';
 import { RedisSubscription, type Subscription, type SubscriptionHandlers } from './redis-pubsub.js';
 import { writeAndReleaseScript, writeMarkScript } from './redis-scripts.js';
@@ -140,7 +140,7 @@ export class RedisTier implements RemoteTier, Tier<string> {
   }
 
   async delete(keys: readonly string[]): Promise<void> {
-    await Promise.all(keys.map((key) => this.#unlink(key)));
+    await this.#eachAtOnce(keys, (key) => this.#unlink(key));
   }
 
   /** Invalidation marks are never deleted this way: removing one could revive what it invalidated. */
@@ -169,7 +169,7 @@ export class RedisTier implements RemoteTier, Tier<string> {
           const doomed = keys.filter(select);
           if (doomed.length > 0) {
             // Through the client, not the node: a key whose slot just moved is followed to its new owner.
-            const replies = await Promise.all(doomed.map((key) => this.#unlink(key)));
+            const replies = await this.#eachAtOnce(doomed, (key) => this.#unlink(key));
             progress.deleted += replies.reduce((sum, count) => sum + count, 0);
           }
           onProgress?.({ ...progress });
@@ -181,15 +181,13 @@ export class RedisTier implements RemoteTier, Tier<string> {
 
   /** Reads invalidation marks; a missing one reads as "never invalidated". */
   async readMarks(keys: readonly string[]): Promise<Mark[]> {
-    const replies = await Promise.all(
-      keys.map((key) => sendNow<(string | null)[]>(this.client, 'hmget', [key, 'hard', 'soft'])),
-    );
+    const replies = await this.#eachAtOnce(keys, (key) => sendNow<(string | null)[]>(this.client, 'hmget', [key, 'hard', 'soft']));
     return replies.map(([hard, soft]) => ({ hard: Number(hard ?? 0) || 0, soft: Number(soft ?? 0) || 0 }));
   }
 
   async writeMarks(marks: readonly MarkWrite[], retentionMs: number): Promise<number[]> {
     const px = Math.ceil(retentionMs);
-    const stored = await Promise.all(marks.map((mark) => writeMarkScript.run(this.client, [mark.key], [mark.mode, mark.at, px])));
+    const stored = await this.#eachAtOnce(marks, (mark) => writeMarkScript.run(this.client, [mark.key], [mark.mode, mark.at, px]));
     return stored.map(Number);
   }
 
@@ -225,6 +223,11 @@ export class RedisTier implements RemoteTier, Tier<string> {
 
   clockOffset(now: number): number {
     return this.#clock.stampOffset(now);
+  }
+
+  /** One command per item, written to the socket together (see `inOneWrite`). */
+  #eachAtOnce<I, R>(items: readonly I[], send: (item: I) => Promise<R>): Promise<R[]> {
+    return Promise.all(inOneWrite(this.client, () => items.map(send)));
   }
 
   #unlink(key: string): Promise<number> {

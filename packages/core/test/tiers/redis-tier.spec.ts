@@ -64,3 +64,40 @@ describe('RedisTier connections', () => {
     await client.quit();
   });
 });
+
+describe('RedisTier bulk commands', () => {
+  /** Counts what reaches the socket as separate writes (each is a system call). */
+  function countWrites(client: Redis): { readonly count: number } {
+    const socket = client.stream as unknown as Record<'_write' | '_writev', (...args: unknown[]) => void>;
+    const counter = { count: 0 };
+    for (const method of ['_write', '_writev'] as const) {
+      const original = socket[method].bind(socket);
+      socket[method] = (...args: unknown[]) => (counter.count++, original(...args));
+    }
+    return counter;
+  }
+
+  it('writes the commands of one bulk call to the socket together', async () => {
+    const client = new Redis(redisUrl());
+    const bulk = new RedisTier(client);
+    try {
+      await eventually(() => bulk.isReady());
+      const prefix = uniqueNamespace('bulk');
+      const keys = Array.from({ length: 8 }, (_, i) => `${prefix}:k${i}`);
+      await Promise.all(keys.map((key) => client.set(key, 'v')));
+      const marks = keys.map((key) => `${key}:mark`);
+      // Once, so the script is loaded and the calls below are the steady ones.
+      await bulk.writeMarks([{ key: `${prefix}:warm`, mode: 'hard', at: 1 }], 60_000);
+      const writes = countWrites(client);
+      const stored = await bulk.writeMarks(marks.map((key) => ({ key, mode: 'hard', at: 1 })), 60_000);
+      expect((await bulk.readMarks(marks)).map((mark) => mark.hard)).toEqual(stored);
+      await bulk.delete(keys.slice(0, 4));
+      expect((await bulk.scanDelete(`${prefix}:k?`, () => true)).deleted).toBe(4);
+      // writeMarks, readMarks and delete: one each; scanDelete: its SCAN (on the same client), then its UNLINKs.
+      expect(writes.count).toBe(5);
+    } finally {
+      await bulk.close();
+      await client.quit();
+    }
+  });
+});
