@@ -1,7 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ErrorCode, TiercacheError } from '../errors.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
-import { jsonSerializer, serializeJson, type Serializer } from './serializer.js';
+import { jsonSerializer, serializeJson, type Serialized, type Serializer } from './serializer.js';
 
 /**
  * The L2 wire format, version 1:
@@ -42,12 +42,6 @@ export interface Shaped {
   readonly payload: string;
 }
 
-/** The built-in serializer's text, not read back: with the value's heap bytes if it is plain JSON (-1 if not). */
-export interface Serialized {
-  readonly payload: string;
-  readonly plainBytes: number;
-}
-
 export class EntryCodec {
   /** The serializer's id as a JSON string. */
   readonly #serializerId: string;
@@ -77,9 +71,7 @@ export class EntryCodec {
    * read (see `L1Store`); another serializer's is read back now, as `shape` does.
    */
   serializeOnly(value: unknown): Shaped | Serialized {
-    if (this.options.serializer !== jsonSerializer) return this.shape(value);
-    const { text, plainBytes } = serializeJson(value);
-    return { payload: text, plainBytes };
+    return this.options.serializer === jsonSerializer ? serializeJson(value) : this.shape(value);
   }
 
   /** A payload `serializeOnly` left undecoded. */

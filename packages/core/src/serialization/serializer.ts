@@ -111,16 +111,22 @@ function taggedJson(value: unknown): string {
   return (tagged ? 't' : 'j') + json;
 }
 
+/** The built-in serializer's text, and the value's heap bytes if it is plain JSON (-1 if not). */
+export interface Serialized {
+  readonly payload: string;
+  readonly plainBytes: number;
+}
+
 /**
  * The built-in serializer's text for `value`, and its heap bytes when it is plain JSON (see
  * `plainJsonBytes`; -1 when not). Plain JSON is read back without the reviver, so a field named
  * like the tag is kept as it is; a replacer takes V8 off its fast JSON path (about twice the cost
  * for typical records), and most cached values are plain data.
  */
-export function serializeJson(value: unknown): { readonly text: string; readonly plainBytes: number } {
-  if (value === undefined) return { text: 'u', plainBytes: 0 };
+export function serializeJson(value: unknown): Serialized {
+  if (value === undefined) return { payload: 'u', plainBytes: 0 };
   const plainBytes = plainJsonBytes(value);
-  return { text: plainBytes >= 0 ? 'j' + JSON.stringify(value) : taggedJson(value), plainBytes };
+  return { payload: plainBytes >= 0 ? 'j' + JSON.stringify(value) : taggedJson(value), plainBytes };
 }
 
 /**
@@ -131,7 +137,7 @@ export function serializeJson(value: unknown): { readonly text: string; readonly
 export const jsonSerializer: Serializer = {
   id: 'json',
   serialize(value: unknown): string {
-    return serializeJson(value).text;
+    return serializeJson(value).payload;
   },
   deserialize(text: string): unknown {
     switch (text.charCodeAt(0)) {
