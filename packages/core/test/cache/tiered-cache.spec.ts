@@ -13,8 +13,11 @@ describe.each([
   ['L2 only', () => caches.l2Only()],
 ])('TieredCache (%s)', (_name, make) => {
   let cache: TieredCache;
-  beforeEach(() => {
+  beforeEach(async () => {
     cache = make();
+    // Connected first: past its bounded first-connection wait (200 ms, which a busy machine can
+    // outlast) a call skips L2, and the L2-only cache would rightly load twice.
+    await cache.ready();
   });
 
   it('gets what was set, and misses what was not', async () => {
