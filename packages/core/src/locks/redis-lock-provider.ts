@@ -12,7 +12,8 @@ import { acquireScript, extendScript, releaseScript } from './redis-scripts.js';
  * in the lock's Cluster slot) in one script. Resolves undefined if the lock is still held after
  * `waitMs` (0: one attempt); `waited` says whether the lock was held at first. An attempt made
  * after a wait returns what `key` holds without taking the lock (`lock` undefined): the holder
- * stored it before releasing. `readFirst: false` takes the lock whatever `key` holds.
+ * stored it before releasing, or that the release carried (see `writeAndReleaseScript`). `readFirst:
+ * false` takes the lock whatever `key` holds.
  */
 export const acquireReading = Symbol('acquireReading');
 
@@ -74,6 +75,8 @@ export class RedisLockProvider extends LockProvider {
   readonly #keyPrefix: string;
   readonly #fencing: boolean;
   readonly #channel: string;
+  /** Releases that carry the value the holder stored, for fleet load locks with waiters. */
+  readonly #valueChannel: string;
   readonly #guard: LockGuard | undefined;
   #subscriber: Redis | Cluster | undefined;
   readonly #ownsSubscriber: boolean;
@@ -109,6 +112,7 @@ export class RedisLockProvider extends LockProvider {
     this.#ownsSubscriber = !options.subscriber;
     this.#keyPrefix = keyPrefix;
     this.#channel = `${keyPrefix}released`;
+    this.#valueChannel = `${keyPrefix}released:value`;
     this.#guard = options[guardedBy];
   }
 
@@ -155,7 +159,7 @@ export class RedisLockProvider extends LockProvider {
       for (;;) {
         this.#assertOpen(resource);
         wakeup.reset();
-        const result = await this.#attempt(resource, token, resolved, read, readFirst);
+        const result = await this.#attempt(resource, token, resolved, read, readFirst, true);
         if (typeof result !== 'number') return { ...result, waited: true };
         const remaining = deadline - now();
         if (remaining <= 0) return undefined;
@@ -163,6 +167,8 @@ export class RedisLockProvider extends LockProvider {
         // PTTL is -1 only for a key someone set without a TTL; then only a release can free it.
         const pttl = result;
         await wakeup.wait(pttl >= 0 ? Math.min(Math.max(pttl, 1), remaining) : remaining);
+        // Written by the holder just before it released: what an attempt with read-first would return.
+        if (read !== undefined && wakeup.carried !== undefined) return { read: wakeup.carried, waited: true };
       }
     } finally {
       this.#unregister(resource, wakeup);
@@ -171,7 +177,17 @@ export class RedisLockProvider extends LockProvider {
 
   [releaseWith](lock: LockHandle): LockRelease | undefined {
     if (!(lock instanceof Lease) || !this.#leases.has(lock) || !lock.handOver()) return undefined;
-    return { lockKey: this.#lockKey(lock.resource), token: lock.token, channel: this.#channel, resource: lock.resource };
+    const lockKey = this.#lockKey(lock.resource);
+    const { resource } = lock;
+    return {
+      lockKey,
+      token: lock.token,
+      channel: this.#channel,
+      resource,
+      waitingKey: `${lockKey}:waiting`,
+      valueChannel: this.#valueChannel,
+      valueHeader: `${resource.length}:${resource}`,
+    };
   }
 
   override async close(): Promise<void> {
@@ -188,7 +204,7 @@ export class RedisLockProvider extends LockProvider {
     } else if (this.#subscribed) {
       // Not awaited: our listener is already gone, and a disconnected subscriber would hold shutdown
       // hostage until it reconnects.
-      subscriber.unsubscribe(this.#channel).catch(() => undefined);
+      subscriber.unsubscribe(this.#channel, this.#valueChannel).catch(() => undefined);
     }
   }
 
@@ -210,12 +226,15 @@ export class RedisLockProvider extends LockProvider {
 
   /**
    * One attempt: the lease (and `read`'s value) if we got the lock, `read`'s value alone with
-   * `readFirst` if it holds one, else the current holder's remaining PTTL.
+   * `readFirst` if it holds one, else the current holder's remaining PTTL. `waiting`: made
+   * subscribed, so the holder's release may carry `read`'s value to us.
    */
-  async #attempt(resource: string, token: string, options: ResolvedLockOptions, read?: string, readFirst = false): Promise<Granted | number> {
+  async #attempt(resource: string, token: string, options: ResolvedLockOptions, read?: string, readFirst = false, waiting = false): Promise<Granted | number> {
     const lockKey = this.#lockKey(resource);
     const sentAt = now();
-    const keys = read === undefined ? [lockKey, `${lockKey}:fence`] : [lockKey, `${lockKey}:fence`, read];
+    const keys = [lockKey, `${lockKey}:fence`];
+    if (read !== undefined) keys.push(read);
+    if (read !== undefined && waiting) keys.push(`${lockKey}:waiting`);
     const args = [token, options.ttlMs, this.#fencing ? 1 : 0, readFirst ? 1 : 0];
     const [acquired, value, readValue] = (await this.#send('lock', resource, () => acquireScript.run(this.#client, keys, args), (late) => {
       // Given up on, yet taken: nobody holds this lease, so hand it straight back. Not through the
@@ -272,7 +291,7 @@ export class RedisLockProvider extends LockProvider {
     if (this.#subscribed) return this.#subscribed;
     const subscriber = (this.#subscriber ??= duplicateForSubscribing(this.#client));
     subscriber.on('message', this.#onMessage);
-    const subscribed = subscriber.subscribe(this.#channel).catch((error: unknown) => {
+    const subscribed = subscriber.subscribe(this.#channel, this.#valueChannel).catch((error: unknown) => {
       subscriber.off('message', this.#onMessage);
       this.#subscribed = undefined;
       throw error;
@@ -281,10 +300,20 @@ export class RedisLockProvider extends LockProvider {
     return subscribed;
   }
 
-  readonly #onMessage = (channel: string, resource: string): void => {
-    if (channel !== this.#channel) return;
-    for (const wakeup of this.#waiters.get(resource) ?? []) wakeup.wake();
+  readonly #onMessage = (channel: string, message: string): void => {
+    if (channel === this.#channel) return this.#wake(message, undefined);
+    if (channel !== this.#valueChannel) return;
+    // `<length of resource>:<resource><value>`
+    const colon = message.indexOf(':');
+    const length = Number(message.slice(0, colon));
+    if (colon < 1 || !Number.isSafeInteger(length)) return;
+    const start = colon + 1;
+    this.#wake(message.slice(start, start + length), message.slice(start + length));
   };
+
+  #wake(resource: string, value: string | undefined): void {
+    for (const wakeup of this.#waiters.get(resource) ?? []) wakeup.wake(value);
+  }
 }
 
 /**
@@ -302,15 +331,24 @@ function duplicateForSubscribing(client: Redis | Cluster): Redis | Cluster {
  */
 class Wakeup {
   #woken = false;
+  #carried: string | undefined;
   #done: (() => void) | undefined;
+
+  /** The value the last release carried, if it did. */
+  get carried(): string | undefined {
+    return this.#carried;
+  }
 
   /** Forgets earlier wake-ups; called just before an attempt, which sees everything released before it. */
   reset(): void {
     this.#woken = false;
+    this.#carried = undefined;
   }
 
-  wake(): void {
+  /** `carried`: the value the holder stored, sent with its release (a plain release that follows keeps it). */
+  wake(carried?: string): void {
     this.#woken = true;
+    if (carried !== undefined) this.#carried = carried;
     this.#done?.();
   }
 

@@ -1,5 +1,8 @@
 import { LuaScript } from './lua-script.js';
 
+/** The largest value a release carries to its waiters (bytes): larger ones are read, not broadcast to every subscriber. */
+const CARRIED_BYTES = 16 * 1024;
+
 /** Writes one entry (or tombstone) unless its key holds one created at or after `createdAt`; 1 if written. */
 const WRITE_IF_NEWER = `
 local function writeIfNewer(key, value, px, createdAt)
@@ -54,15 +57,21 @@ return stamp
 `);
 
 /**
- * KEYS: entry, its fleet load lock (same slot). ARGV: value, PX, createdAt (as `writeIfNewerScript`),
- * then token, channel, resource (as the lock's release). Writes the loaded value, then frees the lock
- * if `token` still holds it and tells the waiters: one round trip, and a woken waiter finds the value.
- * Returns 1 if the value was written.
+ * KEYS: entry, its fleet load lock and the lock's waiting flag (one slot). ARGV: value, PX, createdAt
+ * (as `writeIfNewerScript`), then token, channel, resource (as the lock's release), then the channel
+ * and header of a release that carries the value. Writes the loaded value, then frees the lock if
+ * `token` still holds it and tells the waiters: one round trip, and a woken waiter finds the value.
+ * When a waiter set the flag and the value was written and is small, the value itself goes out
+ * first, so woken waiters need no read at all; the plain release follows for waiters that only know
+ * it (another version, or one that subscribed late). Returns 1 if the value was written.
  */
 export const writeAndReleaseScript = new LuaScript(`${WRITE_IF_NEWER}
 local written = writeIfNewer(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
 if redis.call('GET', KEYS[2]) == ARGV[4] then
   redis.call('DEL', KEYS[2])
+  if redis.call('DEL', KEYS[3]) == 1 and written == 1 and #ARGV[1] <= ${CARRIED_BYTES} then
+    redis.call('PUBLISH', ARGV[7], ARGV[8] .. ARGV[1])
+  end
   redis.call('PUBLISH', ARGV[5], ARGV[6])
 end
 return written

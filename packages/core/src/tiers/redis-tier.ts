@@ -204,8 +204,9 @@ export class RedisTier implements RemoteTier, Tier<string> {
 
   /** A loaded value written and its fleet load lock freed in one script (the lock key is in the entry's slot). */
   async #writeAndRelease(item: RemoteWrite, release: LockRelease): Promise<void> {
-    const args = [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt, release.token, release.channel, release.resource];
-    await writeAndReleaseScript.run(this.client, [item.key, release.lockKey], args);
+    const { token, channel, resource, valueChannel, valueHeader } = release;
+    const args = [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt, token, channel, resource, valueChannel, valueHeader];
+    await writeAndReleaseScript.run(this.client, [item.key, release.lockKey, release.waitingKey], args);
   }
 
   /**

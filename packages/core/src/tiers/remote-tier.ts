@@ -31,6 +31,11 @@ export interface LockRelease {
   /** Where the release is announced, and what it says (the resource). */
   readonly channel: string;
   readonly resource: string;
+  /** Set by waiters that take the value from the release itself. */
+  readonly waitingKey: string;
+  /** Where a release carrying the value goes, and what precedes the value in it (names the resource). */
+  readonly valueChannel: string;
+  readonly valueHeader: string;
 }
 
 export interface MarkWrite {
