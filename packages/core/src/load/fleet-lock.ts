@@ -45,16 +45,17 @@ export class FleetLock {
    * reads the stored value without taking the lock, so woken processes don't queue on it one by
    * one; if the holder dies, its lease runs out and the waiter takes over. `busy`: another process
    * held the lock until `waitUntil`. `background`: a refresh, which never waits; if another process
-   * holds the lock it is refreshing (or loading) the key already (`busy`).
+   * holds the lock it is refreshing (or loading) the key already (`busy`). `readFirst`: nothing
+   * read the entry yet, so a fresh one is the answer, and the lock is taken only if there is none.
    */
-  async acquire(scope: Scope, key: string, label: string | undefined, waitUntil: number, background = false): Promise<FleetLockResult> {
+  async acquire(scope: Scope, key: string, label: string | undefined, waitUntil: number, background = false, readFirst = false): Promise<FleetLockResult> {
     const resource = loadLockResource(key);
     const waitStarted = performance.now();
     // Whole milliseconds, as the lock provider wants them; past the deadline, one attempt still
     // lets the load run (and be stored) behind the caller's timeout.
     const waitFor = () => (background ? 0 : Math.max(0, Math.floor(Math.min(MAX_WAIT_MS, waitUntil - performance.now()))));
     try {
-      let taken = await this.locks[acquireReading](resource, key, { ttlMs: this.ttlMs, waitMs: 0 });
+      let taken = await this.locks[acquireReading](resource, key, { ttlMs: this.ttlMs, waitMs: 0 }, readFirst ? 'always' : 'after a wait');
       // Only a lock that is held is waited for, and only while the entry's node (the lock's too) is usable.
       if (taken === undefined && waitFor() > 0 && this.l2.usableFor(key)) {
         taken = await this.locks[acquireReading](resource, key, { ttlMs: this.ttlMs, waitMs: waitFor() });
@@ -73,7 +74,7 @@ export class FleetLock {
       }
       if (taken.lock !== undefined) return { lock: taken.lock };
       // Stored while we waited, yet no answer (invalidated since, or malformed): load it, under the lock.
-      const locked = await this.locks[acquireReading](resource, key, { ttlMs: this.ttlMs, waitMs: waitFor() }, false);
+      const locked = await this.locks[acquireReading](resource, key, { ttlMs: this.ttlMs, waitMs: waitFor() }, 'never');
       if (locked?.lock !== undefined) return { lock: locked.lock };
       return waitFor() === 0 ? { busy: true } : {};
     } catch (error) {

@@ -55,6 +55,11 @@ export class Flights {
     return this.#joinable(key);
   }
 
+  /** Whether another caller has joined `flight` and waits for its answer. */
+  joined(flight: Flight): boolean {
+    return (flight as Underway).joiners !== undefined;
+  }
+
   /** Whether nothing has changed `key` since `flight` began: its result may still be kept. */
   current(key: string, flight: Flight): boolean {
     return !this.epochs.changedSince(key, flight.began);

@@ -15,6 +15,7 @@ import type { LockHandle } from '../locks/lock-provider.js';
 import type { FleetLock } from './fleet-lock.js';
 import type { Flight, Flights, Found } from './flights.js';
 import { BehindCallers } from './behind-callers.js';
+import { Reply } from './reply.js';
 import { boundedBy, settlesWithin } from './settles-within.js';
 import { refreshAheadDue, xfetchDue } from '../stampede/early-refresh.js';
 import type { Loader, LoaderContext } from './loader.js';
@@ -55,35 +56,6 @@ export interface LoadDeps {
   readonly telemetry: Telemetry;
   readonly clock: Clock;
   readonly logger: CacheLogger;
-}
-
-/** How a flight answers its callers: once, possibly before its work is done. */
-class Reply {
-  #answered = false;
-  readonly promise: Promise<Found | undefined>;
-  #resolve!: (found: Found | undefined) => void;
-  #reject!: (error: unknown) => void;
-
-  constructor() {
-    this.promise = new Promise((resolve, reject) => ((this.#resolve = resolve), (this.#reject = reject)));
-    this.promise.catch(() => undefined); // a background refresh may have nobody listening
-  }
-
-  get answered(): boolean {
-    return this.#answered;
-  }
-
-  answer(found: Found | undefined): void {
-    if (this.#answered) return;
-    this.#answered = true;
-    this.#resolve(found);
-  }
-
-  fail(error: unknown): void {
-    if (this.#answered) return;
-    this.#answered = true;
-    this.#reject(error);
-  }
 }
 
 /**
@@ -146,7 +118,14 @@ export class LoadRunner {
     const deadline = settings.hardTimeout > 0 ? performance.now() + settings.hardTimeout : Infinity;
     // The entry's creation time is when its load began: an invalidation after that kills it.
     const startedAt = this.deps.clock.stamp();
-    const found = await reader?.one(scope, key, loader === undefined ? 0 : settings.grace);
+    // Callers who joined in the tick the flight began in make it a stampede on a cold key, most
+    // likely: its read goes with the lock attempt, not a round trip ahead of it.
+    let readsWithLock = false;
+    if (this.#mayReadWithLock(settings, request)) {
+      await undefined; // the tick's other callers join first
+      readsWithLock = this.deps.flights.joined(flight);
+    }
+    const found = readsWithLock ? undefined : await reader?.one(scope, key, loader === undefined ? 0 : settings.grace);
     if (found !== undefined && !found.stale && !(background && found.entry.createdAt <= refreshOf)) {
       if (background) return this.#fromL2(key, flight, found, settings);
       telemetry.hit(key, 'l2', label);
@@ -171,7 +150,7 @@ export class LoadRunner {
       telemetry.staleServed(key, reason, label);
       reply.answer({ value: fallback.value(), createdAt: fallback.entry.createdAt, marks: fallback.marks });
     };
-    if (!background && fallback === undefined) telemetry.miss(key, label);
+    if (!background && fallback === undefined && !readsWithLock) telemetry.miss(key, label);
     // Stale-while-revalidate: without a soft timeout the callers get the stale value now.
     if (settings.softTimeout <= 0) serveStale('grace');
 
@@ -180,7 +159,8 @@ export class LoadRunner {
     if (settings.distributed && fleetLock !== undefined && l2?.available) {
       // A waiter gives up at its own load bound too, and then loads itself.
       const waitUntil = settings.loadTimeout > 0 ? Math.min(deadline, performance.now() + settings.loadTimeout) : deadline;
-      const locked = await fleetLock.acquire(scope, key, label, waitUntil, background);
+      const locked = await fleetLock.acquire(scope, key, label, waitUntil, background, readsWithLock);
+      if (readsWithLock && locked.found === undefined && fallback === undefined) telemetry.miss(key, label);
       if (locked.busy) {
         // A refresh leaves the key to the holder; a wait that the call's deadline ended is its timeout
         // (one ended by the load bound falls through: the caller loads itself).
@@ -240,6 +220,16 @@ export class LoadRunner {
       await loading.catch(() => undefined);
       return result;
     }
+  }
+
+  /**
+   * Whether a load's L2 read may go with its fleet lock attempt, in one script: a fresh entry is
+   * the answer and the lock is taken only on a miss. Not for a refresh (which wants a newer value)
+   * nor with grace (which wants a stale entry as a fallback).
+   */
+  #mayReadWithLock(settings: WriteSettings, request: LoadRequest): boolean {
+    const { l2, reader, fleetLock } = this.deps;
+    return request.loader !== undefined && request.refreshOf === undefined && settings.grace <= 0 && settings.distributed && fleetLock !== undefined && reader !== undefined && l2?.available === true;
   }
 
   /** Fail-safe: the stale value again, and no new attempt until the throttle has passed. */

@@ -10,12 +10,15 @@ import { acquireScript, extendScript, releaseScript } from './redis-scripts.js';
 /**
  * For the cache's fleet load lock (not public API): takes the lock and reads `key` (which must be
  * in the lock's Cluster slot) in one script. Resolves undefined if the lock is still held after
- * `waitMs` (0: one attempt); `waited` says whether the lock was held at first. An attempt made
- * after a wait returns what `key` holds without taking the lock (`lock` undefined): the holder
- * stored it before releasing, or that the release carried (see `writeAndReleaseScript`). `readFirst:
- * false` takes the lock whatever `key` holds.
+ * `waitMs` (0: one attempt); `waited` says whether the lock was held at first. With `readFirst`
+ * 'after a wait', an attempt made after a wait returns what `key` holds without taking the lock
+ * (`lock` undefined): the holder stored it before releasing, or the release carried it (see
+ * `writeAndReleaseScript`). 'always' does so on the first attempt too (a read that takes the lock
+ * only on a miss); 'never' takes the lock whatever `key` holds.
  */
 export const acquireReading = Symbol('acquireReading');
+
+export type ReadFirst = 'never' | 'after a wait' | 'always';
 
 export interface ReadingLock {
   /** Undefined when `key` held a value after a wait: the value is the answer, not the lock. */
@@ -129,7 +132,7 @@ export class RedisLockProvider extends LockProvider {
     return granted.lease;
   }
 
-  async [acquireReading](resource: string, key: string, options: LockOptions, readFirst = true): Promise<ReadingLock | undefined> {
+  async [acquireReading](resource: string, key: string, options: LockOptions, readFirst: ReadFirst = 'after a wait'): Promise<ReadingLock | undefined> {
     const granted = await this.#acquire(resource, this.#resolve(resource, options), key, readFirst);
     return granted && { lock: granted.lease, value: granted.read, waited: granted.waited };
   }
@@ -139,12 +142,12 @@ export class RedisLockProvider extends LockProvider {
     resource: string,
     resolved: ResolvedLockOptions,
     read: string | undefined,
-    readFirst = false,
+    readFirst: ReadFirst = 'never',
   ): Promise<(Granted & { waited: boolean }) | undefined> {
     const deadline = now() + resolved.waitMs;
     const token = randomUUID();
     // A free lock costs one round trip and no subscription.
-    const first = await this.#attempt(resource, token, resolved, read);
+    const first = await this.#attempt(resource, token, resolved, read, readFirst === 'always');
     if (typeof first !== 'number') return { ...first, waited: false };
     if (resolved.waitMs === 0) return undefined;
 
@@ -159,7 +162,7 @@ export class RedisLockProvider extends LockProvider {
       for (;;) {
         this.#assertOpen(resource);
         wakeup.reset();
-        const result = await this.#attempt(resource, token, resolved, read, readFirst, true);
+        const result = await this.#attempt(resource, token, resolved, read, readFirst !== 'never', true);
         if (typeof result !== 'number') return { ...result, waited: true };
         const remaining = deadline - now();
         if (remaining <= 0) return undefined;

@@ -92,6 +92,26 @@ describe('Redis commands per call', () => {
     });
   });
 
+  it('concurrent callers of a cold key: the read goes with the lock attempt, one script before the loader', async () => {
+    const { cache, log } = await cacheOnCountedClient(uniqueNamespace('rt'));
+    let loads = 0;
+    const loader = async () => (loads++, 'v');
+    const measured = await log.measure(() => Promise.all(Array.from({ length: 10 }, () => cache.getOrSet('cold', loader))));
+    expect(loads).toBe(1);
+    expect(measured).toEqual({ commands: ['evalsha', 'evalsha'], roundTrips: 2 });
+  });
+
+  it('concurrent callers of a key L2 holds: the script returns the entry, and no lock is taken', async () => {
+    const namespace = uniqueNamespace('rt');
+    const { cache: writer } = await cacheOnCountedClient(namespace);
+    await writer.set('k', 'stored');
+    const { cache, log } = await cacheOnCountedClient(namespace);
+    const calls = () => Promise.all(Array.from({ length: 10 }, () => cache.getOrSet('k', async () => 'loaded')));
+    let values: unknown;
+    expect(await log.measure(async () => (values = await calls()))).toEqual({ commands: ['evalsha'], roundTrips: 1 });
+    expect(values).toEqual(Array.from({ length: 10 }, () => 'stored'));
+  });
+
   /** The holder loads `value` while the waiter's getOrSet waits on the lock; resolves with what the waiter sent. */
   async function wokenByHolder(value: string, meanwhile?: (namespace: string) => Promise<unknown>, key = 'cold') {
     const namespace = uniqueNamespace('rt');
@@ -181,7 +201,7 @@ describe('Redis commands per call', () => {
     await writer.setMany(Array.from({ length: 32 }, (_, i) => ({ key: `k${i}`, value: i })));
     const { cache: reader, log } = await cacheOnCountedClient(namespace);
     log.names.length = 0;
-    const reads = Array.from({ length: 32 }, (_, i) => reader.getOrSet(`k${i}`, async () => -1));
+    const reads = Array.from({ length: 32 }, (_, i) => reader.get(`k${i}`));
     // Still in the tick that made the calls: the first 16 keys have gone, the rest wait for its end.
     expect(log.names).toEqual(['mget']);
     expect(await Promise.all(reads)).toEqual(Array.from({ length: 32 }, (_, i) => i));

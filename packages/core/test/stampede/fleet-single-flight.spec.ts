@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { TieredCache } from '../../src/index.js';
 import { CacheFactory } from '../support/cache-factory.js';
 import { ChildWorkers, ask } from '../support/child-workers.js';
 import { adminClient, eventually, redisUrl, uniqueNamespace } from '../support/redis.js';
@@ -66,6 +67,41 @@ describe('fleet-wide single-flight', () => {
     expect(await Promise.all([first, second])).toEqual(['v', 'v']);
     expect(loads).toBe(1);
     expect(waits).toHaveLength(1);
+  });
+
+  describe('callers who join in the tick their flight began in: the read goes with the lock attempt', () => {
+    const callers = (cache: TieredCache, key: string, loader: () => Promise<string>) =>
+      Promise.all(Array.from({ length: 20 }, () => cache.getOrSet(key, loader)));
+    const counted = (cache: TieredCache) => {
+      const { hitsL2, misses, loads } = cache.stats();
+      return { hitsL2, misses, loads };
+    };
+
+    it('a cold key: one miss, one load, and every caller gets its value', async () => {
+      const cache = caches.twoTier({ namespace: uniqueNamespace('joined') });
+      await cache.ready();
+      expect(await callers(cache, 'k', async () => 'loaded')).toEqual(Array.from({ length: 20 }, () => 'loaded'));
+      expect(counted(cache)).toEqual({ hitsL2: 0, misses: 1, loads: 1 });
+    });
+
+    it('a key L2 holds: one L2 hit, no miss, no load', async () => {
+      const namespace = uniqueNamespace('joined');
+      const [writer, cache] = [caches.twoTier({ namespace }), caches.twoTier({ namespace })];
+      await Promise.all([writer.ready(), cache.ready()]);
+      await writer.set('k', 'stored');
+      expect(await callers(cache, 'k', async () => 'loaded')).toEqual(Array.from({ length: 20 }, () => 'stored'));
+      expect(counted(cache)).toEqual({ hitsL2: 1, misses: 0, loads: 0 });
+    });
+
+    it('a key whose L2 entry a tag invalidated: the dead entry is never served, and it loads once', async () => {
+      const namespace = uniqueNamespace('joined');
+      const [writer, cache] = [caches.twoTier({ namespace }), caches.twoTier({ namespace })];
+      await Promise.all([writer.ready(), cache.ready()]);
+      await writer.set('k', 'old', { tags: ['t'] });
+      await writer.invalidateTags(['t']);
+      expect(await callers(cache, 'k', async () => 'new')).toEqual(Array.from({ length: 20 }, () => 'new'));
+      expect(counted(cache)).toMatchObject({ hitsL2: 0, loads: 1 });
+    });
   });
 
   it('loads locally, not fleet-wide, when asked', async () => {
