@@ -44,6 +44,34 @@ export const releaseWith = Symbol('releaseWith');
 /** A granted attempt: the lease, and what the script read along with it (or, after a wait, instead of it). */
 type Granted = { readonly lease: Lease; readonly read: string | undefined } | { readonly lease?: undefined; readonly read: string };
 
+/** A refused attempt: how long the holder's lease has left, and the holder's token. */
+interface Held {
+  readonly pttl: number;
+  readonly holder: string;
+}
+
+/**
+ * A release that carries the stored value: `<length>:<resource><length>:<holder's token><value>`.
+ * The token says which holder stored it: pub/sub spans every database of a server, and only a
+ * waiter that saw this very holder in its own database takes the value.
+ */
+function carriedHeader(resource: string, token: string): string {
+  return `${resource.length}:${resource}${token.length}:${token}`;
+}
+
+/** The resource, the token and the value of a carried release, or undefined if it is not one. */
+function parseCarried(message: string): { resource: string; holder: string; value: string } | undefined {
+  const field = (at: number): [string, number] | undefined => {
+    const colon = message.indexOf(':', at);
+    const length = Number(message.slice(at, colon));
+    if (colon <= at || !Number.isSafeInteger(length) || length < 0) return undefined;
+    return [message.slice(colon + 1, colon + 1 + length), colon + 1 + length];
+  };
+  const resource = field(0);
+  const holder = resource && field(resource[1]);
+  return holder && { resource: resource[0], holder: holder[0], value: message.slice(holder[1]) };
+}
+
 export interface RedisLockProviderOptions {
   /** Runs the lock scripts. Left open by `close()`: it is yours. */
   client: Redis | Cluster;
@@ -122,7 +150,7 @@ export class RedisLockProvider extends LockProvider {
   override async tryAcquire(resource: string, options?: LockOptions): Promise<LockHandle | undefined> {
     const resolved = this.#resolve(resource, options);
     const result = await this.#attempt(resource, randomUUID(), resolved);
-    return typeof result === 'number' ? undefined : result.lease;
+    return 'pttl' in result ? undefined : result.lease;
   }
 
   override async acquire(resource: string, options?: LockOptions): Promise<LockHandle> {
@@ -148,7 +176,7 @@ export class RedisLockProvider extends LockProvider {
     const token = randomUUID();
     // A free lock costs one round trip and no subscription.
     const first = await this.#attempt(resource, token, resolved, read, readFirst === 'always');
-    if (typeof first !== 'number') return { ...first, waited: false };
+    if (!('pttl' in first)) return { ...first, waited: false };
     if (resolved.waitMs === 0) return undefined;
 
     // Every later attempt is made registered and subscribed, so a release landing between a failed
@@ -163,15 +191,16 @@ export class RedisLockProvider extends LockProvider {
         this.#assertOpen(resource);
         wakeup.reset();
         const result = await this.#attempt(resource, token, resolved, read, readFirst !== 'never', true);
-        if (typeof result !== 'number') return { ...result, waited: true };
+        if (!('pttl' in result)) return { ...result, waited: true };
         const remaining = deadline - now();
         if (remaining <= 0) return undefined;
         // A holder that dies sends no release message: also retry the moment its lease runs out.
         // PTTL is -1 only for a key someone set without a TTL; then only a release can free it.
-        const pttl = result;
+        const { pttl, holder } = result;
         await wakeup.wait(pttl >= 0 ? Math.min(Math.max(pttl, 1), remaining) : remaining);
-        // Written by the holder just before it released: what an attempt with read-first would return.
-        if (read !== undefined && wakeup.carried !== undefined) return { read: wakeup.carried, waited: true };
+        // Written by the holder we saw just before it released: what an attempt with read-first would return.
+        const carried = read === undefined ? undefined : wakeup.carriedBy(holder);
+        if (carried !== undefined) return { read: carried, waited: true };
       }
     } finally {
       this.#unregister(resource, wakeup);
@@ -189,7 +218,7 @@ export class RedisLockProvider extends LockProvider {
       resource,
       waitingKey: `${lockKey}:waiting`,
       valueChannel: this.#valueChannel,
-      valueHeader: `${resource.length}:${resource}`,
+      valueHeader: carriedHeader(resource, lock.token),
     };
   }
 
@@ -229,10 +258,10 @@ export class RedisLockProvider extends LockProvider {
 
   /**
    * One attempt: the lease (and `read`'s value) if we got the lock, `read`'s value alone with
-   * `readFirst` if it holds one, else the current holder's remaining PTTL. `waiting`: made
-   * subscribed, so the holder's release may carry `read`'s value to us.
+   * `readFirst` if it holds one, else the current holder. `waiting`: made subscribed, so the
+   * holder's release may carry `read`'s value to us.
    */
-  async #attempt(resource: string, token: string, options: ResolvedLockOptions, read?: string, readFirst = false, waiting = false): Promise<Granted | number> {
+  async #attempt(resource: string, token: string, options: ResolvedLockOptions, read?: string, readFirst = false, waiting = false): Promise<Granted | Held> {
     const lockKey = this.#lockKey(resource);
     const sentAt = now();
     const keys = [lockKey, `${lockKey}:fence`];
@@ -245,7 +274,7 @@ export class RedisLockProvider extends LockProvider {
       if ((late as [number])[0] === 1) void this.#releaseCommand(resource, token).catch(() => undefined);
     })) as [number, number, string | null | undefined];
     if (acquired === 2) return { read: readValue! };
-    if (acquired !== 1) return value;
+    if (acquired !== 1) return { pttl: value, holder: readValue! };
 
     const lease = new Lease(this.#store, resource, token, value, { ...options, sentAt });
     if (this.#closed) {
@@ -304,19 +333,14 @@ export class RedisLockProvider extends LockProvider {
   }
 
   readonly #onMessage = (channel: string, message: string): void => {
-    if (channel === this.#channel) return this.#wake(message, undefined);
-    if (channel !== this.#valueChannel) return;
-    // `<length of resource>:<resource><value>`
-    const colon = message.indexOf(':');
-    const length = Number(message.slice(0, colon));
-    if (colon < 1 || !Number.isSafeInteger(length)) return;
-    const start = colon + 1;
-    this.#wake(message.slice(start, start + length), message.slice(start + length));
+    if (channel === this.#channel) {
+      for (const wakeup of this.#waiters.get(message) ?? []) wakeup.wake();
+      return;
+    }
+    const carried = channel === this.#valueChannel ? parseCarried(message) : undefined;
+    // Kept, not a wake-up: the waiter takes it once it knows the holder, and the plain release follows.
+    if (carried !== undefined) for (const wakeup of this.#waiters.get(carried.resource) ?? []) wakeup.carry(carried.holder, carried.value);
   };
-
-  #wake(resource: string, value: string | undefined): void {
-    for (const wakeup of this.#waiters.get(resource) ?? []) wakeup.wake(value);
-  }
 }
 
 /**
@@ -334,12 +358,12 @@ function duplicateForSubscribing(client: Redis | Cluster): Redis | Cluster {
  */
 class Wakeup {
   #woken = false;
-  #carried: string | undefined;
+  #carried: { readonly holder: string; readonly value: string } | undefined;
   #done: (() => void) | undefined;
 
-  /** The value the last release carried, if it did. */
-  get carried(): string | undefined {
-    return this.#carried;
+  /** The value `holder`'s release carried, if one did since the last reset. */
+  carriedBy(holder: string): string | undefined {
+    return this.#carried?.holder === holder ? this.#carried.value : undefined;
   }
 
   /** Forgets earlier wake-ups; called just before an attempt, which sees everything released before it. */
@@ -348,11 +372,14 @@ class Wakeup {
     this.#carried = undefined;
   }
 
-  /** `carried`: the value the holder stored, sent with its release (a plain release that follows keeps it). */
-  wake(carried?: string): void {
+  wake(): void {
     this.#woken = true;
-    if (carried !== undefined) this.#carried = carried;
     this.#done?.();
+  }
+
+  /** Keeps the value a release carried, named by its holder, for `carriedBy`; the plain release that follows wakes. */
+  carry(holder: string, value: string): void {
+    this.#carried = { holder, value };
   }
 
   /** Resolves on a wake-up or after `ms`. A new wait ends the previous one. */

@@ -3,12 +3,12 @@ import { LuaScript } from '../tiers/lua-script.js';
 /**
  * KEYS: lock, fence (one hash tag), optionally a key of the same slot to read, and with it the lock's
  * waiting flag. ARGV: token, ttl ms, fencing (1 or 0), and optionally read-first (1). Returns {1,
- * fence[, value read]} when the caller now holds the lock, {0, PTTL of the current holder} when
- * another does, and with read-first {2, 0, value} without taking the lock when the key holds a value:
+ * fence[, value read]} when the caller now holds the lock, {0, PTTL, token of the current holder}
+ * when another does, and with read-first {2, 0, value} without taking the lock when the key holds a value:
  * a waiter woken by a release wants the value the holder stored, not the lock. Reading in the same
  * script saves a round trip: what it reads was written before it got the lock. A waiting attempt
  * (one with the flag) sets the flag for a lease, so the holder's release carries the value it
- * stored (see `writeAndReleaseScript`). The fence key never expires, so fences keep increasing after
+ * stored (see `writeAndReleaseScript`), named by the holder's token. The fence key never expires, so fences keep increasing after
  * the lock key is gone.
  */
 export const acquireScript = new LuaScript(`
@@ -27,7 +27,7 @@ if KEYS[3] and ARGV[4] == '1' then
 end
 if holder then
   if KEYS[4] then redis.call('SET', KEYS[4], '1', 'PX', ARGV[2]) end
-  return {0, redis.call('PTTL', KEYS[1])}
+  return {0, redis.call('PTTL', KEYS[1]), holder}
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if ARGV[3] == '0' then

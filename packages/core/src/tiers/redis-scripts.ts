@@ -62,8 +62,9 @@ return stamp
  * and header of a release that carries the value. Writes the loaded value, then frees the lock if
  * `token` still holds it and tells the waiters: one round trip, and a woken waiter finds the value.
  * When a waiter set the flag and the value was written and is small, the value itself goes out
- * first, so woken waiters need no read at all; the plain release follows for waiters that only know
- * it (another version, or one that subscribed late). Returns 1 if the value was written.
+ * first, after a header naming the resource and the holder's token, so woken waiters need no read at
+ * all; the plain release follows for waiters that only know it (another version, one that subscribed
+ * late, or one that has not seen this holder). Returns 1 if the value was written.
  */
 export const writeAndReleaseScript = new LuaScript(`${WRITE_IF_NEWER}
 local written = writeIfNewer(KEYS[1], ARGV[1], ARGV[2], ARGV[3])

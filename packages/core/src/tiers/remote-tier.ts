@@ -33,7 +33,7 @@ export interface LockRelease {
   readonly resource: string;
   /** Set by waiters that take the value from the release itself. */
   readonly waitingKey: string;
-  /** Where a release carrying the value goes, and what precedes the value in it (names the resource). */
+  /** Where a release carrying the value goes, and what precedes the value in it (the resource and the token). */
   readonly valueChannel: string;
   readonly valueHeader: string;
 }

@@ -104,6 +104,39 @@ describe('fleet-wide single-flight', () => {
     });
   });
 
+  it('a release that carries its value wakes only the waiters of its own database', async () => {
+    // Pub/sub spans a server's databases: two deployments on one Redis, same namespace, same key.
+    const namespace = uniqueNamespace('databases');
+    const inDatabase = (db: number) => caches.twoTier({ namespace, l2: { redis: `${redisUrl()}/${db}` } });
+    const [holder1, waiter1, holder2, waiter2] = [inDatabase(14), inDatabase(14), inDatabase(15), inDatabase(15)];
+    await Promise.all([holder1, waiter1, holder2, waiter2].map((cache) => cache.ready()));
+    const gated = () => {
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      return { open, loader: (value: string) => async () => (await gate, value) };
+    };
+    const [gate1, gate2] = [gated(), gated()];
+    let loads = 0;
+    const counted = (loader: () => Promise<string>) => async () => (loads++, loader());
+    const held1 = holder1.getOrSet('k', counted(gate1.loader('database 14')));
+    const held2 = holder2.getOrSet('k', counted(gate2.loader('database 15')));
+    await eventually(() => loads === 2);
+    const waiting = [waiter1.getOrSet('k', async () => 'waiter 14 loaded'), waiter2.getOrSet('k', async () => 'waiter 15 loaded')];
+    // Both waiters have marked their database's lock as waited for.
+    const admins = [14, 15].map((db) => adminClient(`${redisUrl()}/${db}`));
+    try {
+      await eventually(async () => (await Promise.all(admins.map((admin) => admin.keys(`tiercache:load:*${namespace}*:waiting`)))).every((keys) => keys.length === 1));
+    } finally {
+      await Promise.all(admins.map((admin) => admin.quit()));
+    }
+    gate1.open();
+    expect(await held1).toBe('database 14');
+    expect(await waiting[0]).toBe('database 14');
+    gate2.open();
+    expect(await held2).toBe('database 15');
+    expect(await waiting[1]).toBe('database 15');
+  });
+
   it('loads locally, not fleet-wide, when asked', async () => {
     const namespace = uniqueNamespace('local');
     const [a, b] = [caches.twoTier({ namespace, distributed: false }), caches.twoTier({ namespace, distributed: false })];
