@@ -14,7 +14,8 @@ async function pair(options: TieredCacheOptions = {}): Promise<[TieredCache, Tie
   const namespace = uniqueNamespace('bus');
   const a = caches.twoTier({ namespace, ...options });
   const b = caches.twoTier({ namespace, ...options });
-  await Promise.all([a.ready(), b.ready()]);
+  // Both connected and subscribed: a call made before that skips L2 by design, which no test here is about.
+  expect(await Promise.all([a.ready(5_000), b.ready(5_000)])).toEqual([true, true]);
   return [a, b];
 }
 
