@@ -72,6 +72,13 @@ describe('fleet-wide single-flight', () => {
   describe('callers who join in the tick their flight began in: the read goes with the lock attempt', () => {
     const callers = (cache: TieredCache, key: string, loader: () => Promise<string>) =>
       Promise.all(Array.from({ length: 20 }, () => cache.getOrSet(key, loader)));
+    /** Two connected instances of one namespace: one writes what the other's callers find. */
+    const writerAndReader = async () => {
+      const namespace = uniqueNamespace('joined');
+      const pair = [caches.twoTier({ namespace }), caches.twoTier({ namespace })] as const;
+      await Promise.all(pair.map((cache) => cache.ready()));
+      return pair;
+    };
     const counted = (cache: TieredCache) => {
       const { hitsL2, misses, loads } = cache.stats();
       return { hitsL2, misses, loads };
@@ -85,18 +92,14 @@ describe('fleet-wide single-flight', () => {
     });
 
     it('a key L2 holds: one L2 hit, no miss, no load', async () => {
-      const namespace = uniqueNamespace('joined');
-      const [writer, cache] = [caches.twoTier({ namespace }), caches.twoTier({ namespace })];
-      await Promise.all([writer.ready(), cache.ready()]);
+      const [writer, cache] = await writerAndReader();
       await writer.set('k', 'stored');
       expect(await callers(cache, 'k', async () => 'loaded')).toEqual(Array.from({ length: 20 }, () => 'stored'));
       expect(counted(cache)).toEqual({ hitsL2: 1, misses: 0, loads: 0 });
     });
 
     it('a key whose L2 entry a tag invalidated: the dead entry is never served, and it loads once', async () => {
-      const namespace = uniqueNamespace('joined');
-      const [writer, cache] = [caches.twoTier({ namespace }), caches.twoTier({ namespace })];
-      await Promise.all([writer.ready(), cache.ready()]);
+      const [writer, cache] = await writerAndReader();
       await writer.set('k', 'old', { tags: ['t'] });
       await writer.invalidateTags(['t']);
       expect(await callers(cache, 'k', async () => 'new')).toEqual(Array.from({ length: 20 }, () => 'new'));
