@@ -1,4 +1,5 @@
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+import { WaitingCalls } from './waiting-calls.js';
 
 /** A call bounded by `NodeBreakers.run` that did not answer within one command timeout. */
 export class CommandTimeout extends Error {
@@ -20,20 +21,12 @@ export function isTimeout(error: unknown): boolean {
   return error instanceof CommandTimeout || (error instanceof Error && error.message === 'Command timed out');
 }
 
-/** A call waiting on a node. */
-interface Waiting {
-  /** `performance.now()` when the call was made. */
-  readonly sentAt: number;
-  readonly reject: (error: Error) => void;
-}
-
 /** How often waiting calls are checked against the command timeout. */
 const SWEEP_MS = 25;
 
 interface NodeState {
   readonly breaker: CircuitBreaker;
-  /** The calls waiting on this node, oldest first. */
-  readonly waiting: Set<Waiting>;
+  readonly waiting: WaitingCalls;
   probing: boolean;
   lastError?: unknown;
   /** `performance.now()` of the last reply from the node. */
@@ -90,17 +83,16 @@ export class NodeBreakers {
   run<T>(node: string, call: () => Promise<T>): Promise<T> {
     const state = this.#state(node);
     return new Promise<T>((resolve, reject) => {
-      const waiting: Waiting = { sentAt: performance.now(), reject };
-      state.waiting.add(waiting);
+      const waiting = state.waiting.add(performance.now(), reject);
       this.#sweepSoon();
       call().then(
         (value) => {
           state.lastAnswer = performance.now();
-          state.waiting.delete(waiting);
+          waiting.settle();
           resolve(value);
         },
         (error: unknown) => {
-          state.waiting.delete(waiting);
+          waiting.settle();
           reject(error);
         },
       );
@@ -147,8 +139,7 @@ export class NodeBreakers {
   }
 
   #release(state: NodeState): void {
-    for (const waiting of state.waiting) waiting.reject(RELEASED);
-    state.waiting.clear();
+    state.waiting.release(RELEASED);
   }
 
   /**
@@ -162,12 +153,8 @@ export class NodeBreakers {
       const late = performance.now() - this.timeoutMs;
       let pending = false;
       for (const state of this.#nodes.values()) {
-        for (const waiting of state.waiting) {
-          if (waiting.sentAt > late) break;
-          state.waiting.delete(waiting);
-          waiting.reject(new CommandTimeout(this.timeoutMs, waiting.sentAt));
-        }
-        pending ||= state.waiting.size > 0;
+        state.waiting.expire(late, (sentAt) => new CommandTimeout(this.timeoutMs, sentAt));
+        pending ||= state.waiting.any;
       }
       if (pending) this.#sweepSoon();
     }, SWEEP_MS);
@@ -177,7 +164,7 @@ export class NodeBreakers {
   #state(node: string): NodeState {
     let state = this.#nodes.get(node);
     if (state === undefined) {
-      state = { breaker: new CircuitBreaker(this.options), waiting: new Set(), probing: false, lastAnswer: 0 };
+      state = { breaker: new CircuitBreaker(this.options), waiting: new WaitingCalls(), probing: false, lastAnswer: 0 };
       this.#nodes.set(node, state);
     }
     return state;
