@@ -14,9 +14,20 @@ import { jsonSerializer, serializeJson, type Serialized, type Serializer } from 
  *
  * A deleted key holds a tombstone, `TCD<deletedAt>`, for a short while: it reads as a miss, and the
  * conditional write script refuses to put an entry created before the delete over it.
+ *
+ * `createdAt` is padded with spaces to STAMP_WIDTH characters (JSON allows them), so that Redis can
+ * restamp a user's write in place (see `writeInTimeScript`).
  */
 const MAGIC = 'TC1';
 const TOMBSTONE = 'TCD';
+
+/** The width `createdAt` is written at, right after `TC1[`. */
+export const STAMP_WIDTH = 20;
+
+/** A time longer than the field (no real one is: ms since 1970 take 18 characters at most) is written as it is. */
+function stampField(createdAt: number): string {
+  return String(createdAt).padEnd(STAMP_WIDTH);
+}
 
 export function encodeTombstone(deletedAt: number): string {
   return `${TOMBSTONE}${deletedAt}`;
@@ -89,7 +100,7 @@ export class EntryCodec {
     }
     // The header's JSON, written out: its numbers are finite and its one string is quoted once.
     const tags = entry.tags === undefined || entry.tags.length === 0 ? '[]' : JSON.stringify(entry.tags);
-    return `${MAGIC}[${entry.createdAt},${entry.expiresAt},${this.#serializerId},${compressed},${tags},${entry.loadMs ?? 0}]\n${payload}`;
+    return `${MAGIC}[${stampField(entry.createdAt)},${entry.expiresAt},${this.#serializerId},${compressed},${tags},${entry.loadMs ?? 0}]\n${payload}`;
   }
 
   /** Returns the entry, or a string saying why the raw text is not one of ours. Never throws. */

@@ -49,6 +49,30 @@ describe('a load that began before another instance wrote', () => {
   });
 });
 
+describe("a user's write", () => {
+  it("is stamped with Redis's time, in one batch as alone, and stays readable", async () => {
+    const namespace = uniqueNamespace('stamp');
+    let faults!: FaultTier;
+    const writer = caches.adopt(new TieredCache({ namespace, logger: silentLogger, l2: { redis: redisUrl() } }, { wrapRemote: (tier) => (faults = new FaultTier(tier)) }));
+    expect(await writer.ready()).toBe(true);
+    // The writer's clock is behind Redis's, so every stamp it sends is older than Redis's time.
+    faults.skewClock(-5_000);
+    const [seconds, micros] = await admin.time();
+    const before = Number(seconds) * 1000 + Number(micros) / 1000;
+    const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+    await Promise.all(keys.map((key, i) => writer.set(key, { i, text: 'é'.repeat(i) })));
+    await writer.set('alone', 'v');
+    for (const key of [...keys, 'alone']) {
+      const raw = (await admin.get(writer.keyFor(key)))!;
+      const header = JSON.parse(raw.slice(3, raw.indexOf('\n'))) as number[];
+      expect(header[0]).toBeGreaterThanOrEqual(before);
+    }
+    const reader = caches.twoTier({ namespace, l1: false });
+    expect(await reader.getMany(keys)).toEqual(new Map(keys.map((key, i) => [key, { i, text: 'é'.repeat(i) }])));
+    expect(await reader.get('alone')).toBe('v');
+  });
+});
+
 describe('a load that began after this instance deleted', () => {
   it('is written to Redis', async () => {
     const namespace = uniqueNamespace('after');

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../src/errors.js';
-import { EntryCodec } from '../../src/serialization/entry-codec.js';
+import { EntryCodec, STAMP_WIDTH } from '../../src/serialization/entry-codec.js';
 import { jsonSerializer } from '../../src/serialization/serializer.js';
 
 const roundTrip = (value: unknown) => jsonSerializer.deserialize(jsonSerializer.serialize(value));
@@ -74,6 +74,15 @@ describe('EntryCodec', () => {
     expect(quirky.decode(encoded)).toEqual(tagged);
     const untagged = { value: 1, createdAt: 1, expiresAt: 2, loadMs: 0 };
     expect(quirky.decode(quirky.encode(untagged))).toEqual(untagged);
+  });
+
+  it('writes createdAt at one width, for Redis to restamp in place, and reads any time back', () => {
+    for (const createdAt of [0, 1_700_000_000_000.125, 9_999_999_999_999.998, -1, 1e300]) {
+      const encoded = codec.encode({ value: 1, createdAt, expiresAt: 2, loadMs: 0 });
+      const field = encoded.slice(4, encoded.indexOf(','));
+      expect(field.length).toBe(Math.max(STAMP_WIDTH, String(createdAt).length));
+      expect(codec.decode(encoded)).toEqual({ value: 1, createdAt, expiresAt: 2, loadMs: 0 });
+    }
   });
 
   it('compresses large payloads and still round-trips them', () => {
