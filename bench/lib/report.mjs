@@ -128,7 +128,7 @@ export function renderReport(ctx, results) {
   const row = (path, limit, target, measured, met) => p(`| ${path} | ${limit} | ${target} | ${measured} | ${mark(met)} |`);
   const target = (id) => first(results.targets?.[id]);
   const pairedCell = (r) =>
-    r ? `${r.ratio.toFixed(2)}× (pairs ${r.ratioLow.toFixed(2)}–${r.ratioHigh.toFixed(2)}; ${ops(r.subjectOpsPerSec)} vs ${ops(r.rawOpsPerSec)} ops/s)` : 'n/a';
+    r ? `${r.ratio.toFixed(2)}× (${r.pairs} pairs ${r.ratioLow.toFixed(2)}–${r.ratioHigh.toFixed(2)}; ${ops(r.subjectOpsPerSec)} vs ${ops(r.rawOpsPerSec)} ops/s)` : 'n/a';
   const atLeast = (r, limit) => (r ? r.ratio >= limit : undefined);
   const GETPARSE = 'raw ioredis GET + JSON.parse (auto-pipelining)';
   row('L2 hit, 64 in flight, L1 off', GETPARSE, '≥ 0.95×', pairedCell(target('l2:1024')), atLeast(target('l2:1024'), 0.95));
