@@ -202,11 +202,24 @@ export class RedisTier implements RemoteTier, Tier<string> {
     return item.release === undefined ? this.#batched.write(item) : this.#writeAndRelease(item, item.release);
   }
 
-  /** A loaded value written and its fleet load lock freed in one script (the lock key is in the entry's slot). */
-  async #writeAndRelease(item: RemoteWrite, release: LockRelease): Promise<void> {
+  /**
+   * A loaded value written and its fleet load lock freed in one script (the lock key is in the
+   * entry's slot). It leaves in the next tick, after this one's microtasks, so the load's callers
+   * here are answered first (the write never delays them, not even by its send), yet ahead of the
+   * writes and reads those callers make then, which are batched for the tick after.
+   */
+  #writeAndRelease(item: RemoteWrite, release: LockRelease): Promise<void> {
     const { token, channel, resource, valueChannel, valueHeader } = release;
     const args = [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt, token, channel, resource, valueChannel, valueHeader];
-    await writeAndReleaseScript.run(this.client, [item.key, release.lockKey, release.waitingKey], args);
+    return new Promise((resolve, reject) => {
+      process.nextTick(() => {
+        try {
+          writeAndReleaseScript.run(this.client, [item.key, release.lockKey, release.waitingKey], args).then(() => resolve(), reject);
+        } catch (error) {
+          reject(error); // thrown in a tick of its own, it would end the process
+        }
+      });
+    });
   }
 
   /**

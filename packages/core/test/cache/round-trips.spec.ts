@@ -101,6 +101,20 @@ describe('Redis commands per call', () => {
     expect(measured).toEqual({ commands: ['evalsha', 'evalsha'], roundTrips: 2 });
   });
 
+  it("answers a load's callers before its write and the lock's release leave", async () => {
+    const namespace = uniqueNamespace('rt');
+    const { cache, log } = await cacheOnCountedClient(namespace);
+    let sentBeforeAnswer: string[] = [];
+    const measured = await log.measure(async () => {
+      await Promise.all(Array.from({ length: 10 }, () => cache.getOrSet('cold', async () => 'v')));
+      sentBeforeAnswer = [...log.names];
+    });
+    expect(sentBeforeAnswer).toEqual(['evalsha']);
+    expect(measured.commands).toEqual(['evalsha', 'evalsha']);
+    const other = caches.l2Only({ namespace });
+    expect(await other.get('cold')).toBe('v');
+  });
+
   it('concurrent callers of a key L2 holds: the script returns the entry, and no lock is taken', async () => {
     const namespace = uniqueNamespace('rt');
     const { cache: writer } = await cacheOnCountedClient(namespace);
