@@ -212,13 +212,8 @@ export class RedisTier implements RemoteTier, Tier<string> {
     const { token, channel, resource, valueChannel, valueHeader } = release;
     const args = [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt, token, channel, resource, valueChannel, valueHeader];
     return new Promise((resolve, reject) => {
-      process.nextTick(() => {
-        try {
-          writeAndReleaseScript.run(this.client, [item.key, release.lockKey, release.waitingKey], args).then(() => resolve(), reject);
-        } catch (error) {
-          reject(error); // thrown in a tick of its own, it would end the process
-        }
-      });
+      // `run` is async: whatever goes wrong rejects, and nothing throws out of the tick.
+      process.nextTick(() => writeAndReleaseScript.run(this.client, [item.key, release.lockKey, release.waitingKey], args).then(() => resolve(), reject));
     });
   }
 
