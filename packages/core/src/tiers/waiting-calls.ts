@@ -53,15 +53,7 @@ export class WaitingCalls {
 
   /** Rejects every unsettled call with `error`. */
   release(error: Error): void {
-    const calls = this.#calls;
-    for (let i = this.#head; i < calls.length; i++) {
-      const waiting = calls[i]!;
-      const { reject } = waiting;
-      if (reject === undefined) continue;
-      waiting.settle();
-      reject(error);
-    }
-    this.#drop(calls.length);
+    this.expire(Infinity, () => error);
   }
 
   #drop(head: number): void {
