@@ -1,12 +1,16 @@
 type Resolve<R> = (result: R) => void;
 type Reject = (error: unknown) => void;
+type Sent<R> = Promise<readonly R[] | void> | readonly Promise<R>[];
+
+const answersEach = <R>(sent: Sent<R>): sent is readonly Promise<R>[] => Array.isArray(sent);
 
 /**
  * Gathers the calls made in one tick into one multi-item command, sent once the tick's microtasks
  * are done (the batch is scheduled with `process.nextTick`, which runs after them), or as soon as it is
  * full: 64 concurrent L2 hits cost ioredis a few MGETs to build and parse, not 64 GETs. Calls
  * leave in the order they were made, and each settles on its own, with the batch's error if the
- * batch fails. `send` gets the items and when the batch opened (`Date.now()`), for deadlines.
+ * batch fails. `send` gets the items and when the batch opened (`Date.now()`), for deadlines, and
+ * answers them all at once, or each with its own promise (a batch sent as several commands).
  */
 export class TickBatch<I, R> {
   #items: I[] = [];
@@ -16,7 +20,7 @@ export class TickBatch<I, R> {
   readonly #flush = () => this.flush();
 
   constructor(
-    private readonly send: (items: readonly I[], openedAt: number) => Promise<readonly R[] | void>,
+    private readonly send: (items: readonly I[], openedAt: number) => Sent<R>,
     /** Items per command, asked as each batch fills: it may follow what the items weigh. */
     private readonly max: () => number,
   ) {}
@@ -43,11 +47,15 @@ export class TickBatch<I, R> {
     this.#items = [];
     this.#resolves = [];
     this.#rejects = [];
-    let sent;
+    let sent: Sent<R>;
     try {
       sent = this.send(items, this.#openedAt);
     } catch (error) {
       sent = Promise.reject(error);
+    }
+    if (answersEach(sent)) {
+      for (let i = 0; i < resolves.length; i++) sent[i]!.then(resolves[i], rejects[i]);
+      return;
     }
     sent.then(
       (results) => {
