@@ -20,19 +20,32 @@ export interface Flight {
   readonly began: number;
 }
 
-/** A caller waiting on another's flight. */
-interface Joiner {
+/**
+ * The callers of one kind (the same `read` and `unwrap`) who joined a flight since it last answered them. They share
+ * one promise: a thousand callers on a cold key cost one resolve, and no object each. Should they
+ * have to go round, the first one's `start` takes them all, as each would have joined the flight
+ * the first one started.
+ */
+interface Wave {
   readonly start: () => Flight;
   readonly read: boolean;
-  /** Whether it wants the value itself (a getOrSet) rather than the box. */
+  /** Whether its callers want the value itself (a getOrSet) rather than the box. */
   readonly unwrap: boolean;
+  readonly promise: Promise<unknown>;
   readonly resolve: (result: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
 
-/** A flight with the callers who joined it since its promise last answered them. */
+/** A flight with the waves of callers who joined it since its promise last answered them. */
 interface Underway extends Flight {
-  joiners: Joiner[] | undefined;
+  waves: Wave[] | undefined;
+}
+
+function newWave(start: () => Flight, read: boolean, unwrap: boolean): Wave {
+  let resolve!: (result: unknown) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise((res, rej) => ((resolve = res), (reject = rej)));
+  return { start, read, unwrap, promise, resolve, reject };
 }
 
 /**
@@ -57,7 +70,7 @@ export class Flights {
 
   /** Whether another caller has joined `flight` and waits for its answer. */
   joined(flight: Flight): boolean {
-    return (flight as Underway).joiners !== undefined;
+    return (flight as Underway).waves !== undefined;
   }
 
   /** Whether nothing has changed `key` since `flight` began: its result may still be kept. */
@@ -66,7 +79,7 @@ export class Flights {
   }
 
   begin(key: string, promise: Promise<Found | undefined>, loads: boolean): Flight {
-    const flight: Underway = { promise, loads, began: this.epochs.now(), joiners: undefined };
+    const flight: Underway = { promise, loads, began: this.epochs.now(), waves: undefined };
     this.#flights.set(key, flight);
     return flight;
   }
@@ -104,58 +117,60 @@ export class Flights {
     return flight !== undefined && this.current(key, flight) ? flight : undefined;
   }
 
-  /** `passed`: the flight a joiner going round came from. */
+  /** Callers with the same `read` and `unwrap` join as one wave. `passed`: the flight a wave going round came from. */
   #join(key: string, start: () => Flight, read: boolean, unwrap: boolean, passed: Flight | undefined): Promise<unknown> {
     const flight = this.#joinable(key);
     if (flight === undefined || flight === passed) {
       const promise = start().promise;
       return unwrap ? promise.then((found) => found!.value) : promise;
     }
-    return new Promise((resolve, reject) => {
-      const joiner: Joiner = { start, read, unwrap, resolve, reject };
-      if (flight.joiners !== undefined) return void flight.joiners.push(joiner);
-      // One reaction answers every joiner: a thousand callers on a cold key cost a thousand
-      // resolves, not a thousand promise jobs each judging the same answer at the same instant.
-      flight.joiners = [joiner];
+    let waves = flight.waves;
+    if (waves === undefined) {
+      // One reaction answers every wave: the answer is judged once, not once per caller.
+      waves = flight.waves = [];
       flight.promise.then(
         (found) => this.#answer(key, flight, found),
         (error: unknown) => this.#fail(key, flight, error),
       );
-    });
+    }
+    for (const wave of waves) if (wave.read === read && wave.unwrap === unwrap) return wave.promise;
+    const wave = newWave(start, read, unwrap);
+    waves.push(wave);
+    return wave.promise;
   }
 
   #answer(key: string, flight: Underway, found: Found | undefined): void {
-    const joiners = this.#take(flight);
+    const waves = this.#take(flight);
     const killed = found !== undefined && this.marks.judge(found.createdAt, found.marks, Date.now()).verdict === 'dead';
-    for (const joiner of joiners) {
-      if (found === undefined && joiner.read) joiner.resolve(undefined);
-      else if (found === undefined || killed) this.#goRound(key, flight, joiner);
-      else joiner.resolve(joiner.unwrap ? found.value : found);
+    for (const wave of waves) {
+      if (found === undefined && wave.read) wave.resolve(undefined);
+      else if (found === undefined || killed) this.#goRound(key, flight, wave);
+      else wave.resolve(wave.unwrap ? found.value : found);
     }
   }
 
   #fail(key: string, flight: Underway, error: unknown): void {
-    const joiners = this.#take(flight);
+    const waves = this.#take(flight);
     const abandoned = this.#abandoned.has(flight);
-    for (const joiner of joiners) {
-      if (abandoned) this.#goRound(key, flight, joiner);
-      else if (joiner.read) joiner.resolve(undefined);
-      else joiner.reject(error);
+    for (const wave of waves) {
+      if (abandoned) this.#goRound(key, flight, wave);
+      else if (wave.read) wave.resolve(undefined);
+      else wave.reject(error);
     }
   }
 
-  /** The joiners the answer is for; whoever joins after it (a flight that answered early) waits for it anew. */
-  #take(flight: Underway): Joiner[] {
-    const joiners = flight.joiners!;
-    flight.joiners = undefined;
-    return joiners;
+  /** The waves the answer is for; whoever joins after it (a flight that answered early) waits for it anew. */
+  #take(flight: Underway): Wave[] {
+    const waves = flight.waves!;
+    flight.waves = undefined;
+    return waves;
   }
 
-  #goRound(key: string, flight: Flight, joiner: Joiner): void {
+  #goRound(key: string, flight: Flight, wave: Wave): void {
     try {
-      joiner.resolve(this.#join(key, joiner.start, joiner.read, joiner.unwrap, flight));
+      wave.resolve(this.#join(key, wave.start, wave.read, wave.unwrap, flight));
     } catch (error) {
-      joiner.reject(error);
+      wave.reject(error);
     }
   }
 }
