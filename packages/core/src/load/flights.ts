@@ -21,10 +21,10 @@ export interface Flight {
 }
 
 /**
- * The callers of one kind (the same `read` and `unwrap`) who joined a flight since it last answered them. They share
- * one promise: a thousand callers on a cold key cost one resolve, and no object each. Should they
- * have to go round, the first one's `start` takes them all, as each would have joined the flight
- * the first one started.
+ * The callers of one kind (the same `read` and `unwrap`) who joined a flight since it last answered
+ * them. They share one promise: a thousand callers on a cold key cost one resolve, and no object
+ * each. Should they have to go round, the first one's `start` takes them all, as each would have
+ * joined the flight the first one started.
  */
 interface Wave {
   readonly start: () => Flight;
