@@ -38,6 +38,7 @@ interface Wave {
 
 /** A flight with the waves of callers who joined it since its promise last answered them. */
 interface Underway extends Flight {
+  promise: Promise<Found | undefined>;
   waves: Wave[] | undefined;
 }
 
@@ -78,9 +79,16 @@ export class Flights {
     return !this.epochs.changedSince(key, flight.began);
   }
 
-  begin(key: string, promise: Promise<Found | undefined>, loads: boolean): Flight {
-    const flight: Underway = { promise, loads, began: this.epochs.now(), waves: undefined };
+  /** Starts the flight of `key`, whose answer `fly` gives; it is joinable from the moment `fly` is called. */
+  begin(key: string, loads: boolean, fly: (flight: Flight) => Promise<Found | undefined>): Flight {
+    const flight: Underway = { promise: undefined!, loads, began: this.epochs.now(), waves: undefined };
     this.#flights.set(key, flight);
+    try {
+      flight.promise = fly(flight);
+    } catch (error) {
+      this.end(key, flight);
+      throw error;
+    }
     return flight;
   }
 

@@ -37,6 +37,19 @@ export interface LoadRequest {
   readonly fallback?: Fallback;
 }
 
+/** A flight's work, as it began. */
+interface Load {
+  readonly scope: Scope;
+  readonly key: string;
+  readonly flight: Flight;
+  readonly settings: WriteSettings;
+  readonly request: LoadRequest;
+  /** `performance.now()` past which its callers get a timeout (Infinity without a hard timeout). */
+  readonly deadline: number;
+  /** Its value's creation time. */
+  readonly startedAt: number;
+}
+
 /** A loaded value as callers get it, and its L2 write, which they do not wait for. */
 interface Stored {
   readonly found: Found;
@@ -80,13 +93,7 @@ export class LoadRunner {
 
   /** Starts the one flight for `key`. Without a loader it only reads L2. */
   start(scope: Scope, key: string, settings: WriteSettings, request: LoadRequest = {}): Flight {
-    const reply = new Reply();
-    const flight = this.deps.flights.begin(key, reply.promise, request.loader !== undefined);
-    this.#fly(scope, key, flight, settings, request, reply).then(
-      (found) => (this.deps.flights.end(key, flight), reply.answer(found)),
-      (error: unknown) => (this.deps.flights.end(key, flight), reply.fail(error)),
-    );
-    return flight;
+    return this.deps.flights.begin(key, request.loader !== undefined, (flight) => this.#fly(scope, key, flight, settings, request));
   }
 
   /** Refreshes `key` in the background, unless a flight for it is already under way. */
@@ -96,7 +103,8 @@ export class LoadRunner {
 
   #refreshFrom(scope: Scope, key: string, settings: WriteSettings, loader: Loader<unknown>, label: string | undefined, fallback: Fallback): void {
     if (this.deps.flights.joinable(key) !== undefined) return;
-    this.start(scope, key, settings, { loader, label, refreshOf: fallback.entry.createdAt, fallback });
+    // Nobody waits for a refresh: its failures were counted where they happened.
+    this.start(scope, key, settings, { loader, label, refreshOf: fallback.entry.createdAt, fallback }).promise.catch(() => undefined);
   }
 
   /** Whether a fresh hit should also refresh in the background (refresh-ahead or XFetch). */
@@ -111,35 +119,76 @@ export class LoadRunner {
     return { entry: record, rawLength: 0, marks: record.marks, value: () => this.deps.l1!.read(record) };
   }
 
-  async #fly(scope: Scope, key: string, flight: Flight, settings: WriteSettings, request: LoadRequest, reply: Reply): Promise<Found | undefined> {
-    const { l2, reader, telemetry, fleetLock } = this.deps;
-    const { loader, label, refreshOf } = request;
-    const background = refreshOf !== undefined;
+  /**
+   * A flight's answer. An L2 hit takes no async frame and no Reply: it is the path of every L2 hit;
+   * only a flight that goes on to load may answer early (a stale value), so only a load has a Reply.
+   */
+  #fly(scope: Scope, key: string, flight: Flight, settings: WriteSettings, request: LoadRequest): Promise<Found | undefined> {
     const deadline = settings.hardTimeout > 0 ? performance.now() + settings.hardTimeout : Infinity;
     // The entry's creation time is when its load began: an invalidation after that kills it.
     const startedAt = this.deps.clock.stamp();
+    const load: Load = { scope, key, flight, settings, request, deadline, startedAt };
     // Callers who joined in the tick the flight began in make it a stampede on a cold key, most
     // likely: its read goes with the lock attempt, not a round trip ahead of it.
-    let readsWithLock = false;
-    if (this.#mayReadWithLock(settings, request)) {
-      await undefined; // the tick's other callers join first
-      readsWithLock = this.deps.flights.joined(flight);
-    }
-    const found = readsWithLock ? undefined : await reader?.one(scope, key, loader === undefined ? 0 : settings.grace);
-    if (found !== undefined && !found.stale && !(background && found.entry.createdAt <= refreshOf)) {
-      if (background) return this.#fromL2(key, flight, found, settings);
-      telemetry.hit(key, 'l2', label);
-      // Without L1 every hit is an L2 hit: early refresh is decided here. It starts once this flight is over.
-      if (loader !== undefined && this.refreshDue(found.entry, settings, Date.now())) {
-        const fallback = { ...found, value: () => this.handOut(found) };
-        setImmediate(() => this.#refreshFrom(scope, key, settings, loader, label, fallback));
-      }
-      return this.#fromL2(key, flight, found, settings);
-    }
-    if (loader === undefined) {
-      telemetry.miss(key, label);
-      return undefined;
-    }
+    if (!this.#mayReadWithLock(settings, request)) return this.#read(load);
+    // The tick's other callers join first.
+    return Promise.resolve(load).then((load) => (this.deps.flights.joined(flight) ? this.#loaded(load, undefined, true) : this.#read(load)));
+  }
+
+  /** The L2 read, answering a hit itself and going on to load otherwise. */
+  #read(load: Load): Promise<Found | undefined> {
+    const { scope, key, flight, settings, request } = load;
+    const { reader, telemetry, flights } = this.deps;
+    const { loader, label, refreshOf } = request;
+    const read = reader === undefined ? Promise.resolve(undefined) : reader.one(scope, key, loader === undefined ? 0 : settings.grace);
+    return read.then(
+      (found) => {
+        try {
+          if (found === undefined || found.stale || (refreshOf !== undefined && found.entry.createdAt <= refreshOf)) {
+            if (loader !== undefined) return this.#loaded(load, found, false);
+            telemetry.miss(key, label);
+            flights.end(key, flight);
+            return undefined;
+          }
+          flights.end(key, flight);
+          if (refreshOf === undefined) {
+            telemetry.hit(key, 'l2', label);
+            // Without L1 every hit is an L2 hit: early refresh is decided here. It starts once this flight is over.
+            if (loader !== undefined && this.refreshDue(found.entry, settings, Date.now())) {
+              const fallback = { ...found, value: () => this.handOut(found) };
+              setImmediate(() => this.#refreshFrom(scope, key, settings, loader, label, fallback));
+            }
+          }
+          return this.#fromL2(key, flight, found, settings);
+        } catch (error) {
+          flights.end(key, flight);
+          throw error;
+        }
+      },
+      (error: unknown) => {
+        flights.end(key, flight);
+        throw error;
+      },
+    );
+  }
+
+  /** A load, after the L2 read missed (or went with the lock): its Reply may answer early, with a stale value. */
+  #loaded(load: Load, found: L2Read | undefined, readsWithLock: boolean): Promise<Found | undefined> {
+    const reply = new Reply();
+    const { key, flight } = load;
+    this.#load(load, found, readsWithLock, reply).then(
+      (found) => (this.deps.flights.end(key, flight), reply.answer(found)),
+      (error: unknown) => (this.deps.flights.end(key, flight), reply.fail(error)),
+    );
+    return reply.promise;
+  }
+
+  async #load(load: Load, found: L2Read | undefined, readsWithLock: boolean, reply: Reply): Promise<Found | undefined> {
+    const { scope, key, flight, settings, request, deadline, startedAt } = load;
+    const { l2, telemetry, fleetLock } = this.deps;
+    const loader = request.loader!;
+    const { label, refreshOf } = request;
+    const background = refreshOf !== undefined;
     const fromL2 = found?.stale ? { ...found, value: () => this.handOut(found) } : undefined;
     const fallback =
       request.fallback !== undefined && (fromL2 === undefined || request.fallback.entry.createdAt >= fromL2.entry.createdAt)
