@@ -6,13 +6,13 @@ import { CACHE_MODULE_OPTIONS } from './cache.module-definition.js';
 import { DEFAULT_CACHE } from './cache.constants.js';
 import { checkKnownKeys } from './options/known-keys.js';
 import { CACHE_MODULE_SHAPE } from './options/shapes.js';
+import { TenantCaches } from './tenancy/tenant-caches.js';
+import { checkNamedCacheNamespace, resolveTenancy } from './tenancy/tenancy.options.js';
 
 /** Lock keys `<namespace>:lock:{<resource>}`; braces are the Cluster hash tag, so none in the prefix. */
 export function lockPrefix(namespace: string | undefined): string {
   return `${(namespace ?? 'tc').replace(/[{}]/g, encodeURIComponent)}:lock:`;
 }
-import { TenantCaches } from './tenancy/tenant-caches.js';
-import { checkNamedCacheNamespace, resolveTenancy } from './tenancy/tenancy.options.js';
 
 const SEPARATE_CACHE_FIELDS = ['l1', 'l2', 'serializer', 'version', 'maxKeyLength'] as const;
 
