@@ -1,5 +1,5 @@
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
-import { WaitingCalls } from './waiting-calls.js';
+import { Waiting, WaitingCalls } from './waiting-calls.js';
 
 /** A call bounded by `NodeBreakers.run` that did not answer within one command timeout. */
 export class CommandTimeout extends Error {
@@ -41,6 +41,8 @@ export interface ProbeHooks {
   servesSlots(node: string): boolean;
   opened(node: string, error: unknown): void;
   closed(node: string): void;
+  /** A call was answered (any call: a probe's too). */
+  answered(): void;
 }
 
 /**
@@ -79,28 +81,41 @@ export class NodeBreakers {
       .map(([node, state]) => ({ node, error: state.lastError instanceof Error ? state.lastError.message : String(state.lastError) }));
   }
 
-  /** Runs `call` on `node`, bounded by one command timeout and released if the node's breaker opens. */
-  run<T>(node: string, call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `call` on `node`, bounded by one command timeout (unless `bounded` is false) and released if
+   * the node's breaker opens. An answer counts as the node's success; an error, a timeout's
+   * included, goes to `failed`, whose result answers instead. One promise per call: it is on the
+   * path of every L2 command.
+   */
+  run<T, S>(node: string, call: () => Promise<T>, failed: (error: unknown) => S | Promise<S>, bounded = true): Promise<T | S> {
     const state = this.#state(node);
-    return new Promise<T>((resolve, reject) => {
-      const waiting = state.waiting.add(performance.now(), reject);
-      this.#sweepSoon();
-      call().then(
+    return new Promise<T | S>((resolve) => {
+      const fail = (error: unknown) => resolve(failed(error));
+      const waiting = bounded ? state.waiting.add(performance.now(), fail) : new Waiting(performance.now(), fail);
+      if (bounded) this.#sweepSoon();
+      let sent: Promise<T>;
+      try {
+        sent = call();
+      } catch (error) {
+        sent = Promise.reject(error);
+      }
+      sent.then(
         (value) => {
           state.lastAnswer = performance.now();
+          // Given up on already (timed out, or released): that was its answer.
+          if (waiting.reject === undefined) return;
           waiting.settle();
+          state.breaker.recordSuccess();
+          this.hooks.answered();
           resolve(value);
         },
         (error: unknown) => {
+          if (waiting.reject === undefined) return;
           waiting.settle();
-          reject(error);
+          fail(error);
         },
       );
     });
-  }
-
-  succeeded(node: string): void {
-    this.#nodes.get(node)?.breaker.recordSuccess();
   }
 
   /**
@@ -185,7 +200,7 @@ export class NodeBreakers {
           continue;
         }
         try {
-          await this.run(node, () => this.hooks.probe(node));
+          await this.run(node, () => this.hooks.probe(node), (error) => Promise.reject(error));
           if (state.breaker.close()) this.hooks.closed(node);
         } catch (error) {
           state.lastError = error;

@@ -50,6 +50,9 @@ export class ResilientTier {
       servesSlots: (node) => inner.servesSlots(node),
       opened: (node, error) => this.#opened(node, error),
       closed: (node) => this.#closedNode(node),
+      answered: () => {
+        if (this.#queue.size > 0) void this.#replay();
+      },
     });
     this.#queue = new OutageQueue(options.maxPendingWrites, logger);
     this.#unsubscribe = inner.onConnectionChange((connected) => this.#onConnectionChange(connected));
@@ -206,20 +209,7 @@ export class ResilientTier {
   }
 
   #run<T, S>(operation: string, node: string, call: () => Promise<T>, key: string | undefined, bounded: boolean, skipped: S): Promise<T | S> {
-    let sent: Promise<T>;
-    try {
-      sent = bounded ? this.#breakers.run(node, call) : call();
-    } catch (error) {
-      sent = Promise.reject(error);
-    }
-    return sent.then(
-      (result) => {
-        this.#breakers.succeeded(node);
-        if (this.#queue.size > 0) void this.#replay();
-        return result;
-      },
-      (error: unknown) => this.#failed(operation, node, error, key, skipped),
-    );
+    return this.#breakers.run(node, call, (error) => this.#failed(operation, node, error, key, skipped), bounded);
   }
 
   async #failed<S>(operation: string, node: string, error: unknown, key: string | undefined, skipped: S): Promise<S> {
