@@ -1,4 +1,5 @@
 import type { Telemetry } from '../cache/telemetry.js';
+import { BATCH_KEYS } from '../tiers/batched-commands.js';
 import type { BusMessage, InvalidationBus } from './bus.js';
 
 /** Messages kept for a retry; past this, they are replaced by one `flush`, which covers them all. */
@@ -10,6 +11,7 @@ const RETRY_MAX_MS = 5_000;
 interface Batch {
   readonly keys: string[];
   readonly sent: Promise<void>;
+  readonly resolve: (published: Promise<void>) => void;
 }
 
 /**
@@ -40,26 +42,31 @@ export class Announcer {
   }
 
   /**
-   * The keys of every write and delete made in the same turn of the event loop leave in one message,
-   * sent after them (their scripts are written when their batch fills or at the end of the tick, before
-   * this message), in the same round trip; each caller's promise settles once
-   * it has left, or was kept for a retry. A receiver only drops the keys, so reordering a batch
-   * against other messages changes nothing.
+   * The keys of the writes and deletes made in one turn of the event loop leave together, in
+   * messages of up to BATCH_KEYS keys: one leaves as soon as it is full, as the writes' own scripts
+   * do, so a write's caller waits for its own batch, not for every write of the tick. Each message
+   * is sent after the writes of its keys (publishing sends the writes gathered so far first), in
+   * the same round trip; each caller's promise settles once its message has left, or was kept for
+   * a retry. A receiver only drops the keys, so reordering messages changes nothing.
    */
   #coalesce(keys: readonly string[]): Promise<void> {
     let batch = this.#batch;
     if (batch === undefined) {
-      const batched: string[] = [];
-      const sent = new Promise<void>((resolve) =>
-        process.nextTick(() => {
-          this.#batch = undefined;
-          resolve(this.#publish({ op: 'keys', keys: batched }));
-        }),
-      );
-      batch = this.#batch = { keys: batched, sent };
+      let resolve!: (published: Promise<void>) => void;
+      const sent = new Promise<void>((settle) => (resolve = settle));
+      const opened = (batch = this.#batch = { keys: [], sent, resolve });
+      process.nextTick(() => this.#send(opened));
     }
     for (const key of keys) batch.keys.push(key);
+    if (batch.keys.length >= BATCH_KEYS) this.#send(batch);
     return batch.sent;
+  }
+
+  /** Publishes `batch`, unless it has left already (it filled up before the end of its tick). */
+  #send(batch: Batch): void {
+    if (this.#batch !== batch) return;
+    this.#batch = undefined;
+    batch.resolve(this.#publish({ op: 'keys', keys: batch.keys }));
   }
 
   async #publish(message: BusMessage): Promise<void> {

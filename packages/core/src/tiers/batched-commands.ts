@@ -8,11 +8,12 @@ import type { RemoteWrite } from './remote-tier.js';
 import { TickBatch } from './tick-batch.js';
 
 /**
- * Keys per MGET or script call. Each leaves as soon as it is full (see `sendNow`), so Redis runs one
- * while this process still gathers the next, and its callers go on while Redis runs the next: 64
- * concurrent writes took a third longer in one script than in four.
+ * Keys per MGET or script call (and per invalidation message: see `Announcer`). Each leaves as
+ * soon as it is full (see `sendNow`), so Redis runs one while this process still gathers the next,
+ * and its callers go on while Redis runs the next: 64 concurrent writes took a third longer in one
+ * script than in four.
  */
-const BATCH = 16;
+export const BATCH_KEYS = 16;
 /**
  * About this many bytes of values per MGET. One reply is parsed only once all of it has arrived, so
  * a batch of large values is read in several MGETs (or GETs), written together: their replies
@@ -21,7 +22,7 @@ const BATCH = 16;
  * young-generation collections, which cost a 100 KB hit about 6 % of its throughput.
  */
 const READ_BYTES = 128 * 1024;
-const maxItems = () => BATCH;
+const maxItems = () => BATCH_KEYS;
 /** The share of a command timeout within which a user's write must reach Redis (see `#writeInTime`). */
 const IN_TIME = 0.9;
 
@@ -46,7 +47,7 @@ const orUndefined = (reply: string | null): string | undefined => reply ?? undef
 
 /**
  * L2's single-key reads and writes, gathered per node and tick (see TickBatch) into multi-key
- * commands of up to BATCH keys: MGETs, write-in-time scripts, conditional-write scripts. A failure is shared
+ * commands of up to BATCH_KEYS keys: MGETs, write-in-time scripts, conditional-write scripts. A failure is shared
  * only by the calls to one node, whose breaker it feeds. On a cluster a multi-key command keeps to
  * one slot; a lone key is a GET.
  */

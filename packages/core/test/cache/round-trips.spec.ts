@@ -200,11 +200,11 @@ describe('Redis commands per call', () => {
     expect((await cache.getMany(items.map((item) => item.key))).size).toBe(150);
   });
 
-  it('concurrent sets send write scripts of 16 keys and one PUBLISH for all of them: one round trip', async () => {
+  it('concurrent sets send write scripts of 16 keys, each followed by the PUBLISH of its keys: one round trip', async () => {
     const namespace = uniqueNamespace('rt');
     const { cache, log } = await cacheOnCountedClient(namespace);
     const measured = await log.measure(() => Promise.all(Array.from({ length: 64 }, (_, i) => cache.set(`k${i}`, i))));
-    expect(measured).toEqual({ commands: [...times(4, 'evalsha'), 'publish'], roundTrips: 1 });
+    expect(measured).toEqual({ commands: Array.from({ length: 4 }, () => ['evalsha', 'publish']).flat(), roundTrips: 1 });
     const { cache: reader } = await cacheOnCountedClient(namespace);
     expect(await Promise.all(Array.from({ length: 64 }, (_, i) => reader.get(`k${i}`)))).toEqual(Array.from({ length: 64 }, (_, i) => i));
   });
