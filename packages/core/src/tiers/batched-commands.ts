@@ -26,14 +26,6 @@ const maxItems = () => BATCH_KEYS;
 /** The share of a command timeout within which a user's write must reach Redis (see `#writeInTime`). */
 const IN_TIME = 0.9;
 
-/** What one node's calls of one tick are gathered into. */
-interface NodeBatches {
-  readonly reads: TickBatch<string, string | undefined>;
-  /** A user's writes and deletes. */
-  readonly inTime: TickBatch<RemoteWrite, void>;
-  /** Loaded values. */
-  readonly ifNewer: TickBatch<RemoteWrite, void>;
-}
 
 /** `items` in runs of at most `size`, in order. */
 function chunked<T>(items: readonly T[], size: number): T[][] {
@@ -46,15 +38,16 @@ function chunked<T>(items: readonly T[], size: number): T[][] {
 const orUndefined = (reply: string | null): string | undefined => reply ?? undefined;
 
 /**
- * L2's single-key reads and writes, gathered per node and tick (see TickBatch) into multi-key
- * commands of up to BATCH_KEYS keys: MGETs, write-in-time scripts, conditional-write scripts. A failure is shared
- * only by the calls to one node, whose breaker it feeds. On a cluster a multi-key command keeps to
- * one slot; a lone key is a GET.
+ * L2's single-key reads, gathered per node and tick (see TickBatch) into MGETs of up to BATCH_KEYS
+ * keys, and writes, sent as multi-key scripts of up to BATCH_KEYS keys (they come gathered: see
+ * `ResilientTier.write`): write-in-time scripts for a user's writes and deletes, conditional-write
+ * scripts for loaded values. A failure is shared only by the calls to one node, whose breaker it
+ * feeds. On a cluster a multi-key command keeps to one slot; a lone key is a GET.
  */
 export class BatchedCommands {
-  /** A standalone server's batches; a cluster has one set per master. */
-  readonly #standalone: NodeBatches | undefined;
-  readonly #perNode = new Map<string, NodeBatches>();
+  /** A standalone server's reads; a cluster has a batch per master. */
+  readonly #standalone: TickBatch<string, string | undefined> | undefined;
+  readonly #perNode = new Map<string, TickBatch<string, string | undefined>>();
   /** The length of the values read lately (a moving average), which sizes the MGETs. */
   #valueLength = 0;
 
@@ -64,41 +57,33 @@ export class BatchedCommands {
     /** For write deadlines, and told the time each write was stamped with. */
     private readonly clock: RedisClock,
   ) {
-    this.#standalone = client instanceof Cluster ? undefined : this.#newBatches();
+    this.#standalone = client instanceof Cluster ? undefined : this.#newReads();
   }
 
   get(key: string): Promise<string | undefined> {
-    return this.#batchesOf(key).reads.add(key);
+    return this.#readsOf(key).add(key);
   }
 
-  /** A user's write (or a delete's tombstone), or a loaded value's (`conditional`). */
-  write(item: RemoteWrite): Promise<void> {
-    const batches = this.#batchesOf(item.key);
-    return (item.conditional ? batches.ifNewer : batches.inTime).add(item);
+  /** Writes of one node: a user's writes and deletes (in time), loaded values (`conditional`, if newer). */
+  write(items: readonly RemoteWrite[]): Promise<void> {
+    const inTime = items.filter((item) => !item.conditional);
+    const ifNewer = items.filter((item) => item.conditional);
+    const sent: Promise<void>[] = [];
+    for (const chunk of chunked(inTime, BATCH_KEYS)) sent.push(this.#writeInTime(chunk, Date.now()));
+    for (const chunk of chunked(ifNewer, BATCH_KEYS)) sent.push(this.#writeIfNewer(chunk));
+    return sent.length === 1 ? sent[0]! : Promise.all(sent).then(() => undefined);
   }
 
-  /** Sends the writes gathered so far now, ahead of a command that must reach Redis after them. */
-  sendWrites(): void {
-    for (const batches of this.#standalone === undefined ? this.#perNode.values() : [this.#standalone]) {
-      batches.inTime.flush();
-      batches.ifNewer.flush();
-    }
-  }
-
-  #batchesOf(key: string): NodeBatches {
+  #readsOf(key: string): TickBatch<string, string | undefined> {
     if (this.#standalone !== undefined) return this.#standalone;
     const node = this.nodeOf(key);
-    let batches = this.#perNode.get(node);
-    if (batches === undefined) this.#perNode.set(node, (batches = this.#newBatches()));
-    return batches;
+    let reads = this.#perNode.get(node);
+    if (reads === undefined) this.#perNode.set(node, (reads = this.#newReads()));
+    return reads;
   }
 
-  #newBatches(): NodeBatches {
-    return {
-      reads: new TickBatch((keys) => this.#read(keys), maxItems),
-      inTime: new TickBatch((items, openedAt) => this.#writeInTime(items, openedAt), maxItems),
-      ifNewer: new TickBatch((items) => this.#writeIfNewer(items), maxItems),
-    };
+  #newReads(): TickBatch<string, string | undefined> {
+    return new TickBatch((keys) => this.#read(keys), maxItems);
   }
 
   /** One command for a batch of small values; for large ones, several written together, each answering its own keys. */
@@ -129,12 +114,12 @@ export class BatchedCommands {
   /**
    * A user's write or delete, which must land in the order it was made, so not by creation time:
    * written only if Redis gets it before its caller can have given up on it (90 % of a command
-   * timeout from when its batch opened, on Redis's clock). A write a hung link delivers later is
+   * timeout from when it is sent, on Redis's clock: its caller's wait starts then). A write a hung link delivers later is
    * refused, and fails here, so the caller keeps its tombstone for replay: it can never land over a
    * write made after it. Redis stamps what it writes with its own time (see `writeInTimeScript`).
    */
-  async #writeInTime(items: readonly RemoteWrite[], openedAt: number): Promise<void> {
-    const deadline = openedAt + this.clock.midOffset() + IN_TIME * commandTimeoutOf(this.client);
+  async #writeInTime(items: readonly RemoteWrite[], sentAt: number): Promise<void> {
+    const deadline = sentAt + this.clock.midOffset() + IN_TIME * commandTimeoutOf(this.client);
     await Promise.all(
       this.#bySlot(items).map(async (batch) => {
         const keys: string[] = [];

@@ -24,9 +24,9 @@ const FIRST_CONNECTION_WAIT_MS = 200;
 /** What `nodeOf` answers on a cluster for commands that concern no single slot. */
 const ALL_NODES = '*';
 /**
- * L2: raw strings in Redis with a millisecond TTL. The reads and writes made in one tick leave
- * together (see BatchedCommands); the rest are single-key commands, so they run on Cluster, and
- * bulk ones many single-key commands. Every command is written at once (see `sendNow`).
+ * L2: raw strings in Redis with a millisecond TTL. The reads made in one tick leave together, and
+ * writes as multi-key scripts (see BatchedCommands); the rest are single-key commands, so they run
+ * on Cluster, and bulk ones many single-key commands. Every command is written at once (see `sendNow`).
  */
 export class RedisTier implements RemoteTier, Tier<string> {
   readonly client: RedisClient;
@@ -191,15 +191,14 @@ export class RedisTier implements RemoteTier, Tier<string> {
     return stored.map(Number);
   }
 
+  /** Written at once, as scripts of up to BATCH_KEYS keys (see BatchedCommands); a write that frees a load lock has its own. */
   write(items: readonly RemoteWrite[]): Promise<void> {
-    // One user's set or one loaded value is the hot case: no array of promises.
-    if (items.length === 1) return this.#writeOne(items[0]!);
-    return Promise.all(items.map((item) => this.#writeOne(item))).then(() => undefined);
-  }
-
-  /** The writes of one tick leave together, as script calls per kind (see BatchedCommands). */
-  #writeOne(item: RemoteWrite): Promise<void> {
-    return item.release === undefined ? this.#batched.write(item) : this.#writeAndRelease(item, item.release);
+    const releasing = items.filter((item) => item.release !== undefined);
+    if (releasing.length === 0) return this.#batched.write(items);
+    return Promise.all([
+      this.#batched.write(items.filter((item) => item.release === undefined)),
+      ...releasing.map((item) => this.#writeAndRelease(item, item.release!)),
+    ]).then(() => undefined);
   }
 
   /**
@@ -218,11 +217,11 @@ export class RedisTier implements RemoteTier, Tier<string> {
   }
 
   /**
-   * Sent after every write made before it, on the same connection, so Redis has applied them when
-   * the message is heard: a receiver that reads a key again gets the new value, not the one it drops.
+   * Sent after every write made before it (writes leave at once), on the same connection, so Redis
+   * has applied them when the message is heard: a receiver that reads a key again gets the new
+   * value, not the one it drops.
    */
   async publish(channel: string, raw: string): Promise<void> {
-    this.#batched.sendWrites();
     await sendNow(this.client, 'publish', [channel, raw]);
   }
 

@@ -3,6 +3,7 @@ import type { CacheLogger } from '../logger.js';
 import type { Telemetry } from '../cache/telemetry.js';
 import { encodeTombstone } from '../serialization/entry-codec.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
+import { GatheredWrites } from './gathered-writes.js';
 import { groupBy } from './group-by.js';
 import { NodeBreakers, RELEASED } from './node-breakers.js';
 import { OutageQueue, type Replayed } from './outage-queue.js';
@@ -28,6 +29,7 @@ export class ResilientTier {
   readonly #inner: RemoteTier;
   readonly #breakers: NodeBreakers;
   readonly #queue: OutageQueue;
+  readonly #gathered = new GatheredWrites((node, batch) => this.#writeTo(node, batch));
   readonly #unsubscribe: () => void;
   /** The replay under way, if any: one at a time. */
   #replaying: Promise<void> | undefined;
@@ -125,9 +127,14 @@ export class ResilientTier {
     return queued === marks.length ? undefined : times;
   }
 
-  /** Entries and tombstones; a failed one becomes a queued tombstone, so L2 can't keep an older value. */
+  /**
+   * Entries and tombstones; a failed one becomes a queued tombstone, so L2 can't keep an older value.
+   * A single write joins its node's batch for the tick (one that frees a load lock goes as it is);
+   * several are sent at once, after the writes gathered before them.
+   */
   write(items: readonly RemoteWrite[]): Promise<void> {
-    if (items.length === 1) return this.#writeTo(this.#inner.nodeOf(items[0]!.key), items);
+    if (items.length === 1 && items[0]!.release === undefined) return this.#gathered.add(this.#inner.nodeOf(items[0]!.key), items[0]!);
+    this.#gathered.flush();
     return this.#perNode(items, (item) => item.key, (node, group) => this.#writeTo(node, group.map(([item]) => item)));
   }
 
@@ -148,8 +155,9 @@ export class ResilientTier {
     return 0;
   }
 
-  /** Whether the message left; the caller keeps it for later otherwise. */
+  /** Sent after the writes made before it. Whether the message left; the caller keeps it for later otherwise. */
   async publish(channel: string, raw: string): Promise<boolean> {
+    this.#gathered.flush();
     return (await this.#attempt('publish', this.#inner.nodeOf(), () => this.#inner.publish(channel, raw))) !== SKIPPED;
   }
 

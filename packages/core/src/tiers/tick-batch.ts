@@ -9,28 +9,24 @@ const answersEach = <R>(sent: Sent<R>): sent is readonly Promise<R>[] => Array.i
  * are done (the batch is scheduled with `process.nextTick`, which runs after them), or as soon as it is
  * full: 64 concurrent L2 hits cost ioredis a few MGETs to build and parse, not 64 GETs. Calls
  * leave in the order they were made, and each settles on its own, with the batch's error if the
- * batch fails. `send` gets the items and when the batch opened (`Date.now()`), for deadlines, and
- * answers them all at once, or each with its own promise (a batch sent as several commands).
+ * batch fails. `send` answers the items all at once, or each with its own promise (a batch sent as
+ * several commands).
  */
 export class TickBatch<I, R> {
   #items: I[] = [];
   #resolves: Resolve<R>[] = [];
   #rejects: Reject[] = [];
-  #openedAt = 0;
   readonly #flush = () => this.flush();
 
   constructor(
-    private readonly send: (items: readonly I[], openedAt: number) => Sent<R>,
+    private readonly send: (items: readonly I[]) => Sent<R>,
     /** Items per command, asked as each batch fills: it may follow what the items weigh. */
     private readonly max: () => number,
   ) {}
 
   add(item: I): Promise<R> {
     if (this.#items.length >= this.max()) this.flush();
-    if (this.#items.length === 0) {
-      this.#openedAt = Date.now();
-      process.nextTick(this.#flush);
-    }
+    if (this.#items.length === 0) process.nextTick(this.#flush);
     this.#items.push(item);
     return new Promise<R>((resolve, reject) => {
       this.#resolves.push(resolve);
@@ -49,7 +45,7 @@ export class TickBatch<I, R> {
     this.#rejects = [];
     let sent: Sent<R>;
     try {
-      sent = this.send(items, this.#openedAt);
+      sent = this.send(items);
     } catch (error) {
       sent = Promise.reject(error);
     }

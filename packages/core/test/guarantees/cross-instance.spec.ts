@@ -73,6 +73,20 @@ describe("a user's write", () => {
   });
 });
 
+describe("a user's writes made in one tick", () => {
+  it('land in the order they were made, whether single (gathered) or several at once', async () => {
+    const namespace = uniqueNamespace('order');
+    const writer = caches.twoTier({ namespace });
+    expect(await writer.ready()).toBe(true);
+    // A single write waits in its node's batch for the tick; a setMany or deleteMany made after it
+    // goes at once, so it must send that batch first.
+    await Promise.all([writer.set('a', 'set'), writer.setMany([{ key: 'a', value: 'setMany' }]), writer.set('b', 'set'), writer.deleteMany(['b', 'other'])]);
+    const reader = caches.twoTier({ namespace, l1: false });
+    expect(await reader.get('a')).toBe('setMany');
+    expect(await reader.get('b')).toBeUndefined();
+  });
+});
+
 describe('a load that began after this instance deleted', () => {
   it('is written to Redis', async () => {
     const namespace = uniqueNamespace('after');

@@ -54,13 +54,4 @@ describe('TickBatch', () => {
     }, () => 10);
     await expect(batch.add('x')).rejects.toThrow('thrown');
   });
-
-  it('tells the sender when its batch opened', async () => {
-    const opened: number[] = [];
-    const batch = new TickBatch<string, void>(async (_items, openedAt) => void opened.push(openedAt), () => 10);
-    const before = Date.now();
-    await batch.add('x');
-    expect(opened[0]).toBeGreaterThanOrEqual(before);
-    expect(opened[0]).toBeLessThanOrEqual(Date.now());
-  });
 });
