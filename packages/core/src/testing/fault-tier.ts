@@ -88,6 +88,10 @@ export class FaultTier implements RemoteTier {
     return this.#call('get', () => this.#inner.getMany(keys));
   }
 
+  keysPerRead(): number {
+    return this.#inner.keysPerRead();
+  }
+
   write(items: readonly RemoteWrite[]): Promise<void> {
     return this.#call('write', () => this.#inner.write(items));
   }

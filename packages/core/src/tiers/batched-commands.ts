@@ -5,7 +5,6 @@ import { groupBy } from './group-by.js';
 import { commandTimeoutOf, inOneWrite, sendNow, type RedisClient } from './redis-connection.js';
 import { writeIfNewerScript, writeInTimeScript } from './redis-scripts.js';
 import type { RemoteWrite } from './remote-tier.js';
-import { TickBatch } from './tick-batch.js';
 
 /**
  * Keys per MGET or script call (and per invalidation message: see `Announcer`). Each leaves as
@@ -16,16 +15,14 @@ import { TickBatch } from './tick-batch.js';
 export const BATCH_KEYS = 16;
 /**
  * About this many bytes of values per MGET. One reply is parsed only once all of it has arrived, so
- * a batch of large values is read in several MGETs (or GETs), written together: their replies
- * overlap, ioredis parsing one while Redis still sends the next, and each caller is answered as its
- * own arrives. Held for the batch's last reply, the others' 100 KB texts lived through
- * young-generation collections, which cost a 100 KB hit about 6 % of its throughput.
+ * single reads of large values are gathered in smaller batches (see `keysPerRead`), sent as they
+ * fill: their replies overlap, ioredis parsing one while Redis still sends the next, and each caller
+ * is answered as its own arrives. Held for the batch's last reply, the others' 100 KB texts lived
+ * through young-generation collections, which cost a 100 KB hit about 6 % of its throughput.
  */
 const READ_BYTES = 128 * 1024;
-const maxItems = () => BATCH_KEYS;
 /** The share of a command timeout within which a user's write must reach Redis (see `#writeInTime`). */
 const IN_TIME = 0.9;
-
 
 /** `items` in runs of at most `size`, in order. */
 function chunked<T>(items: readonly T[], size: number): T[][] {
@@ -38,68 +35,50 @@ function chunked<T>(items: readonly T[], size: number): T[][] {
 const orUndefined = (reply: string | null): string | undefined => reply ?? undefined;
 
 /**
- * L2's single-key reads, gathered per node and tick (see TickBatch) into MGETs of up to BATCH_KEYS
- * keys, and writes, sent as multi-key scripts of up to BATCH_KEYS keys (they come gathered: see
- * `ResilientTier.write`): write-in-time scripts for a user's writes and deletes, conditional-write
- * scripts for loaded values. A failure is shared only by the calls to one node, whose breaker it
- * feeds. On a cluster a multi-key command keeps to one slot; a lone key is a GET.
+ * L2's reads, as MGETs of up to `keysPerRead` keys (single reads come gathered: see
+ * `ResilientTier.get`), and writes, sent as multi-key scripts of up to BATCH_KEYS keys (they come
+ * gathered too): write-in-time scripts for a user's writes and deletes, conditional-write scripts for
+ * loaded values. On a cluster a multi-key command keeps to one slot; a lone key is a GET.
  */
 export class BatchedCommands {
-  /** A standalone server's reads; a cluster has a batch per master. */
-  readonly #standalone: TickBatch<string, string | undefined> | undefined;
-  readonly #perNode = new Map<string, TickBatch<string, string | undefined>>();
   /** The length of the values read lately (a moving average), which sizes the MGETs. */
   #valueLength = 0;
 
   constructor(
     private readonly client: RedisClient,
-    private readonly nodeOf: (key: string) => string,
     /** For write deadlines, and told the time each write was stamped with. */
     private readonly clock: RedisClock,
-  ) {
-    this.#standalone = client instanceof Cluster ? undefined : this.#newReads();
+  ) {}
+
+  /** Keys per MGET: BATCH_KEYS, fewer when values are large (see READ_BYTES). */
+  keysPerRead(): number {
+    return Math.min(BATCH_KEYS, Math.max(1, Math.floor(READ_BYTES / Math.max(1, this.#valueLength))));
   }
 
-  get(key: string): Promise<string | undefined> {
-    return this.#readsOf(key).add(key);
+  /** One command for a few small values; else several, written together. */
+  read(keys: readonly string[]): Promise<(string | undefined)[]> {
+    const perRead = this.keysPerRead();
+    if (!(this.client instanceof Cluster) && keys.length <= perRead) return this.#readAtOnce(keys);
+    // One group per slot on a cluster, each split by what its values weigh.
+    const groups = this.client instanceof Cluster ? [...groupBy(keys, calculateSlot).values()] : [keys.map((key, i): [string, number] => [key, i])];
+    const values: (string | undefined)[] = [];
+    const sent = inOneWrite(this.client, () =>
+      groups.flatMap((group) => chunked(group, perRead)).map((chunk) =>
+        this.#readAtOnce(chunk.map(([key]) => key)).then((found) => chunk.forEach(([, i], j) => (values[i] = found[j]))),
+      ),
+    );
+    return Promise.all(sent).then(() => values);
   }
 
   /** Writes of one node: a user's writes and deletes (in time), loaded values (`conditional`, if newer). */
   write(items: readonly RemoteWrite[]): Promise<void> {
-    const inTime = items.filter((item) => !item.conditional);
-    const ifNewer = items.filter((item) => item.conditional);
+    const inTime: RemoteWrite[] = [];
+    const ifNewer: RemoteWrite[] = [];
+    for (const item of items) (item.conditional ? ifNewer : inTime).push(item);
     const sent: Promise<void>[] = [];
     for (const chunk of chunked(inTime, BATCH_KEYS)) sent.push(this.#writeInTime(chunk, Date.now()));
     for (const chunk of chunked(ifNewer, BATCH_KEYS)) sent.push(this.#writeIfNewer(chunk));
     return sent.length === 1 ? sent[0]! : Promise.all(sent).then(() => undefined);
-  }
-
-  #readsOf(key: string): TickBatch<string, string | undefined> {
-    if (this.#standalone !== undefined) return this.#standalone;
-    const node = this.nodeOf(key);
-    let reads = this.#perNode.get(node);
-    if (reads === undefined) this.#perNode.set(node, (reads = this.#newReads()));
-    return reads;
-  }
-
-  #newReads(): TickBatch<string, string | undefined> {
-    return new TickBatch((keys) => this.#read(keys), maxItems);
-  }
-
-  /** One command for a batch of small values; for large ones, several written together, each answering its own keys. */
-  #read(keys: readonly string[]): Promise<(string | undefined)[]> | Promise<string | undefined>[] {
-    const perRead = Math.max(1, Math.floor(READ_BYTES / Math.max(1, this.#valueLength)));
-    if (!(this.client instanceof Cluster) && keys.length <= perRead) return this.#readAtOnce(keys);
-    // One group per slot on a cluster, each split by what its values weigh.
-    const groups = this.client instanceof Cluster ? [...groupBy(keys, calculateSlot).values()] : [keys.map((key, i): [string, number] => [key, i])];
-    const answers: Promise<string | undefined>[] = [];
-    inOneWrite(this.client, () => {
-      for (const chunk of groups.flatMap((group) => chunked(group, perRead))) {
-        const found = this.#readAtOnce(chunk.map(([key]) => key));
-        chunk.forEach(([, i], j) => (answers[i] = found.then((values) => values[j])));
-      }
-    });
-    return answers;
   }
 
   /** One MGET, or a GET for one key; what it read sizes the next ones. */

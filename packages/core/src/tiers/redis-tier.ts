@@ -24,8 +24,8 @@ const FIRST_CONNECTION_WAIT_MS = 200;
 /** What `nodeOf` answers on a cluster for commands that concern no single slot. */
 const ALL_NODES = '*';
 /**
- * L2: raw strings in Redis with a millisecond TTL. The reads made in one tick leave together, and
- * writes as multi-key scripts (see BatchedCommands); the rest are single-key commands, so they run
+ * L2: raw strings in Redis with a millisecond TTL. Reads leave as MGETs, and writes as multi-key
+ * scripts (see BatchedCommands; ResilientTier gathers single ones); the rest are single-key commands, so they run
  * on Cluster, and bulk ones many single-key commands. Every command is written at once (see `sendNow`).
  */
 export class RedisTier implements RemoteTier, Tier<string> {
@@ -45,7 +45,7 @@ export class RedisTier implements RemoteTier, Tier<string> {
     this.client = client;
     this.#owned = owned;
     this.#clock = new RedisClock(client);
-    this.#batched = new BatchedCommands(client, (key) => this.nodeOf(key), this.#clock);
+    this.#batched = new BatchedCommands(client, this.#clock);
     // Each failed command is handled (and counted) where it fails; the connection's own 'error'
     // events would otherwise be printed by ioredis as unhandled.
     if (owned) client.on('error', () => undefined);
@@ -114,13 +114,17 @@ export class RedisTier implements RemoteTier, Tier<string> {
     return commandTimeoutOf(this.client);
   }
 
-  /** The reads of one tick leave together, as MGETs per node and slot (see BatchedCommands). */
   get(key: string): Promise<string | undefined> {
-    return this.#batched.get(key);
+    return this.#batched.read([key]).then(([value]) => value);
   }
 
+  /** MGETs per slot, sized by what the values weigh (see BatchedCommands). */
   getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
-    return Promise.all(keys.map((key) => this.get(key)));
+    return this.#batched.read(keys);
+  }
+
+  keysPerRead(): number {
+    return this.#batched.keysPerRead();
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
@@ -195,17 +199,17 @@ export class RedisTier implements RemoteTier, Tier<string> {
   write(items: readonly RemoteWrite[]): Promise<void> {
     const releasing = items.filter((item) => item.release !== undefined);
     if (releasing.length === 0) return this.#batched.write(items);
-    return Promise.all([
-      this.#batched.write(items.filter((item) => item.release === undefined)),
-      ...releasing.map((item) => this.#writeAndRelease(item, item.release!)),
-    ]).then(() => undefined);
+    const plain = items.filter((item) => item.release === undefined);
+    const sent = releasing.map((item) => this.#writeAndRelease(item, item.release!));
+    if (plain.length > 0) sent.push(this.#batched.write(plain));
+    return Promise.all(sent).then(() => undefined);
   }
 
   /**
    * A loaded value written and its fleet load lock freed in one script (the lock key is in the
    * entry's slot). It leaves in the next tick, after this one's microtasks, so the load's callers
    * here are answered first (the write never delays them, not even by its send), yet ahead of the
-   * writes and reads those callers make then, which are batched for the tick after.
+   * writes and reads those callers make then, which are gathered for the tick after (see ResilientTier).
    */
   #writeAndRelease(item: RemoteWrite, release: LockRelease): Promise<void> {
     const { token, channel, resource, valueChannel, valueHeader } = release;

@@ -51,6 +51,8 @@ export interface MarkWrite {
 export interface RemoteTier {
   get(key: string): Promise<string | undefined>;
   getMany(keys: readonly string[]): Promise<(string | undefined)[]>;
+  /** How many keys one read should ask for, by what values weigh lately: single reads are gathered up to this. */
+  keysPerRead(): number;
   /** A conditional write never replaces a newer entry or tombstone. */
   write(items: readonly RemoteWrite[]): Promise<void>;
   /** Deletes every entry key matching a glob (never a mark); returns how many were deleted. */

@@ -3,7 +3,7 @@ import type { CacheLogger } from '../logger.js';
 import type { Telemetry } from '../cache/telemetry.js';
 import { encodeTombstone } from '../serialization/entry-codec.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
-import { GatheredWrites } from './gathered-writes.js';
+import { GatheredCalls } from './gathered-calls.js';
 import { groupBy } from './group-by.js';
 import { NodeBreakers, RELEASED } from './node-breakers.js';
 import { OutageQueue, type Replayed } from './outage-queue.js';
@@ -29,7 +29,12 @@ export class ResilientTier {
   readonly #inner: RemoteTier;
   readonly #breakers: NodeBreakers;
   readonly #queue: OutageQueue;
-  readonly #gathered = new GatheredWrites((node, batch) => this.#writeTo(node, batch));
+  readonly #writes = new GatheredCalls<RemoteWrite, void>((node, batch) => this.#writeTo(node, batch));
+  /** Sized by what the values weigh (see `RemoteTier.keysPerRead`). */
+  readonly #reads = new GatheredCalls<string, string | undefined>(
+    (node, keys) => this.#attemptOr(undefined, 'get', node, () => this.#inner.getMany(keys), keys.length === 1 ? keys[0] : undefined),
+    () => this.#inner.keysPerRead(),
+  );
   readonly #unsubscribe: () => void;
   /** The replay under way, if any: one at a time. */
   #replaying: Promise<void> | undefined;
@@ -88,9 +93,9 @@ export class ResilientTier {
     return this.#queue.size;
   }
 
-  /** The path of every L2 hit: no async frame of its own, and a skipped read is a miss. */
+  /** The path of every L2 hit: gathered per node and tick, with no async frame of its own; a skipped read is a miss. */
   get(key: string): Promise<string | undefined> {
-    return this.#attemptOr(undefined, 'get', this.#inner.nodeOf(key), () => this.#inner.get(key), key);
+    return this.#reads.add(this.#inner.nodeOf(key), key);
   }
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
@@ -133,8 +138,8 @@ export class ResilientTier {
    * several are sent at once, after the writes gathered before them.
    */
   write(items: readonly RemoteWrite[]): Promise<void> {
-    if (items.length === 1 && items[0]!.release === undefined) return this.#gathered.add(this.#inner.nodeOf(items[0]!.key), items[0]!);
-    this.#gathered.flush();
+    if (items.length === 1 && items[0]!.release === undefined) return this.#writes.add(this.#inner.nodeOf(items[0]!.key), items[0]!);
+    this.#writes.flush();
     return this.#perNode(items, (item) => item.key, (node, group) => this.#writeTo(node, group.map(([item]) => item)));
   }
 
@@ -157,7 +162,7 @@ export class ResilientTier {
 
   /** Sent after the writes made before it. Whether the message left; the caller keeps it for later otherwise. */
   async publish(channel: string, raw: string): Promise<boolean> {
-    this.#gathered.flush();
+    this.#writes.flush();
     return (await this.#attempt('publish', this.#inner.nodeOf(), () => this.#inner.publish(channel, raw))) !== SKIPPED;
   }
 
