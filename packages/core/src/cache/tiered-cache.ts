@@ -1,8 +1,7 @@
 import { ErrorCode, TiercacheError, invalidArgument } from '../errors.js';
 import type { CacheEvents } from '../events/cache-events.js';
-import { clearMarkKey } from '../invalidation/marks.js';
 import { KeyMemo } from '../keys/key-memo.js';
-import { buildKey, buildPattern, encodeName, escapeGlob, limitKeyLength, type CacheKey, type KeyPattern } from '../keys/key-builder.js';
+import { buildKey, buildPattern, limitKeyLength, type CacheKey, type KeyPattern } from '../keys/key-builder.js';
 import type { Found } from '../load/flights.js';
 import type { Loader } from '../load/loader.js';
 import { hasTtlFunctions, pinnedByCall, splitTtlFunctions, withTtlFunctions } from '../load/ttl-functions.js';
@@ -14,10 +13,8 @@ import type { RedisClient, RedisHealth } from '../tiers/redis-tier.js';
 import type { PreparedItem } from '../write/writer.js';
 import { Engine, type EngineHooks } from './engine.js';
 import {
-  prefixOf,
   resolveEntryOptions,
   resolveOptions,
-  resolveTags,
   type EntryOptions,
   type GetOrSetOptions,
   type ResolvedProfile,
@@ -26,6 +23,8 @@ import {
 } from './options.js';
 import type { CacheStatsSnapshot, CacheStatus, InvalidateOptions, NamespaceOptions, PurgeProgress, SetManyItem } from './cache-types.js';
 import { CALL_OPTIONS } from './option-shapes.js';
+import { readMany } from './read-many.js';
+import { clear, deleteMatching, invalidateTags, purgeOtherVersions } from './removals.js';
 import { Scope } from './scope.js';
 
 /** Internal, not exported from the package: see `TieredCache[l2Guard]`. */
@@ -196,37 +195,7 @@ export class TieredCache {
   async getMany<T>(keys: readonly CacheKey[], options?: EntryOptions): Promise<Map<string, T>> {
     if (!Array.isArray(keys)) throw invalidArgument('keys', 'expected an array of keys');
     if (options !== undefined) CALL_OPTIONS.entry.check(options, 'options');
-    const { l1, reader, epochs, telemetry, loads } = this.#engine;
-    const resolved = resolveEntryOptions(options, this.#scope.defaults, 'options.');
-    const found = new Map<string, T>();
-    const missing: { userKey: string; fullKey: string }[] = [];
-    for (const key of keys) {
-      const userKey = typeof key === 'string' ? key : buildKey(key);
-      const fullKey = this.keyFor(key);
-      const record = l1?.fresh(fullKey);
-      if (record === undefined) {
-        missing.push({ userKey, fullKey });
-      } else {
-        telemetry.hit(fullKey, 'l1');
-        found.set(userKey, l1!.read(record) as T);
-      }
-    }
-    if (missing.length === 0) return found;
-    if (reader === undefined) {
-      for (const { fullKey } of missing) telemetry.miss(fullKey);
-      return found;
-    }
-    const began = epochs.now();
-    const entries = await reader.many(this.#scope, missing.map((item) => item.fullKey), 0);
-    missing.forEach(({ userKey, fullKey }, i) => {
-      const hit = entries[i];
-      if (hit === undefined) return telemetry.miss(fullKey);
-      telemetry.hit(fullKey, 'l2');
-      // Only a change of this very key since the read began keeps the answer out of L1.
-      const keep = l1 !== undefined && !epochs.changedSince(fullKey, began);
-      found.set(userKey, (keep ? l1.fill(fullKey, hit, resolved) : loads.handOut(hit)) as T);
-    });
-    return found;
+    return readMany(this.#engine, this.#scope, keys, (key) => this.keyFor(key), options);
   }
 
   /** Stores `value` in every tier. Throws E_SERIALIZATION, leaving the old entry intact, if it cannot be cached. */
@@ -272,11 +241,7 @@ export class TieredCache {
    */
   async invalidateTags(tags: readonly string[], options: InvalidateOptions = {}): Promise<void> {
     this.keyFor('tags');
-    CALL_OPTIONS.invalidate.check(options, 'options');
-    const list = resolveTags(tags, 'tags');
-    const mode = options.mode ?? 'hard';
-    if (mode !== 'hard' && mode !== 'soft') throw invalidArgument('mode', "expected 'hard' or 'soft'");
-    if (list.length > 0) await this.#engine.invalidator.mark(list.map((tag) => this.#scope.tagMark(tag)), mode);
+    await invalidateTags(this.#engine, this.#scope, tags, options);
   }
 
   /**
@@ -286,10 +251,7 @@ export class TieredCache {
    */
   async clear(): Promise<void> {
     this.keyFor('clear');
-    const { invalidator, telemetry } = this.#engine;
-    await invalidator.mark([clearMarkKey(this.#scope.prefix)], 'hard');
-    await invalidator.removeMatching(`${escapeGlob(this.#scope.prefix)}*`);
-    telemetry.events.emit('clear', { prefix: this.#scope.prefix });
+    await clear(this.#engine, this.#scope);
   }
 
   /**
@@ -303,7 +265,7 @@ export class TieredCache {
   async deleteByPattern(pattern: KeyPattern): Promise<number> {
     const glob = buildPattern(pattern);
     this.keyFor('pattern');
-    return this.#engine.invalidator.removeMatching(`${escapeGlob(this.#scope.prefix)}${glob}`);
+    return deleteMatching(this.#engine, this.#scope, glob);
   }
 
   /**
@@ -313,14 +275,7 @@ export class TieredCache {
    * breaker nothing is sent and `{ scanned: 0, deleted: 0 }` comes back: call it again once L2 is back.
    */
   async purgeOtherVersions(onProgress?: (progress: PurgeProgress) => void): Promise<PurgeProgress> {
-    const { version, namespace } = this.#engine.options;
-    if (version === undefined) throw invalidArgument('purgeOtherVersions', 'this cache has no `version` option');
-    const l2 = this.#engine.l2;
-    const current = prefixOf(namespace, version);
-    const purged = await l2?.guardEveryNode('purgeOtherVersions', () =>
-      l2.inner.scanDelete(`${escapeGlob(`${encodeName(namespace)}|v`)}*`, (key) => !key.startsWith(current), onProgress),
-    );
-    return purged ?? { scanned: 0, deleted: 0 };
+    return purgeOtherVersions(this.#engine, onProgress);
   }
 
   /**
