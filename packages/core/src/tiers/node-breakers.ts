@@ -66,19 +66,34 @@ export class NodeBreakers {
   ) {}
 
   isOpen(node: string): boolean {
-    return this.#nodes.get(node)?.breaker.isOpen ?? false;
+    const state = this.#nodes.get(node);
+    return state !== undefined && this.#stillOpen(node, state);
   }
 
   get anyOpen(): boolean {
-    for (const state of this.#nodes.values()) if (state.breaker.isOpen) return true;
+    for (const [node, state] of this.#nodes) if (this.#stillOpen(node, state)) return true;
     return false;
   }
 
   /** The nodes skipped now, with why: for health checks. */
   openNodes(): { node: string; error: string }[] {
     return [...this.#nodes]
-      .filter(([, state]) => state.breaker.isOpen)
+      .filter(([node, state]) => this.#stillOpen(node, state))
       .map(([node, state]) => ({ node, error: state.lastError instanceof Error ? state.lastError.message : String(state.lastError) }));
+  }
+
+  /**
+   * Whether `node`'s breaker is open. One that serves no slot any more (a failed-over master) is
+   * dropped as soon as that is seen, here or by its probe, not at the end of the probe's backoff.
+   */
+  #stillOpen(node: string, state: NodeState): boolean {
+    if (!state.breaker.isOpen) return false;
+    if (this.hooks.servesSlots(node)) return true;
+    if (this.#nodes.get(node) === state) {
+      this.#nodes.delete(node);
+      this.hooks.closed(node);
+    }
+    return false;
   }
 
   /**
@@ -189,12 +204,7 @@ export class NodeBreakers {
     if (state.probing) return;
     state.probing = true;
     try {
-      while (!this.#closed && state.breaker.isOpen) {
-        if (!this.hooks.servesSlots(node)) {
-          this.#nodes.delete(node);
-          this.hooks.closed(node);
-          return;
-        }
+      while (!this.#closed && this.#stillOpen(node, state)) {
         if (!this.hooks.ready()) {
           await this.#pause(state.breaker.takeProbeDelay());
           continue;

@@ -58,3 +58,30 @@ describe('NodeBreakers.run', () => {
     }
   });
 });
+
+describe('NodeBreakers after a failover', () => {
+  it('drops the breaker of a node that no longer serves slots as soon as asked, not at its next probe', async () => {
+    let serves = true;
+    const closed: string[] = [];
+    const nodes = new NodeBreakers(breakerOptions, 1_000, {
+      probe: () => Promise.reject(new Error('refused')),
+      ready: () => true,
+      servesSlots: () => serves,
+      opened: () => undefined,
+      closed: (node) => void closed.push(node),
+      answered: () => undefined,
+    });
+    try {
+      for (let i = 0; i < breakerOptions.failureThreshold; i++) await nodes.failed('a', new Error('refused'));
+      expect(nodes.openNodes().map(({ node }) => node)).toEqual(['a']);
+      // The replica took over: the old master's address serves nothing, while its probe backs off.
+      serves = false;
+      expect([nodes.anyOpen, nodes.isOpen('a'), nodes.openNodes()]).toEqual([false, false, []]);
+      expect(closed).toEqual(['a']);
+      await new Promise((resolve) => setTimeout(resolve, 3 * breakerOptions.openMs));
+      expect(closed).toEqual(['a']);
+    } finally {
+      nodes.close();
+    }
+  });
+});
