@@ -282,6 +282,28 @@ describe('Redis commands per call', () => {
     expect(roundTrips).toBe(1);
   });
 
+  it('answers each reader of a large value as its own reply arrives, not once the last of its tick has', async () => {
+    const namespace = uniqueNamespace('rt');
+    const { cache: writer } = await cacheOnCountedClient(namespace);
+    const big = 'x'.repeat(200_000);
+    const keys = Array.from({ length: 4 }, (_, i) => `b${i}`);
+    await writer.setMany(keys.map((key) => ({ key, value: big })));
+    const client = new Redis(redisUrl(), { enableAutoPipelining: true });
+    clients.push(client);
+    await once(client, 'ready');
+    const reader = caches.build({ namespace, l1: false, l2: { redis: client } });
+    expect(await reader.ready()).toBe(true);
+    // A few rounds teach the reader what its values weigh.
+    for (let round = 0; round < 5; round++) await Promise.all(keys.map((key) => reader.get(key)));
+    let received = 0;
+    client.stream.on('data', (chunk: Buffer) => (received += chunk.length));
+    let receivedAtFirstAnswer: number | undefined;
+    const read = await Promise.all(keys.map((key) => reader.get(key).then((found) => ((receivedAtFirstAnswer ??= received), found))));
+    expect(read).toEqual(keys.map(() => big));
+    // The socket delivers at most 64 KB at a time: the first reader was answered with ~3 of the ~12 chunks in.
+    expect(receivedAtFirstAnswer).toBeLessThan(received / 2);
+  });
+
   it('concurrent cold loads without the fleet lock: MGETs, then conditional write scripts', async () => {
     const { cache, log } = await cacheOnCountedClient(uniqueNamespace('rt'));
     const measured = await log.measure(() => Promise.all(Array.from({ length: 64 }, (_, i) => cache.getOrSet(`cold${i}`, async () => i, { distributed: false }))));
