@@ -1,16 +1,13 @@
 type Resolve<R> = (result: R) => void;
 type Reject = (error: unknown) => void;
-type Sent<R> = Promise<readonly R[] | void> | readonly Promise<R>[];
-
-const answersEach = <R>(sent: Sent<R>): sent is readonly Promise<R>[] => Array.isArray(sent);
+type Sent<R> = Promise<readonly R[] | void>;
 
 /**
  * Gathers the calls made in one tick into one multi-item command, sent once the tick's microtasks
  * are done (the batch is scheduled with `process.nextTick`, which runs after them), or as soon as it is
  * full: 64 concurrent L2 hits cost ioredis a few MGETs to build and parse, not 64 GETs. Calls
- * leave in the order they were made, and each settles on its own, with the batch's error if the
- * batch fails. `send` answers the items all at once, or each with its own promise (a batch sent as
- * several commands).
+ * leave in the order they were made, and each settles with its item's answer, or with the batch's
+ * error if the batch fails. `send` answers the items in order, or nothing (each then answers undefined).
  */
 export class TickBatch<I, R> {
   #items: I[] = [];
@@ -49,13 +46,9 @@ export class TickBatch<I, R> {
     } catch (error) {
       sent = Promise.reject(error);
     }
-    if (answersEach(sent)) {
-      for (let i = 0; i < resolves.length; i++) sent[i]!.then(resolves[i], rejects[i]);
-      return;
-    }
     sent.then(
       (results) => {
-        for (let i = 0; i < resolves.length; i++) resolves[i]!((results as readonly R[] | undefined)?.[i] as R);
+        for (let i = 0; i < resolves.length; i++) resolves[i]!(results?.[i] as R);
       },
       (error: unknown) => {
         for (const reject of rejects) reject(error);

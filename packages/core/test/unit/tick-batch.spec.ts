@@ -26,18 +26,6 @@ describe('TickBatch', () => {
     expect(sent).toEqual([[1, 2], [3, 4, 5], [6]]);
   });
 
-  it('answers each call as its own promise settles when the batch is sent as several commands', async () => {
-    let fail: (error: Error) => void = () => undefined;
-    const held = new Promise<string>((_, reject) => (fail = reject));
-    const batch = new TickBatch<string, string>((items) => items.map((item) => (item === 'late' ? held : Promise.resolve(item.toUpperCase()))), () => 10);
-    const settled: string[] = [];
-    const calls = ['a', 'late', 'b'].map((item) => batch.add(item).then((answer) => (settled.push(answer), answer)));
-    await Promise.all([calls[0], calls[2]]);
-    expect(settled).toEqual(['A', 'B']);
-    fail(new Error('lost'));
-    await expect(calls[1]).rejects.toThrow('lost');
-  });
-
   it('fails every call of a batch that fails, and only those', async () => {
     const batch = new TickBatch<string, string>(async (items) => {
       if (items.includes('bad')) throw new Error('refused');
