@@ -15,17 +15,16 @@ export async function settlesWithin(promise: Promise<unknown>, ms: number): Prom
 }
 
 /** `value`, or a rejection with `expired()` (which may act on it) if it has not settled within `ms`; 0 = no bound. */
-export async function boundedBy<T>(value: T | Promise<T>, ms: number, expired: () => Error): Promise<T> {
-  if (ms <= 0) return value;
-  let timer: NodeJS.Timeout | undefined;
-  const expiry = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(expired()), ms);
+export function boundedBy<T>(value: T | Promise<T>, ms: number, expired: () => Error): Promise<T> {
+  if (ms <= 0) return Promise.resolve(value);
+  // Not async, and no race: a loaded value reaches its callers in as few steps as it can.
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(expired()), ms);
     // A loader that never settles must not keep the process alive, and neither may its bound.
     timer.unref();
+    Promise.resolve(value).then(
+      (settled) => (clearTimeout(timer), resolve(settled)),
+      (error: unknown) => (clearTimeout(timer), reject(error)),
+    );
   });
-  try {
-    return await Promise.race([value, expiry]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -205,19 +205,11 @@ export class RedisTier implements RemoteTier, Tier<string> {
     return Promise.all(sent).then(() => undefined);
   }
 
-  /**
-   * A loaded value written and its fleet load lock freed in one script (the lock key is in the
-   * entry's slot). It leaves in the next tick, after this one's microtasks, so the load's callers
-   * here are answered first (the write never delays them, not even by its send), yet ahead of the
-   * writes and reads those callers make then, which are gathered for the tick after (see ResilientTier).
-   */
-  #writeAndRelease(item: RemoteWrite, release: LockRelease): Promise<void> {
+  /** A loaded value written and its fleet load lock freed in one script (the lock key is in the entry's slot). */
+  async #writeAndRelease(item: RemoteWrite, release: LockRelease): Promise<void> {
     const { token, channel, resource, valueChannel, valueHeader } = release;
     const args = [item.value, Math.max(1, Math.ceil(item.ttlMs)), item.createdAt, token, channel, resource, valueChannel, valueHeader];
-    return new Promise((resolve, reject) => {
-      // `run` is async: whatever goes wrong rejects, and nothing throws out of the tick.
-      process.nextTick(() => writeAndReleaseScript.run(this.client, [item.key, release.lockKey, release.waitingKey], args).then(() => resolve(), reject));
-    });
+    await writeAndReleaseScript.run(this.client, [item.key, release.lockKey, release.waitingKey], args);
   }
 
   /**

@@ -93,13 +93,26 @@ export class Writer {
    * instance holds an older copy of a key that missed. A load older than the tombstones is kept
    * out of L2, where it could otherwise land over a delete that came after it began.
    */
-  async store(item: PreparedItem, release?: () => LockRelease | undefined): Promise<void> {
+  store(item: PreparedItem, release?: () => LockRelease | undefined): Promise<void> {
     const prepared = item.prepared;
     if (prepared?.l2Item === undefined) return this.#write([item], false);
     const late = this.clock.stamp() - prepared.l2Item.createdAt >= TOMBSTONE_MS;
     // `release`: the load's fleet lock, freed by the write's own script when there is a write.
     const l2Item = late ? undefined : { ...prepared.l2Item, conditional: true, release: release?.() };
-    await this.#write([{ key: item.key, prepared: { ...prepared, l2Item } }], false);
+    const filled = this.#write([{ key: item.key, prepared: { ...prepared, l2Item: undefined } }], false);
+    if (l2Item === undefined) return filled;
+    // The L2 write leaves in the next tick, once this one's microtasks have answered the load's
+    // callers: neither its send nor its bookkeeping delays them. Being conditional on the load's
+    // creation time, it lands right whichever of their own writes goes ahead of it.
+    return new Promise((resolve, reject) =>
+      process.nextTick(() => {
+        try {
+          this.l2!.write([l2Item]).then(resolve, reject);
+        } catch (error) {
+          reject(error); // nothing throws out of the tick
+        }
+      }),
+    );
   }
 
   async remove(keys: readonly string[]): Promise<void> {
