@@ -184,9 +184,10 @@ export async function throughput(runBatch, { batch = 10_000, clock = 'wall' } = 
  * alternates too), so that the drift of a shared machine hits both alike. `baseline(n)` and
  * `subject(n)` each perform n operations. Returns the median of the per-pair ratios (subject ÷
  * baseline), their range, and each side's median ops/s. `clock: 'cpu'` (for loops that never leave
- * the process) counts ops per CPU-second of this process, as `throughput` does.
+ * the process) counts ops per CPU-second of this process, as `throughput` does. `roundMs`: one pair's
+ * length (each side gets half).
  */
-export async function paired(baseline, subject, { pairs = ROUNDS * 2, batch = 4_096, clock = 'wall' } = {}) {
+export async function paired(baseline, subject, { pairs = ROUNDS * 2, batch = 4_096, clock = 'wall', roundMs = ROUND_MS } = {}) {
   const timed = async (run, ms) => {
     let ops = 0;
     const start = performance.now();
@@ -206,9 +207,9 @@ export async function paired(baseline, subject, { pairs = ROUNDS * 2, batch = 4_
   for (let p = 0; p < pairs; p++) {
     const order = p % 2 === 0 ? [baseline, subject] : [subject, baseline];
     globalThis.gc?.();
-    const a = await timed(order[0], ROUND_MS / 2);
+    const a = await timed(order[0], roundMs / 2);
     globalThis.gc?.();
-    const b = await timed(order[1], ROUND_MS / 2);
+    const b = await timed(order[1], roundMs / 2);
     const [rawOps, subjectOps] = p % 2 === 0 ? [a, b] : [b, a];
     rounds.push({ rawOps, subjectOps, ratio: subjectOps / rawOps });
   }

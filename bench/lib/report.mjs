@@ -121,7 +121,8 @@ export function renderReport(ctx, results) {
   p();
   p('Each target is a ratio to the limit of its path, measured in the same run: for throughput, the baseline runs in');
   p('the same process as Tiercache in alternating rounds (median of the per-pair ratios, lowest – highest pair shown);');
-  p('for latency, the limit is the loader\'s own 50 ms.');
+  p(`a pair lasts ${ctx.settings.roundMs} ms (a GC before each half), four times that with 100 KB values, whose halves would`);
+  p('otherwise be mostly V8 growing its young generation back after that GC. For latency, the limit is the loader\'s own 50 ms.');
   p();
   p('| path | limit in the same run | target | measured | status |');
   p('| --- | --- | --- | --- | --- |');
