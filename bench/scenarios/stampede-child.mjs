@@ -10,8 +10,9 @@ const Redis = ioredis6();
 const counter = new Redis(url);
 const sub = new Redis(url);
 const c = await createContestant(kind, { url, namespace: 'stampede' });
+const counted = [];
 const loader = async () => {
-  await counter.incr(counterKey);
+  counted.push(counter.incr(counterKey));
   await new Promise((r) => setTimeout(r, 50));
   return makeValue(1);
 };
@@ -23,6 +24,7 @@ const start = await released;
 const latencies = await Promise.all(
   Array.from({ length: callers }, () => c.getOrSet(key, loader).then(() => performance.now() - start)),
 );
+await Promise.all(counted);
 report({ latencies });
 await Promise.allSettled([c.close(), counter.quit(), sub.quit()]);
 process.exit(0);
