@@ -35,10 +35,10 @@ export class Announcer {
     return this.#pending.length;
   }
 
-  async announce(message: BusMessage): Promise<void> {
-    if (this.bus === undefined || this.#closed) return;
-    if (message.op === 'keys') return this.#coalesce(message.keys);
-    await this.#publish(message);
+  /** Not async: a write's announcement is its tick's shared promise, with no frame of its own. */
+  announce(message: BusMessage): Promise<void> {
+    if (this.bus === undefined || this.#closed) return Promise.resolve();
+    return message.op === 'keys' ? this.#coalesce(message.keys) : this.#publish(message);
   }
 
   /**

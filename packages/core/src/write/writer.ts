@@ -144,10 +144,10 @@ export class Writer {
     this.telemetry.stats.sets += written.length;
     // Set once callers can read it: a loaded value's caller does not wait for L2.
     if (this.telemetry.events.heard('set')) for (const key of written) this.telemetry.events.emit('set', { key });
-    return Promise.all([
-      l2Items.length > 0 ? this.l2?.write(l2Items) : undefined,
-      dropped.length > 0 ? this.remove(dropped) : undefined,
-      announce && written.length > 0 ? this.announcer.announce({ op: 'keys', keys: written }) : undefined,
-    ]).then(done);
+    const sent: Promise<void>[] = [];
+    if (l2Items.length > 0 && this.l2 !== undefined) sent.push(this.l2.write(l2Items));
+    if (dropped.length > 0) sent.push(this.remove(dropped));
+    if (announce && written.length > 0) sent.push(this.announcer.announce({ op: 'keys', keys: written }));
+    return sent.length === 0 ? Promise.resolve() : sent.length === 1 ? sent[0]! : Promise.all(sent).then(done);
   }
 }
