@@ -68,7 +68,10 @@ export class Engine {
     this.l2 =
       remote === undefined || l2Options === false
         ? undefined
-        : new ResilientTier(remote, l2Options, this.telemetry, logger, (replayed) => void this.invalidator.replayed(replayed));
+        : new ResilientTier(remote, l2Options, this.telemetry, logger, {
+            replayed: (replayed) => void this.invalidator.replayed(replayed),
+            unannounced: (keys) => this.#announcer.missed(keys),
+          });
     this.#bus =
       remote !== undefined && this.l2 !== undefined && l2Options !== false && l2Options.bus
         ? new InvalidationBus(remote, (channel, raw) => this.l2!.publish(channel, raw), `tiercache:bus:${options.prefix}`, {
@@ -76,7 +79,9 @@ export class Engine {
             onResync: (reason) => this.invalidator.resync(reason),
           })
         : undefined;
-    this.#announcer = new Announcer(this.#bus, this.telemetry);
+    const bus = this.#bus;
+    const carried = bus !== undefined && remote!.carryAnnouncements?.({ channel: bus.channel, message: (keys) => bus.carried(keys) }) === true;
+    this.#announcer = new Announcer(bus, this.telemetry, carried);
     this.reader = this.l2 === undefined ? undefined : new L2Reader(this.l2, codec, this.marks, this.telemetry);
     this.writer = new Writer(this.l1, this.l2, codec, this.epochs, this.#announcer, this.telemetry, this.clock);
     this.invalidator = new Invalidator(

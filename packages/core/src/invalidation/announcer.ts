@@ -29,6 +29,8 @@ export class Announcer {
   constructor(
     private readonly bus: InvalidationBus | undefined,
     private readonly telemetry: Telemetry,
+    /** Whether a user's writes and deletes announce their keys in their own scripts (see `RemoteTier.carryAnnouncements`). */
+    readonly carriedByWrites = false,
   ) {}
 
   get pending(): number {
@@ -42,7 +44,8 @@ export class Announcer {
   }
 
   /**
-   * The keys of the writes and deletes made in one turn of the event loop leave together, in
+   * Where writes do not carry their own announcement (a cluster), the keys of the writes and
+   * deletes made in one turn of the event loop leave together, in
    * messages of up to BATCH_KEYS keys: one leaves as soon as it is full, as the writes' own scripts
    * do, so a write's caller waits for its own batch, not for every write of the tick. Each message
    * is sent after the writes of its keys (publishing sends the writes gathered so far first), in
@@ -88,6 +91,13 @@ export class Announcer {
       }
     }
     this.#retryMs = RETRY_MIN_MS;
+  }
+
+  /** Keys whose write failed, and with it, maybe, the announcement it carried: sent again like any message kept. */
+  missed(keys: string[]): void {
+    if (this.bus === undefined || this.#closed) return;
+    this.bus.skip();
+    this.#keep([{ op: 'keys', keys }]);
   }
 
   close(): void {

@@ -66,12 +66,13 @@ export class InvalidationBus {
   readonly #channel: string;
   readonly #subscription: Subscription;
   readonly #handlers: BusHandlers;
-  readonly #send: (channel: string, raw: string) => Promise<boolean>;
+  /** `raw` is built once the message is about to leave: its sequence number is then the next on the wire. */
+  readonly #send: (channel: string, raw: () => string) => Promise<boolean>;
   #seq = 0;
   /** The last sequence number heard from each publisher. */
   readonly #heard = new LRUCache<string, number>({ max: 10_000 });
 
-  constructor(remote: RemoteTier, send: (channel: string, raw: string) => Promise<boolean>, channel: string, handlers: BusHandlers) {
+  constructor(remote: RemoteTier, send: (channel: string, raw: () => string) => Promise<boolean>, channel: string, handlers: BusHandlers) {
     this.#channel = channel;
     this.#handlers = handlers;
     this.#send = send;
@@ -85,9 +86,39 @@ export class InvalidationBus {
     return this.#subscription.subscribed;
   }
 
-  /** Whether the message left; a message that did not leave still used its sequence number. */
-  publish(message: BusMessage): Promise<boolean> {
-    return this.#send(this.#channel, encode(this.id, ++this.#seq, message));
+  get channel(): string {
+    return this.#channel;
+  }
+
+  /**
+   * Whether the message left. Numbered as it leaves, so numbers follow the order on the wire even
+   * when sends wait for a connection; one that did not leave still uses a number, so receivers see
+   * the gap and resync.
+   */
+  async publish(message: BusMessage): Promise<boolean> {
+    let numbered = false;
+    const sent = await this.#send(this.#channel, () => ((numbered = true), encode(this.id, ++this.#seq, message)));
+    if (!sent && !numbered) this.skip();
+    return sent;
+  }
+
+  /**
+   * The message a write script publishes itself, after its writes (see `RemoteTier.carryAnnouncements`),
+   * built as it leaves. A script Redis did not know is sent again: the resend keeps the number unless
+   * another message left in between, after which it would read as a repeat and be ignored.
+   */
+  carried(keys: readonly string[]): () => string {
+    let seq = 0;
+    let raw = '';
+    return () => {
+      if (seq === 0 || seq !== this.#seq) raw = encode(this.id, (seq = ++this.#seq), { op: 'keys', keys });
+      return raw;
+    };
+  }
+
+  /** Uses up a number for a message that did not leave: the next one tells receivers they missed it. */
+  skip(): void {
+    this.#seq++;
   }
 
   close(): void {

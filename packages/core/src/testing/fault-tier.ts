@@ -2,7 +2,7 @@ import type { Mark } from '../invalidation/marks.js';
 import type { RedisClient } from '../tiers/redis-connection.js';
 import type { RedisHealth } from '../tiers/redis-health.js';
 import type { Subscription, SubscriptionHandlers } from '../tiers/redis-pubsub.js';
-import type { MarkWrite, RemoteTier, RemoteWrite, ScanProgress } from '../tiers/remote-tier.js';
+import type { CarriedAnnouncements, MarkWrite, RemoteTier, RemoteWrite, ScanProgress } from '../tiers/remote-tier.js';
 
 export type FaultOperation = 'get' | 'write' | 'readMarks' | 'writeMarks' | 'deleteMatching' | 'publish';
 
@@ -114,6 +114,11 @@ export class FaultTier implements RemoteTier {
 
   publish(channel: string, raw: string): Promise<void> {
     return this.#call('publish', () => this.#inner.publish(channel, raw));
+  }
+
+  /** As the tier it wraps: a write that fails here fails with what it carried. */
+  carryAnnouncements(announcements: CarriedAnnouncements): boolean {
+    return this.#inner.carryAnnouncements?.(announcements) ?? false;
   }
 
   subscribe(channel: string, handlers: SubscriptionHandlers): Subscription {

@@ -4,7 +4,7 @@ import type { RedisClock } from './redis-clock.js';
 import { groupBy } from './group-by.js';
 import { commandTimeoutOf, inOneWrite, sendNow, type RedisClient } from './redis-connection.js';
 import { writeIfNewerScript, writeInTimeScript } from './redis-scripts.js';
-import type { RemoteWrite } from './remote-tier.js';
+import type { CarriedAnnouncements, RemoteWrite } from './remote-tier.js';
 
 /**
  * Keys per MGET or script call (and per invalidation message: see `Announcer`). Each leaves as
@@ -31,6 +31,13 @@ function chunked<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
+/** `args` followed by the channel and the message announcing `keys`, built anew for each attempt. */
+function withMessage(args: (string | number)[], announcements: CarriedAnnouncements, keys: readonly string[]): () => (string | number)[] {
+  const at = args.length;
+  const message = announcements.message(keys);
+  return () => ((args[at] = announcements.channel), (args[at + 1] = message()), args);
+}
+
 /** Redis answers a missing key with null. */
 const orUndefined = (reply: string | null): string | undefined => reply ?? undefined;
 
@@ -43,6 +50,8 @@ const orUndefined = (reply: string | null): string | undefined => reply ?? undef
 export class BatchedCommands {
   /** The length of the values read lately (a moving average), which sizes the MGETs. */
   #valueLength = 0;
+  /** Set when a user's writes publish their own announcement (see `RemoteTier.carryAnnouncements`). */
+  announcements: CarriedAnnouncements | undefined;
 
   constructor(
     private readonly client: RedisClient,
@@ -96,15 +105,21 @@ export class BatchedCommands {
    * timeout from when it is sent, on Redis's clock: its caller's wait starts then). A write a hung link delivers later is
    * refused, and fails here, so the caller keeps its tombstone for replay: it can never land over a
    * write made after it. Redis stamps what it writes with its own time (see `writeInTimeScript`).
+   * The keys of `announced` items are published by the script, numbered as it leaves.
    */
   async #writeInTime(items: readonly RemoteWrite[], sentAt: number): Promise<void> {
     const deadline = sentAt + this.clock.midOffset() + IN_TIME * commandTimeoutOf(this.client);
     await Promise.all(
       this.#bySlot(items).map(async (batch) => {
         const keys: string[] = [];
+        const announced: string[] = [];
         const args: (string | number)[] = [deadline];
-        for (const item of batch) keys.push(item.key), args.push(item.value, Math.max(1, Math.ceil(item.ttlMs)));
-        const stamp = await writeInTimeScript.run(this.client, keys, args);
+        for (const item of batch) {
+          keys.push(item.key), args.push(item.value, Math.max(1, Math.ceil(item.ttlMs)));
+          if (item.announced) announced.push(item.key);
+        }
+        const announcements = announced.length > 0 ? this.announcements : undefined;
+        const stamp = await writeInTimeScript.run(this.client, keys, announcements === undefined ? args : withMessage(args, announcements, announced));
         if (stamp === 0) throw new Error('Redis received the write after its deadline (held by a slow or hung link); it was not applied');
         this.clock.saw(Number(stamp));
       }),

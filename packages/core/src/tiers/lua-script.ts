@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { sendNow, type RedisClient } from './redis-connection.js';
 
+type Args = readonly (string | number)[];
+
 /**
  * A Lua script run by its SHA. We don't `defineCommand` it because that would add methods to a client
  * the application owns.
@@ -20,9 +22,11 @@ export class LuaScript {
     this.#sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  /** `built`: the arguments, or what builds them as each attempt leaves (a bus message's number: see `InvalidationBus.carried`). */
+  async run(client: RedisClient, keys: readonly string[], built: Args | (() => Args)): Promise<unknown> {
+    const args = typeof built === 'function' ? built : () => built;
     try {
-      return await this.#evalsha(client, keys, args);
+      return await this.#evalsha(client, keys, args());
     } catch (error) {
       if (!isNoScript(error)) throw error;
     }
@@ -30,13 +34,13 @@ export class LuaScript {
     if (loading !== undefined) {
       await loading.catch(() => undefined);
       try {
-        return await this.#evalsha(client, keys, args);
+        return await this.#evalsha(client, keys, args());
       } catch (error) {
         // Another node of a cluster, which that EVAL did not reach: this call teaches it.
         if (!isNoScript(error)) throw error;
       }
     }
-    const evaluated = this.#eval(client, keys, args);
+    const evaluated = this.#eval(client, keys, args());
     this.#loading.set(client, evaluated);
     try {
       return await evaluated;
@@ -46,11 +50,11 @@ export class LuaScript {
   }
 
   // A script refused because its slot is moving never ran, so it is safe to send again (alone).
-  #evalsha(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  #evalsha(client: RedisClient, keys: readonly string[], args: Args): Promise<unknown> {
     return sendNow(client, 'evalsha', [this.#sha, keys.length, keys, args]);
   }
 
-  #eval(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  #eval(client: RedisClient, keys: readonly string[], args: Args): Promise<unknown> {
     return sendNow(client, 'eval', [this.#source, keys.length, keys, args]);
   }
 }

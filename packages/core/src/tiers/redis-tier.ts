@@ -8,7 +8,7 @@ import { commandTimeoutOf, connectRedis, inOneWrite, sendNow, watchdogBoundOf, t
 import { redisHealth, type RedisHealth } from './redis-health.js';
 import { RedisSubscription, type Subscription, type SubscriptionHandlers } from './redis-pubsub.js';
 import { writeAndReleaseScript, writeMarkScript } from './redis-scripts.js';
-import type { LockRelease, MarkWrite, RemoteTier, RemoteWrite, ScanProgress } from './remote-tier.js';
+import type { CarriedAnnouncements, LockRelease, MarkWrite, RemoteTier, RemoteWrite, ScanProgress } from './remote-tier.js';
 import type { Tier, TierItem } from './tier.js';
 
 export type { RedisClient, RedisConnection } from './redis-connection.js';
@@ -219,6 +219,13 @@ export class RedisTier implements RemoteTier, Tier<string> {
    */
   async publish(channel: string, raw: string): Promise<void> {
     await sendNow(this.client, 'publish', [channel, raw]);
+  }
+
+  /** On a standalone server only: a cluster's nodes deliver what each publishes in their own order. */
+  carryAnnouncements(announcements: CarriedAnnouncements): boolean {
+    if (this.client instanceof Cluster) return false;
+    this.#batched.announcements = announcements;
+    return true;
   }
 
   subscribe(channel: string, handlers: SubscriptionHandlers): Subscription {

@@ -20,8 +20,16 @@ export interface RemoteWrite {
    * causally the latest word on its key and is written as it is.
    */
   readonly conditional: boolean;
+  /** A user's write or delete whose key the write itself announces to the other instances (see `carryAnnouncements`). */
+  readonly announced?: boolean;
   /** A conditional write of a loaded value may free its fleet load lock in the same script. */
   readonly release?: LockRelease;
+}
+
+/** How writes announce their keys themselves: the channel, and the message for some keys (built as it leaves). */
+export interface CarriedAnnouncements {
+  readonly channel: string;
+  message(keys: readonly string[]): () => string;
 }
 
 /** A held lock, as the script that frees it needs it (the lock key is in the entry's slot). */
@@ -63,6 +71,12 @@ export interface RemoteTier {
   /** Returns the times stored, which may be later than asked (Redis's clock, or a later mark). */
   writeMarks(marks: readonly MarkWrite[], retentionMs: number): Promise<number[]>;
   publish(channel: string, raw: string): Promise<void>;
+  /**
+   * Whether `announced` writes publish their keys on the bus themselves, in the script that writes
+   * them: one command, not two, per batch. Not on a cluster, whose nodes would deliver one
+   * publisher's messages out of order. Optional for wrappers; without it, writes are announced apart.
+   */
+  carryAnnouncements?(announcements: CarriedAnnouncements): boolean;
   subscribe(channel: string, handlers: SubscriptionHandlers): Subscription;
   isReady(): boolean;
   isConnecting(): boolean;

@@ -15,6 +15,14 @@ export interface ResilienceOptions {
   maxPendingWrites: number;
 }
 
+/** What must still be announced to the other instances. */
+export interface ReplayHooks {
+  /** What a replay wrote. */
+  replayed(replayed: Replayed): void;
+  /** The keys of `announced` writes that failed: their script may not have published them. */
+  unannounced(keys: string[]): void;
+}
+
 /** What `#attempt` returns when L2 was not used: unusable, or the call failed. */
 const SKIPPED = Symbol('skipped');
 
@@ -23,7 +31,6 @@ const SKIPPED = Symbol('skipped');
  * outage queue until L2 is back, and failures open the circuit breaker of the node they happened on,
  * which skips that node until a probe is answered (see `NodeBreakers`). Each call waits at most one
  * command timeout. Each state change is logged once; every error is counted and emitted.
- * `onReplayed` hears what a replay wrote, so that it can be announced to the other instances.
  */
 export class ResilientTier {
   readonly #inner: RemoteTier;
@@ -48,7 +55,7 @@ export class ResilientTier {
     options: ResilienceOptions,
     private readonly telemetry: Telemetry,
     private readonly logger: CacheLogger,
-    private readonly onReplayed: (replayed: Replayed) => void,
+    private readonly hooks: ReplayHooks,
   ) {
     this.#inner = inner;
     this.#breakers = new NodeBreakers(options.breaker, inner.commandTimeoutMs(), {
@@ -145,7 +152,13 @@ export class ResilientTier {
 
   #writeTo(node: string, batch: readonly RemoteWrite[]): Promise<void> {
     return this.#attempt('set', node, () => this.#inner.write(batch), batch.length === 1 ? batch[0]!.key : undefined).then((written) => {
-      if (written === SKIPPED) for (const item of batch) this.#queue.remove(item.key, item.createdAt);
+      if (written !== SKIPPED) return;
+      const unannounced: string[] = [];
+      for (const item of batch) {
+        this.#queue.remove(item.key, item.createdAt);
+        if (item.announced) unannounced.push(item.key);
+      }
+      if (unannounced.length > 0) this.hooks.unannounced(unannounced);
     });
   }
 
@@ -161,9 +174,9 @@ export class ResilientTier {
   }
 
   /** Sent after the writes made before it. Whether the message left; the caller keeps it for later otherwise. */
-  async publish(channel: string, raw: string): Promise<boolean> {
+  async publish(channel: string, raw: () => string): Promise<boolean> {
     this.#writes.flush();
-    return (await this.#attempt('publish', this.#inner.nodeOf(), () => this.#inner.publish(channel, raw))) !== SKIPPED;
+    return (await this.#attempt('publish', this.#inner.nodeOf(), () => this.#inner.publish(channel, raw()))) !== SKIPPED;
   }
 
   /**
@@ -267,7 +280,7 @@ export class ResilientTier {
     this.telemetry.events.emit('breaker:close', { tier: 'l2', node });
     this.#updateHealth('');
     // Whatever was sent while the breaker was open may be waiting too (publishes, for one).
-    this.onReplayed({ removedKeys: [], marks: [], patterns: [] });
+    this.hooks.replayed({ removedKeys: [], marks: [], patterns: [] });
   }
 
   /**
@@ -288,7 +301,7 @@ export class ResilientTier {
     const inUse = (node: string) => node === closing || !this.#breakers.isOpen(node);
     const everyNode = this.#breakers.openNodes().every(({ node }) => node === closing);
     const only = (key: string) => inUse(this.#inner.nodeOf(key));
-    this.#replaying = this.#queue.replay(this.#inner, encodeTombstone, only, everyNode).then(this.onReplayed);
+    this.#replaying = this.#queue.replay(this.#inner, encodeTombstone, only, everyNode).then((replayed) => this.hooks.replayed(replayed));
     try {
       await this.#replaying;
     } catch (error) {

@@ -73,7 +73,14 @@ export class Writer {
     const l2Item =
       this.l2 === undefined
         ? undefined
-        : { key, value: this.codec.encode(entry, payload), ttlMs: entry.expiresAt + settings.grace - now, createdAt, conditional: false };
+        : {
+            key,
+            value: this.codec.encode(entry, payload),
+            ttlMs: entry.expiresAt + settings.grace - now,
+            createdAt,
+            conditional: false,
+            announced: load === undefined && this.announcer.carriedByWrites,
+          };
     return {
       record,
       l1TtlMs: (settings.grace > 0 ? entry.expiresAt + settings.grace : freshUntil) - now,
@@ -120,9 +127,10 @@ export class Writer {
     this.l1?.delete(keys);
     const at = this.clock.stamp();
     const tombstone = encodeTombstone(at);
+    const announced = this.l2 !== undefined && this.announcer.carriedByWrites;
     await Promise.all([
-      this.l2?.write(keys.map((key) => ({ key, value: tombstone, ttlMs: TOMBSTONE_MS, createdAt: at, conditional: false }))),
-      this.announcer.announce({ op: 'keys', keys }),
+      this.l2?.write(keys.map((key) => ({ key, value: tombstone, ttlMs: TOMBSTONE_MS, createdAt: at, conditional: false, announced }))),
+      announced ? undefined : this.announcer.announce({ op: 'keys', keys }),
     ]);
     this.telemetry.stats.deletes += keys.length;
     if (this.telemetry.events.heard('delete')) for (const key of keys) this.telemetry.events.emit('delete', { key });
@@ -147,7 +155,8 @@ export class Writer {
     const sent: Promise<void>[] = [];
     if (l2Items.length > 0 && this.l2 !== undefined) sent.push(this.l2.write(l2Items));
     if (dropped.length > 0) sent.push(this.remove(dropped));
-    if (announce && written.length > 0) sent.push(this.announcer.announce({ op: 'keys', keys: written }));
+    // Unless their L2 writes announce them (each prepared write is then `announced`).
+    if (announce && written.length > 0 && !this.announcer.carriedByWrites) sent.push(this.announcer.announce({ op: 'keys', keys: written }));
     return sent.length === 0 ? Promise.resolve() : sent.length === 1 ? sent[0]! : Promise.all(sent).then(done);
   }
 }

@@ -1,8 +1,10 @@
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { startRedisServer, type RedisServerHandle } from '../../../../tools/redis/redis-server.js';
 import { TieredCache, type TieredCacheOptions } from '../../src/index.js';
+import { FaultTier } from '../../src/testing/index.js';
 import { CacheFactory } from '../support/cache-factory.js';
 import { adminClient, eventually, redisUrl, silentLogger, uniqueNamespace, remoteApplied } from '../support/redis.js';
 
@@ -83,6 +85,28 @@ describe('invalidation bus between instances', () => {
     expect(heard).toEqual(['keys', 'keys', 'marks']);
     expect(await b.get(keys[0]!)).toBeUndefined();
     for (const key of keys.slice(1)) expect(await b.get(key)).toBe('new');
+  });
+
+  it('announces the keys of a write that failed again, even once the outage queue dropped its tombstone', async () => {
+    const namespace = uniqueNamespace('bus');
+    let faults!: FaultTier;
+    const options = { namespace, logger: silentLogger, l2: { redis: redisUrl(), maxPendingWrites: 1 } };
+    const a = caches.adopt(new TieredCache(options, { wrapRemote: (tier) => (faults = new FaultTier(tier)) }));
+    const b = caches.twoTier({ namespace });
+    expect(await Promise.all([a.ready(5_000), b.ready(5_000)])).toEqual([true, true]);
+    await a.set('k1', 'old');
+    expect(await b.get('k1')).toBe('old');
+    expect(await b.get('k1')).toBe('old'); // now in B's L1
+    // Each write fails, and with it the message its script carries. The queue keeps one removal
+    // for replay, so k1's gives way to k2's: only the announcer still knows about k1.
+    faults.fail('write', 2);
+    await a.set('k1', 'new');
+    await a.set('k2', 'new');
+    await eventually(async () => {
+      const { hitsL1 } = b.stats();
+      await b.get('k1');
+      return b.stats().hitsL1 === hitsL1;
+    });
   });
 
   it('does not let a read racing with clear() refill L1 with the old value', async () => {
@@ -168,6 +192,33 @@ describe('Redis restarts', () => {
     const heard = remoteApplied(b);
     await a.set('k', 'v3');
     await heard;
+  });
+
+  it("announces a write whose script Redis had forgotten, without a gap in the publisher's numbers", async () => {
+    const namespace = uniqueNamespace('scripts');
+    const options = { namespace, logger: silentLogger, l2: { redis: server.url } };
+    const a = caches.build(options);
+    const b = caches.build(options);
+    await Promise.all([a.ready(), b.ready()]);
+    const first = remoteApplied(b);
+    await a.set('k', 'v1');
+    await first;
+    expect(await b.get('k')).toBe('v1');
+    expect(await b.get('k')).toBe('v1'); // in B's L1
+    const heard: string[] = [];
+    b.events.on('remote', ({ op }) => heard.push(op));
+    const admin = new Redis(server.url);
+    try {
+      await admin.script('FLUSH');
+    } finally {
+      await admin.quit();
+    }
+    const applied = remoteApplied(b);
+    // Refused as unknown, then sent with its source: the message it carries keeps its number.
+    await a.set('k', 'v2');
+    await applied;
+    expect(heard).toEqual(['keys']);
+    expect(await b.get('k')).toBe('v2');
   });
 });
 
