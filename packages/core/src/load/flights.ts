@@ -40,6 +40,8 @@ interface Wave {
 interface Underway extends Flight {
   promise: Promise<Found | undefined>;
   waves: Wave[] | undefined;
+  /** Called once, when the first other caller joins (see `whenJoined`). */
+  onJoined: (() => void) | undefined;
 }
 
 function newWave(start: () => Flight, read: boolean, unwrap: boolean): Wave {
@@ -69,9 +71,9 @@ export class Flights {
     return this.#joinable(key);
   }
 
-  /** Whether another caller has joined `flight` and waits for its answer. */
-  joined(flight: Flight): boolean {
-    return (flight as Underway).waves !== undefined;
+  /** Calls `joined` as soon as another caller joins `flight`, once, after that caller has joined. */
+  whenJoined(flight: Flight, joined: () => void): void {
+    (flight as Underway).onJoined = joined;
   }
 
   /** Whether nothing has changed `key` since `flight` began: its result may still be kept. */
@@ -81,7 +83,7 @@ export class Flights {
 
   /** Starts the flight of `key`, whose answer `fly` gives; it is joinable from the moment `fly` is called. */
   begin(key: string, loads: boolean, fly: (flight: Flight) => Promise<Found | undefined>): Flight {
-    const flight: Underway = { promise: undefined!, loads, began: this.epochs.now(), waves: undefined };
+    const flight: Underway = { promise: undefined!, loads, began: this.epochs.now(), waves: undefined, onJoined: undefined };
     this.#flights.set(key, flight);
     try {
       flight.promise = fly(flight);
@@ -144,6 +146,9 @@ export class Flights {
     for (const wave of waves) if (wave.read === read && wave.unwrap === unwrap) return wave.promise;
     const wave = newWave(start, read, unwrap);
     waves.push(wave);
+    const joined = flight.onJoined;
+    flight.onJoined = undefined;
+    joined?.();
     return wave.promise;
   }
 

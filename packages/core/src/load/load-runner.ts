@@ -99,11 +99,20 @@ export class LoadRunner {
     // The entry's creation time is when its load began: an invalidation after that kills it.
     const startedAt = this.deps.clock.stamp();
     const load: Load = { scope, key, flight, settings, request, deadline, startedAt };
-    // Callers who joined in the tick the flight began in make it a stampede on a cold key, most
-    // likely: its read goes with the lock attempt, not a round trip ahead of it.
+    // Callers who join in the turn the flight began in make it a stampede on a cold key, most
+    // likely: its read goes with the lock attempt, not a round trip ahead of it. The attempt leaves
+    // as the first of them joins, so its round trip overlaps the arrival of the others.
     if (!this.#mayReadWithLock(settings, request)) return this.#read(load);
-    // The tick's other callers join first.
-    return Promise.resolve(load).then((load) => (this.deps.flights.joined(flight) ? this.#loading.run(load, undefined, true) : this.#read(load)));
+    return new Promise((resolve) => {
+      let decided = false;
+      const decide = (stampede: boolean) => {
+        if (decided) return;
+        decided = true;
+        resolve(stampede ? this.#loading.run(load, undefined, true) : this.#read(load));
+      };
+      this.deps.flights.whenJoined(flight, () => decide(true));
+      queueMicrotask(() => decide(false));
+    });
   }
 
   /** The L2 read, answering a hit itself and going on to load otherwise. */

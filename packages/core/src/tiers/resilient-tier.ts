@@ -180,10 +180,12 @@ export class ResilientTier {
   }
 
   /**
-   * Runs a command the tier does not send itself (a load lock) through the breaker of `key`'s node:
-   * undefined when the node is skipped or the command failed (counted as `operation`).
+   * Runs a command the tier does not send itself (a load lock) through the breaker of `key`'s node,
+   * after the writes gathered before it: undefined when the node is skipped or the command failed
+   * (counted as `operation`).
    */
   async guard<T>(operation: string, key: string, call: () => Promise<T>): Promise<T | undefined> {
+    this.#writes.flush();
     const result = await this.#attempt(operation, this.#inner.nodeOf(key), call, key);
     return result === SKIPPED ? undefined : result;
   }

@@ -101,6 +101,26 @@ describe('Redis commands per call', () => {
     expect(measured).toEqual({ commands: ['evalsha', 'evalsha'], roundTrips: 2 });
   });
 
+  it("sends a stampede's lock attempt as the second caller joins, while the turn's other callers still arrive", async () => {
+    const { cache, log } = await cacheOnCountedClient(uniqueNamespace('rt'));
+    log.names.length = 0;
+    const loader = async () => 'v';
+    const first = cache.getOrSet('cold', loader);
+    expect(log.names).toEqual([]); // a lone caller's read waits for the end of the turn
+    const second = cache.getOrSet('cold', loader);
+    expect(log.names).toEqual(['evalsha']);
+    expect(await Promise.all([first, second, cache.getOrSet('cold', loader)])).toEqual(['v', 'v', 'v']);
+  });
+
+  it('sends a lock attempt after the writes made before it, so it reads what they wrote', async () => {
+    const { cache } = await cacheOnCountedClient(uniqueNamespace('rt'), { l1: false });
+    await cache.set('k', 'old');
+    const deleted = cache.delete('k');
+    const loader = async () => 'loaded';
+    expect(await Promise.all([cache.getOrSet('k', loader), cache.getOrSet('k', loader)])).toEqual(['loaded', 'loaded']);
+    await deleted;
+  });
+
   it("answers a load's callers before its write and the lock's release leave", async () => {
     const namespace = uniqueNamespace('rt');
     const { cache, log } = await cacheOnCountedClient(namespace);
