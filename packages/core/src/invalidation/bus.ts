@@ -103,7 +103,7 @@ export class InvalidationBus {
   }
 
   /**
-   * The message a write script publishes itself, after its writes (see `RemoteTier.carryAnnouncements`),
+   * The message a write script publishes itself with its writes (see `RemoteTier.carryAnnouncements`),
    * built as it leaves. A script Redis did not know is sent again: the resend keeps the number unless
    * another message left in between, after which it would read as a repeat and be ignored.
    */

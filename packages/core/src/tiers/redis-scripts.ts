@@ -34,7 +34,8 @@ return written
  * KEYS: entries (one slot on Cluster). ARGV: a deadline (ms on Redis's clock), then value, PX for each
  * key, then, optionally, a channel and the bus message announcing the keys, which is published
  * whether or not the writes were in time (a receiver only drops its copies, and no number goes
- * missing). Writes them all if Redis runs this by the deadline, else none: a user's write that a slow or
+ * missing). Published first, it is still heard after the writes: nothing runs while a script does,
+ * and its subscribers' replies leave once it is done. Writes them all if Redis runs this by the deadline, else none: a user's write that a slow or
  * hung link delivers after its caller gave up is refused. Each entry (or tombstone) is stamped with
  * Redis's time unless its own stamp is later: hosts stamp on Redis's clock as they measured it, low
  * by up to a round trip, so only Redis's time orders a write after every load that began before it
@@ -43,13 +44,11 @@ return written
  * value in Lua copied it twice and took most of the script's time.
  */
 export const writeInTimeScript = new LuaScript(`
+local channel = ARGV[#KEYS * 2 + 2]
+if channel then redis.call('PUBLISH', channel, ARGV[#KEYS * 2 + 3]) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local channel = ARGV[#KEYS * 2 + 2]
-if now > tonumber(ARGV[1]) then
-  if channel then redis.call('PUBLISH', channel, ARGV[#KEYS * 2 + 3]) end
-  return 0
-end
+if now > tonumber(ARGV[1]) then return 0 end
 local stamp = string.format('%.17g', now)
 local field = string.format('%-${STAMP_WIDTH}s', stamp)
 for i, key in ipairs(KEYS) do
@@ -69,7 +68,6 @@ for i, key in ipairs(KEYS) do
   redis.call('SET', key, value, 'PX', px)
   if inPlace then redis.call('SETRANGE', key, 4, field) end
 end
-if channel then redis.call('PUBLISH', channel, ARGV[#KEYS * 2 + 3]) end
 return stamp
 `);
 
