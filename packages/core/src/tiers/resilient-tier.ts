@@ -16,7 +16,7 @@ export interface ResilienceOptions {
 }
 
 /** What must still be announced to the other instances. */
-export interface ReplayHooks {
+export interface AnnouncementHooks {
   /** What a replay wrote. */
   replayed(replayed: Replayed): void;
   /** The keys of `announced` writes that failed: their script may not have published them. */
@@ -55,7 +55,7 @@ export class ResilientTier {
     options: ResilienceOptions,
     private readonly telemetry: Telemetry,
     private readonly logger: CacheLogger,
-    private readonly hooks: ReplayHooks,
+    private readonly hooks: AnnouncementHooks,
   ) {
     this.#inner = inner;
     this.#breakers = new NodeBreakers(options.breaker, inner.commandTimeoutMs(), {

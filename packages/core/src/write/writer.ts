@@ -127,7 +127,7 @@ export class Writer {
     this.l1?.delete(keys);
     const at = this.clock.stamp();
     const tombstone = encodeTombstone(at);
-    const announced = this.l2 !== undefined && this.announcer.carriedByWrites;
+    const announced = this.announcer.carriedByWrites;
     await Promise.all([
       this.l2?.write(keys.map((key) => ({ key, value: tombstone, ttlMs: TOMBSTONE_MS, createdAt: at, conditional: false, announced }))),
       announced ? undefined : this.announcer.announce({ op: 'keys', keys }),
