@@ -40,7 +40,7 @@ interface Wave {
 interface Underway extends Flight {
   promise: Promise<Found | undefined>;
   waves: Wave[] | undefined;
-  /** Called once, when the first other caller joins (see `whenJoined`). */
+  /** Called once, when the first other caller joins (see `whenJoinedThisTurn`). */
   onJoined: (() => void) | undefined;
 }
 
@@ -71,9 +71,14 @@ export class Flights {
     return this.#joinable(key);
   }
 
-  /** Calls `joined` as soon as another caller joins `flight`, once, after that caller has joined. */
-  whenJoined(flight: Flight, joined: () => void): void {
-    (flight as Underway).onJoined = joined;
+  /**
+   * Calls `joined` as soon as another caller joins `flight`, once, after that caller has joined; if
+   * that happens in the turn the flight began in (before the next microtask).
+   */
+  whenJoinedThisTurn(flight: Flight, joined: () => void): void {
+    const underway = flight as Underway;
+    underway.onJoined = joined;
+    queueMicrotask(() => (underway.onJoined = undefined));
   }
 
   /** Whether nothing has changed `key` since `flight` began: its result may still be kept. */

@@ -100,29 +100,29 @@ export class LoadRunner {
     const startedAt = this.deps.clock.stamp();
     const load: Load = { scope, key, flight, settings, request, deadline, startedAt };
     // Callers who join in the turn the flight began in make it a stampede on a cold key, most
-    // likely: its read goes with the lock attempt, not a round trip ahead of it. The attempt leaves
-    // as the first of them joins, so its round trip overlaps the arrival of the others.
-    if (!this.#mayReadWithLock(settings, request)) return this.#read(load);
-    return new Promise((resolve) => {
-      let decided = false;
-      const decide = (stampede: boolean) => {
-        if (decided) return;
-        decided = true;
-        resolve(stampede ? this.#loading.run(load, undefined, true) : this.#read(load));
-      };
-      this.deps.flights.whenJoined(flight, () => decide(true));
-      queueMicrotask(() => decide(false));
-    });
+    // likely: the lock attempt, which reads too, leaves as the first of them joins (its round trip
+    // overlaps the arrival of the others) and answers instead of the read. The read goes at once all
+    // the same: a lone caller, the path of every L2 hit, waits for no decision, and a stampede's
+    // read costs one GET in the lock attempt's round trip.
+    if (!this.#mayReadWithLock(settings, request)) return this.#read(load, undefined);
+    let locking: Promise<Found | undefined> | undefined;
+    this.deps.flights.whenJoinedThisTurn(flight, () => (locking = this.#loading.run(load, undefined, true)));
+    return this.#read(load, () => locking);
   }
 
-  /** The L2 read, answering a hit itself and going on to load otherwise. */
-  #read(load: Load): Promise<Found | undefined> {
+  /**
+   * The L2 read, answering a hit itself and going on to load otherwise; unless `locking` gives the
+   * lock attempt that callers joining in the flight's first turn started, which answers instead.
+   */
+  #read(load: Load, locking: (() => Promise<Found | undefined> | undefined) | undefined): Promise<Found | undefined> {
     const { scope, key, flight, settings, request } = load;
     const { reader, telemetry, flights } = this.deps;
     const { loader, label, refreshOf } = request;
     const read = reader === undefined ? Promise.resolve(undefined) : reader.one(scope, key, loader === undefined ? 0 : settings.grace);
     return read.then(
       (found) => {
+        const locked = locking?.();
+        if (locked !== undefined) return locked;
         try {
           if (found === undefined || found.stale || (refreshOf !== undefined && found.entry.createdAt <= refreshOf)) {
             if (loader !== undefined) return this.#loading.run(load, found, false);
@@ -146,6 +146,8 @@ export class LoadRunner {
         }
       },
       (error: unknown) => {
+        const locked = locking?.();
+        if (locked !== undefined) return locked;
         flights.end(key, flight);
         throw error;
       },
