@@ -44,6 +44,9 @@ interface Underway extends Flight {
   onJoined: (() => void) | undefined;
 }
 
+/** A getOrSet's answer: the value itself (a getOrSet never misses). One function for every call. */
+const valueOf = (found: Found | undefined): unknown => found!.value;
+
 function newWave(start: () => Flight, read: boolean, unwrap: boolean): Wave {
   let resolve!: (result: unknown) => void;
   let reject!: (error: unknown) => void;
@@ -60,6 +63,13 @@ export class Flights {
   readonly #flights = new Map<string, Underway>();
   /** Flights given up on (their loader outlasted the load bound): their joiners load for themselves. */
   readonly #abandoned = new WeakSet<Flight>();
+  /** Flights whose `onJoined` is armed until the end of the turn. */
+  #armed: Underway[] = [];
+  readonly #disarm = (): void => {
+    const armed = this.#armed;
+    this.#armed = [];
+    for (const flight of armed) flight.onJoined = undefined;
+  };
 
   constructor(
     private readonly epochs: Epochs,
@@ -78,7 +88,8 @@ export class Flights {
   whenJoinedThisTurn(flight: Flight, joined: () => void): void {
     const underway = flight as Underway;
     underway.onJoined = joined;
-    queueMicrotask(() => (underway.onJoined = undefined));
+    // One microtask disarms the whole turn's flights.
+    if (this.#armed.push(underway) === 1) queueMicrotask(this.#disarm);
   }
 
   /** Whether nothing has changed `key` since `flight` began: its result may still be kept. */
@@ -137,7 +148,7 @@ export class Flights {
     const flight = this.#joinable(key);
     if (flight === undefined || flight === passed) {
       const promise = start().promise;
-      return unwrap ? promise.then((found) => found!.value) : promise;
+      return unwrap ? promise.then(valueOf) : promise;
     }
     let waves = flight.waves;
     if (waves === undefined) {

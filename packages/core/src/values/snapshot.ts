@@ -169,48 +169,54 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
  * already is not walked again, so shared parts and cycles end the walk (uncounted).
  */
 export function freezeDecoded(value: unknown): Snapshot {
-  let size = 0;
-  let cloneOnRead = false;
-  const visit = (current: unknown): void => {
-    switch (typeof current) {
-      case 'string':
-        size += stringBytes(current);
-        return;
-      case 'number':
-        size += numberBytes(current);
-        return;
-      case 'bigint':
-        size += bigintBytes();
-        return;
-      case 'object':
-        break;
-      default:
-        return;
-    }
-    if (current === null || Object.isFrozen(current)) return;
-    if (current instanceof Date || current instanceof Map || current instanceof Set || ArrayBuffer.isView(current)) {
-      // Freezing can't protect these: each read gets a copy, so they are only measured.
-      cloneOnRead = true;
-      size += snapshot(current, 'measure').size;
+  const walk: Walk = { size: 0, cloneOnRead: false };
+  freezeWalk(value, walk);
+  return { value, size: walk.size, cloneOnRead: walk.cloneOnRead };
+}
+
+/** What `freezeWalk` adds up: one object per walk, no closure. */
+interface Walk {
+  size: number;
+  cloneOnRead: boolean;
+}
+
+function freezeWalk(current: unknown, walk: Walk): void {
+  switch (typeof current) {
+    case 'string':
+      walk.size += stringBytes(current);
       return;
-    }
-    Object.freeze(current);
-    if (Array.isArray(current)) {
-      size += arrayBytes(current.length);
-      for (let i = 0; i < current.length; i++) visit(current[i]);
+    case 'number':
+      walk.size += numberBytes(current);
       return;
-    }
-    let fields = 0;
-    for (const key in current) {
-      if (!Object.hasOwn(current, key)) continue;
-      fields++;
-      visit((current as Record<string, unknown>)[key]);
-    }
-    size += objectBytes(fields);
-    if (fields > SHAPED_FIELDS) for (const key of Object.keys(current)) size += stringBytes(key);
-  };
-  visit(value);
-  return { value, size, cloneOnRead };
+    case 'bigint':
+      walk.size += bigintBytes();
+      return;
+    case 'object':
+      break;
+    default:
+      return;
+  }
+  if (current === null || Object.isFrozen(current)) return;
+  if (current instanceof Date || current instanceof Map || current instanceof Set || ArrayBuffer.isView(current)) {
+    // Freezing can't protect these: each read gets a copy, so they are only measured.
+    walk.cloneOnRead = true;
+    walk.size += snapshot(current, 'measure').size;
+    return;
+  }
+  Object.freeze(current);
+  if (Array.isArray(current)) {
+    walk.size += arrayBytes(current.length);
+    for (let i = 0; i < current.length; i++) freezeWalk(current[i], walk);
+    return;
+  }
+  let fields = 0;
+  for (const key in current) {
+    if (!Object.hasOwn(current, key)) continue;
+    fields++;
+    freezeWalk((current as Record<string, unknown>)[key], walk);
+  }
+  walk.size += objectBytes(fields);
+  if (fields > SHAPED_FIELDS) for (const key of Object.keys(current)) walk.size += stringBytes(key);
 }
 
 /** Deeper than this, `plainJsonBytes` gives up (and the serializer's replacer, which sees cycles, decides). */
