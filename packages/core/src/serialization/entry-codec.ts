@@ -1,6 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ErrorCode, TiercacheError } from '../errors.js';
 import type { CacheEntry } from '../tiers/cache-entry.js';
+import { HeaderScan, type EntryHeader } from './entry-header.js';
 import { jsonSerializer, serializeJson, type Serialized, type Serializer } from './serializer.js';
 
 /**
@@ -8,7 +9,8 @@ import { jsonSerializer, serializeJson, type Serialized, type Serializer } from 
  *
  *     TC1[createdAt,expiresAt,"serializerId",compressed,[tags…],loadMs]\n<payload>
  *
- * The header is JSON (cheap to parse, easy to extend); the payload is the serializer's text, or its
+ * The header is JSON (easy to extend; an untagged one as `encode` writes it is read without
+ * JSON.parse, see `HeaderScan`); the payload is the serializer's text, or its
  * deflate-raw bytes in base64 when it exceeds the compression threshold. Anything that does not parse
  * as this exact shape is rejected, so foreign or old-format data can never be returned as a value.
  *
@@ -56,6 +58,7 @@ export interface Shaped {
 export class EntryCodec {
   /** The serializer's id as a JSON string. */
   readonly #serializerId: string;
+  readonly #scan = new HeaderScan();
 
   constructor(private readonly options: EntryCodecOptions) {
     this.#serializerId = JSON.stringify(options.serializer.id);
@@ -108,18 +111,12 @@ export class EntryCodec {
     if (!raw.startsWith(MAGIC)) return 'not a Tiercache entry';
     const newline = raw.indexOf('\n', MAGIC.length);
     if (newline < 0) return 'no header terminator';
-    let header: unknown;
-    try {
-      header = JSON.parse(raw.slice(MAGIC.length, newline));
-    } catch {
-      return 'unreadable header';
+    const header: EntryHeader = this.#scan;
+    if (!this.#scan.read(raw, MAGIC.length, newline, this.#serializerId)) {
+      const unreadable = this.#parseHeader(raw.slice(MAGIC.length, newline), header);
+      if (unreadable !== undefined) return unreadable;
     }
-    if (!Array.isArray(header) || header.length !== 6) return 'unexpected header shape';
-    const [createdAt, expiresAt, serializerId, compressed, tags, loadMs] = header as unknown[];
-    if (typeof createdAt !== 'number' || typeof expiresAt !== 'number' || typeof loadMs !== 'number') return 'bad timestamps';
-    if (serializerId !== this.options.serializer.id) return `written by serializer "${String(serializerId)}"`;
-    if (compressed !== 0 && compressed !== 1) return 'bad compression flag';
-    if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string')) return 'bad tags';
+    const { createdAt, expiresAt, compressed, tags, loadMs } = header;
     let payload = raw.slice(newline + 1);
     let value: unknown;
     try {
@@ -129,7 +126,29 @@ export class EntryCodec {
       if ((error as { code?: unknown }).code !== 'ERR_BUFFER_TOO_LARGE') return 'unreadable payload';
       return `payload inflates past l2.maxDecompressedBytes (${this.options.maxDecompressedBytes})`;
     }
-    return tags.length === 0 ? { value, createdAt, expiresAt, loadMs } : { value, createdAt, expiresAt, tags: tags as string[], loadMs };
+    return tags === undefined ? { value, createdAt, expiresAt, loadMs } : { value, createdAt, expiresAt, tags, loadMs };
+  }
+
+  /** A header `HeaderScan` did not read, judged as JSON, into `into`; or why it is not one of ours. */
+  #parseHeader(text: string, into: EntryHeader): string | undefined {
+    let header: unknown;
+    try {
+      header = JSON.parse(text);
+    } catch {
+      return 'unreadable header';
+    }
+    if (!Array.isArray(header) || header.length !== 6) return 'unexpected header shape';
+    const [createdAt, expiresAt, serializerId, compressed, tags, loadMs] = header as unknown[];
+    if (typeof createdAt !== 'number' || typeof expiresAt !== 'number' || typeof loadMs !== 'number') return 'bad timestamps';
+    if (serializerId !== this.options.serializer.id) return `written by serializer "${String(serializerId)}"`;
+    if (compressed !== 0 && compressed !== 1) return 'bad compression flag';
+    if (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string')) return 'bad tags';
+    into.createdAt = createdAt;
+    into.expiresAt = expiresAt;
+    into.compressed = compressed;
+    into.tags = tags.length === 0 ? undefined : (tags as string[]);
+    into.loadMs = loadMs;
+    return undefined;
   }
 
   /** Stops at the cap instead of allocating whatever the entry claims. */

@@ -85,6 +85,37 @@ describe('EntryCodec', () => {
     }
   });
 
+  it('reads back every time exactly as JSON.parse does, on the header scan and off it', () => {
+    // Shortest round-trip texts of random doubles: up to 17 significant digits, some too long for the scan.
+    const times = Array.from({ length: 2_000 }, (_, i) => [Math.random() * 2e12, Math.round(Math.random() * 2e15) / 1000, Math.random() * 100, i][i % 4]!);
+    for (const createdAt of times) {
+      const loadMs = times[(createdAt * 7) % times.length | 0]!;
+      const untagged = { value: 1, createdAt, expiresAt: Math.floor(createdAt) + 60_000, loadMs };
+      expect(codec.decode(codec.encode(untagged))).toEqual(untagged);
+    }
+  });
+
+  it.each([
+    ['an exponent', 'TC1[1e3,2,"json",0,[],0]\nj1', { createdAt: 1000, expiresAt: 2, loadMs: 0 }],
+    ['a negative time', 'TC1[-1,2,"json",0,[],0.5]\nj1', { createdAt: -1, expiresAt: 2, loadMs: 0.5 }],
+    ['whitespace between fields', 'TC1[ 1 , 2 ,"json", 0 , [ ] , 3 ]\nj1', { createdAt: 1, expiresAt: 2, loadMs: 3 }],
+    ['an escaped serializer id', 'TC1[1,2,"\\u006Ason",0,[],0]\nj1', { createdAt: 1, expiresAt: 2, loadMs: 0 }],
+    ['more digits than a double holds', 'TC1[1.00000000000000000000001,2,"json",0,[],0]\nj1', { createdAt: 1, expiresAt: 2, loadMs: 0 }],
+  ])('reads a header written other than as encode writes it, as JSON: %s', (_name, raw, times) => {
+    expect(codec.decode(raw)).toEqual({ value: 1, ...times });
+  });
+
+  it.each([
+    ['a leading zero', 'TC1[01,2,"json",0,[],0]\nj1'],
+    ['a dot without digits after it', 'TC1[1.,2,"json",0,[],0]\nj1'],
+    ['a dot without digits before it', 'TC1[1,.5,"json",0,[],0]\nj1'],
+    ['a hexadecimal time', 'TC1[1,2,"json",0,[],0x10]\nj1'],
+    ['an empty field', 'TC1[1,2,"json",0,[],]\nj1'],
+    ['text after the header', 'TC1[1,2,"json",0,[],0]x\nj1'],
+  ])('rejects a header JSON rejects, on the scan as off it: %s', (_name, raw) => {
+    expect(typeof codec.decode(raw)).toBe('string');
+  });
+
   it('compresses large payloads and still round-trips them', () => {
     const big = { value: "y".repeat(50_000), createdAt: 1, expiresAt: 2, loadMs: 0 };
     const encoded = codec.encode(big);
