@@ -19,10 +19,10 @@ const POWERS_OF_TEN = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e1
 
 /**
  * Reads the header of an untagged entry as `EntryCodec.encode` writes it straight from the text,
- * without JSON.parse, its array and a slice: the path of nearly every L2 hit. A number is read digit
- * by digit and comes out as JSON.parse rounds it: all its digits make an exact integer, divided once
- * by an exact power of ten, which rounds correctly. Anything else, valid JSON or not (tags, an
- * exponent, whitespace, a longer number), is left to JSON.parse, which has the last word.
+ * without JSON.parse and its array: the path of nearly every L2 hit. A number is read digit by digit
+ * and comes out as JSON.parse rounds it: all its digits make an exact integer, divided once by an
+ * exact power of ten, which rounds correctly (a longer one is read by Number from its text). Anything
+ * else, valid JSON or not (tags, an exponent, whitespace), is left to JSON.parse, which has the last word.
  * One per codec: decoding is synchronous, so the fields are read before the next entry is scanned.
  */
 export class HeaderScan implements EntryHeader {
@@ -62,7 +62,7 @@ export class HeaderScan implements EntryHeader {
     return true;
   }
 
-  /** A JSON number without sign or exponent, read exactly; NaN when what is here is not one, or is too long to read so. */
+  /** A JSON number without sign or exponent, read exactly; NaN when what is here is not one. */
   #number(): number {
     const raw = this.#raw;
     const start = this.#at;
@@ -83,8 +83,11 @@ export class HeaderScan implements EntryHeader {
     }
     // JSON wants a digit before and after the dot, and no leading zero before another digit.
     const leadingZero = raw.charCodeAt(start) === DIGIT_0 && at > start + 1 && raw.charCodeAt(start + 1) !== DOT;
-    if (at === start || fraction === 0 || leadingZero || digits > Number.MAX_SAFE_INTEGER || fraction >= POWERS_OF_TEN.length) return NaN;
+    if (at === start || fraction === 0 || leadingZero) return NaN;
     this.#at = at;
+    // Past a safe integer (a stamp with four decimals) the digits are no longer exact: the text of a
+    // JSON number, validated above, reads as JSON.parse reads it.
+    if (digits > Number.MAX_SAFE_INTEGER || fraction >= POWERS_OF_TEN.length) return Number(raw.slice(start, at));
     return fraction > 0 ? digits / POWERS_OF_TEN[fraction]! : digits;
   }
 }

@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../src/errors.js';
 import { EntryCodec, STAMP_WIDTH } from '../../src/serialization/entry-codec.js';
+import { HeaderScan } from '../../src/serialization/entry-header.js';
 import { jsonSerializer } from '../../src/serialization/serializer.js';
 
 const roundTrip = (value: unknown) => jsonSerializer.deserialize(jsonSerializer.serialize(value));
@@ -93,6 +94,17 @@ describe('EntryCodec', () => {
       const untagged = { value: 1, createdAt, expiresAt: Math.floor(createdAt) + 60_000, loadMs };
       expect(codec.decode(codec.encode(untagged))).toEqual(untagged);
     }
+  });
+
+  it('reads the headers encode writes without JSON.parse, long stamps and load times included', () => {
+    const scan = new HeaderScan();
+    for (const [createdAt, loadMs] of [[1_796_417_004_220.7239, 0.00901299999998173], [1, 0], [1_700_000_000_000, 12.5]] as const) {
+      const encoded = codec.encode({ value: 1, createdAt, expiresAt: 2, loadMs });
+      expect(scan.read(encoded, 3, encoded.indexOf('\n'), '"json"')).toBe(true);
+      expect(scan).toMatchObject({ createdAt, expiresAt: 2, compressed: 0, tags: undefined, loadMs });
+    }
+    const tagged = codec.encode({ value: 1, createdAt: 1, expiresAt: 2, tags: ['a'], loadMs: 0 });
+    expect(scan.read(tagged, 3, tagged.indexOf('\n'), '"json"')).toBe(false); // JSON.parse reads tags
   });
 
   it.each([
