@@ -36,7 +36,9 @@ for (let pass = 0; pass < PASSES; pass++) {
 }
 if (want('l2')) for (const k of ['tiercache-safe', ...PEERS]) job('l2paired', k, 'scenarios/l2-paired.mjs', [k]);
 if (want('targets')) {
-  for (const t of ['l2:100', 'l2:1024', 'l2:102400', 'l2-l1one', 'set', 'l1:safe', 'l1:fast', 'timeout']) job('targets', t, 'scenarios/targets.mjs', [t]);
+  // The 100 KB job goes after the other Redis jobs: flushing its 100 MB leaves Redis slower for a
+  // while (the L1-of-one job measured 0.90x right after it, 0.97x next, against the same Redis).
+  for (const t of ['l2:100', 'l2:1024', 'l2-l1one', 'set', 'timeout', 'l2:102400', 'l1:safe', 'l1:fast']) job('targets', t, 'scenarios/targets.mjs', [t]);
   job('targets', 'cacheable', 'dist/nest-l1.js', ['paired']);
 }
 if (want('stampede')) {
