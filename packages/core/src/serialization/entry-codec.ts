@@ -111,8 +111,9 @@ export class EntryCodec {
     if (!raw.startsWith(MAGIC)) return 'not a Tiercache entry';
     const newline = raw.indexOf('\n', MAGIC.length);
     if (newline < 0) return 'no header terminator';
-    const header: EntryHeader = this.#scan;
-    if (!this.#scan.read(raw, MAGIC.length, newline, this.#serializerId)) {
+    // The scan's fields hold the header either way: read straight from the text, or parsed into them.
+    const header = this.#scan;
+    if (!header.read(raw, MAGIC.length, newline, this.#serializerId)) {
       const unreadable = this.#parseHeader(raw.slice(MAGIC.length, newline), header);
       if (unreadable !== undefined) return unreadable;
     }

@@ -169,12 +169,12 @@ export function snapshot(value: unknown, mode: SnapshotMode): Snapshot {
  * already is not walked again, so shared parts and cycles end the walk (uncounted).
  */
 export function freezeDecoded(value: unknown): Snapshot {
-  const walk: Walk = { size: 0, cloneOnRead: false };
+  const walk = { value, size: 0, cloneOnRead: false };
   freezeWalk(value, walk);
-  return { value, size: walk.size, cloneOnRead: walk.cloneOnRead };
+  return walk;
 }
 
-/** What `freezeWalk` adds up: one object per walk, no closure. */
+/** What `freezeWalk` adds up, into the snapshot it returns: no closure, no second object. */
 interface Walk {
   size: number;
   cloneOnRead: boolean;
